@@ -1,0 +1,163 @@
+//! The one error type of every server function. It crosses the wire as JSON, and the UI
+//! turns it into words in the user's language: no server-side text ever reaches the page.
+
+use crate::i18n::{fill, Texts};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A message key for a field-level problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Msg {
+    Required,
+    TooLong,
+    UsernameFormat,
+    UsernameTaken,
+    EmailFormat,
+    PasswordShort,
+    PasswordSameAsUsername,
+    PasswordMismatch,
+    PasswordWrong,
+    PasswordUnchanged,
+    CannotDeactivateSelf,
+}
+
+impl Msg {
+    pub fn text(self, t: &Texts) -> &'static str {
+        match self {
+            Msg::Required => t.err_required,
+            Msg::TooLong => t.err_too_long,
+            Msg::UsernameFormat => t.err_username_format,
+            Msg::UsernameTaken => t.err_username_taken,
+            Msg::EmailFormat => t.err_email_format,
+            Msg::PasswordShort => t.err_password_short,
+            Msg::PasswordSameAsUsername => t.err_password_same_as_username,
+            Msg::PasswordMismatch => t.err_password_mismatch,
+            Msg::PasswordWrong => t.err_password_wrong,
+            Msg::PasswordUnchanged => t.err_password_unchanged,
+            Msg::CannotDeactivateSelf => t.err_cannot_deactivate_self,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: sign in again.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// Wrong username or password (the same for both, on purpose).
+    #[error("login failed")]
+    LoginFailed,
+    /// Too many failures; try again later.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// One field is wrong; nothing was changed.
+    #[error("invalid {field}")]
+    Invalid { field: String, msg: Msg },
+    #[error("not found")]
+    NotFound,
+    /// A server-side failure, logged under this reference.
+    #[error("internal error {reference}")]
+    Internal { reference: String },
+    /// The request never got a proper answer (network, decoding).
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, msg: Msg) -> Self {
+        AppError::Invalid {
+            field: field.to_string(),
+            msg,
+        }
+    }
+
+    /// The message for `field`, if this error is about that field.
+    pub fn for_field(&self, field: &str) -> Option<Msg> {
+        match self {
+            AppError::Invalid { field: f, msg } if f == field => Some(*msg),
+            _ => None,
+        }
+    }
+
+    /// Words for the user.
+    pub fn text(&self, t: &Texts) -> String {
+        match self {
+            AppError::Unauthenticated => t.err_unauthenticated.to_string(),
+            AppError::Forbidden => t.err_forbidden.to_string(),
+            AppError::LoginFailed => t.err_login_failed.to_string(),
+            AppError::RateLimited { retry_after_secs } => {
+                fill(t.err_rate_limited, retry_after_secs)
+            }
+            AppError::Invalid { msg, .. } => msg.text(t).to_string(),
+            AppError::NotFound => t.err_user_not_found.to_string(),
+            AppError::Internal { reference } => fill(t.err_internal, reference),
+            AppError::Transport(_) => t.err_network.to_string(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(e)
+            | ServerFnErrorErr::Response(e)
+            | ServerFnErrorErr::Deserialization(e)
+            | ServerFnErrorErr::Serialization(e)
+            | ServerFnErrorErr::UnsupportedRequestMethod(e) => AppError::Transport(e),
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs a server-side failure with a short reference the user can quote, and hides
+    /// its details from the browser.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        use rand::Rng;
+        let reference: String = format!("{:08x}", rand::thread_rng().gen::<u32>());
+        tracing::error!(reference = %reference, "internal error: {cause}");
+        AppError::Internal { reference }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn field_errors_are_found_by_field() {
+        let e = AppError::invalid("email", Msg::EmailFormat);
+        assert_eq!(e.for_field("email"), Some(Msg::EmailFormat));
+        assert_eq!(e.for_field("username"), None);
+        assert_eq!(AppError::Forbidden.for_field("email"), None);
+    }
+
+    #[test]
+    fn errors_speak_the_users_language() {
+        let e = AppError::RateLimited {
+            retry_after_secs: 8,
+        };
+        assert_eq!(
+            e.text(Lang::En.texts()),
+            "Too many failed attempts. Try again in 8 seconds."
+        );
+        assert_eq!(
+            e.text(Lang::It.texts()),
+            "Troppi tentativi falliti. Riprova tra 8 secondi."
+        );
+        assert_eq!(
+            AppError::LoginFailed.text(Lang::It.texts()),
+            "Nome utente o password errati."
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Server functions, one module per resource, and the data they exchange. A body is thin:
+//! who is asking, validate, one backend call, a DTO back.
+
+pub mod dto;
+pub mod error;
+pub mod me;
+pub mod session;
+pub mod users;

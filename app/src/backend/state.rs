@@ -1,0 +1,33 @@
+//! The one shared state, built once by the server binary and handed to every request.
+
+use super::clock::Clock;
+use super::passwords::PasswordHasher;
+use super::throttle::LoginThrottle;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub hasher: Arc<PasswordHasher>,
+    pub throttle: Arc<LoginThrottle>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>) -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Self {
+            pool,
+            hasher: Arc::new(PasswordHasher::new(cores)),
+            throttle: Arc::new(LoginThrottle::default()),
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

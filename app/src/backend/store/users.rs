@@ -1,0 +1,267 @@
+//! The `users` table.
+
+use crate::api::dto::{display_name, CurrentUser, Profile, TwoFactorMethod, UserRow};
+use crate::backend::passwords::PasswordHash;
+use crate::i18n::Lang;
+use sqlx::{FromRow, SqlitePool};
+
+/// A user as stored. Holds the hash, so it never leaves the backend.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_admin: bool,
+    pub active: bool,
+    #[sqlx(try_from = "Option<String>")]
+    pub language: LangColumn,
+    pub password_hash: String,
+    pub session_version: i64,
+    pub must_change_password: bool,
+    pub created_at: i64,
+}
+
+/// `language` column: a code, or NULL for "follow the browser".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LangColumn(pub Option<Lang>);
+
+impl TryFrom<Option<String>> for LangColumn {
+    type Error = std::convert::Infallible;
+    fn try_from(v: Option<String>) -> Result<Self, Self::Error> {
+        Ok(LangColumn(v.as_deref().and_then(Lang::from_code)))
+    }
+}
+
+impl std::ops::Deref for LangColumn {
+    type Target = Option<Lang>;
+    fn deref(&self) -> &Option<Lang> {
+        &self.0
+    }
+}
+
+impl UserRecord {
+    pub fn hash(&self) -> PasswordHash {
+        PasswordHash::from_stored(self.password_hash.clone())
+    }
+
+    pub fn current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: display_name(&self.username, &self.first_name, &self.last_name),
+            is_admin: self.is_admin,
+            must_change_password: self.must_change_password,
+        }
+    }
+
+    pub fn profile(&self) -> Profile {
+        Profile {
+            id: self.id,
+            username: self.username.clone(),
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            is_admin: self.is_admin,
+            active: self.active,
+            language: *self.language,
+            two_factor: TwoFactorMethod::Off,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn row(&self) -> UserRow {
+        UserRow {
+            id: self.id,
+            username: self.username.clone(),
+            name: display_name("", &self.first_name, &self.last_name),
+            email: self.email.clone(),
+            is_admin: self.is_admin,
+            active: self.active,
+            two_factor: TwoFactorMethod::Off,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, username, email, first_name, last_name, is_admin, active, language, \
+     password_hash, session_version, must_change_password, created_at";
+
+pub struct Insert<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub is_admin: bool,
+    pub password_hash: &'a PasswordHash,
+    pub must_change_password: bool,
+    pub now: i64,
+}
+
+pub async fn insert(pool: &SqlitePool, u: Insert<'_>) -> Result<i64, sqlx::Error> {
+    let row: (i64,) = sqlx::query_as(
+        "INSERT INTO users (username, email, first_name, last_name, is_admin, active, \
+         password_hash, must_change_password, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(u.username)
+    .bind(u.email)
+    .bind(u.first_name)
+    .bind(u.last_name)
+    .bind(u.is_admin)
+    .bind(u.password_hash.as_stored())
+    .bind(u.must_change_password)
+    .bind(u.now)
+    .bind(u.now)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.0)
+}
+
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Usernames are stored lowercased; the lookup lowercases too.
+pub async fn by_username(pool: &SqlitePool, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn all(pool: &SqlitePool) -> Result<Vec<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    Ok(row.0)
+}
+
+pub async fn set_language(pool: &SqlitePool, id: i64, lang: Option<Lang>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET language = ? WHERE id = ?")
+        .bind(lang.map(Lang::code))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new login password and bumps the session version, which ends every session of
+/// the user. Returns the new version.
+pub async fn set_password(
+    pool: &SqlitePool,
+    id: i64,
+    hash: &PasswordHash,
+    must_change: bool,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let row: (i64,) = sqlx::query_as(
+        "UPDATE users SET password_hash = ?, must_change_password = ?, \
+         session_version = session_version + 1, updated_at = ? WHERE id = ? \
+         RETURNING session_version",
+    )
+    .bind(hash.as_stored())
+    .bind(must_change)
+    .bind(now)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.0)
+}
+
+/// Turning an account off also ends its sessions (version bump).
+pub async fn set_active(pool: &SqlitePool, id: i64, active: bool, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET active = ?, session_version = session_version + (CASE WHEN ? THEN 0 ELSE 1 END), \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(active)
+    .bind(active)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::passwords::hash_now;
+
+    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&pool).await.unwrap();
+        (dir, pool)
+    }
+
+    fn new_user<'a>(name: &'a str, hash: &'a PasswordHash) -> Insert<'a> {
+        Insert {
+            username: name,
+            email: "a@b.it",
+            first_name: "Anna",
+            last_name: "Bianchi",
+            is_admin: false,
+            password_hash: hash,
+            must_change_password: false,
+            now: 1000,
+        }
+    }
+
+    #[tokio::test]
+    async fn insert_and_find_case_insensitively() {
+        let (_d, pool) = pool().await;
+        let h = hash_now("password123").unwrap();
+        let id = insert(&pool, new_user("anna", &h)).await.unwrap();
+        let u = by_username(&pool, " ANNA ").await.unwrap().unwrap();
+        assert_eq!(u.id, id);
+        assert!(u.active);
+        assert_eq!(u.profile().first_name, "Anna");
+        assert!(by_username(&pool, "nobody").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn duplicate_username_is_refused_by_the_database() {
+        let (_d, pool) = pool().await;
+        let h = hash_now("password123").unwrap();
+        insert(&pool, new_user("anna", &h)).await.unwrap();
+        let err = insert(&pool, new_user("anna", &h)).await.unwrap_err();
+        assert!(err.as_database_error().unwrap().is_unique_violation());
+    }
+
+    #[tokio::test]
+    async fn deactivation_and_password_change_bump_the_session_version() {
+        let (_d, pool) = pool().await;
+        let h = hash_now("password123").unwrap();
+        let id = insert(&pool, new_user("anna", &h)).await.unwrap();
+        let v0 = by_id(&pool, id).await.unwrap().unwrap().session_version;
+        assert!(set_active(&pool, id, false, 2000).await.unwrap());
+        let v1 = by_id(&pool, id).await.unwrap().unwrap().session_version;
+        assert_eq!(v1, v0 + 1);
+        set_active(&pool, id, true, 2001).await.unwrap();
+        assert_eq!(by_id(&pool, id).await.unwrap().unwrap().session_version, v1);
+        let v2 = set_password(&pool, id, &h, false, 2002).await.unwrap();
+        assert_eq!(v2, v1 + 1);
+        assert!(!set_active(&pool, 999, false, 1).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn language_round_trips_and_clears() {
+        let (_d, pool) = pool().await;
+        let h = hash_now("password123").unwrap();
+        let id = insert(&pool, new_user("anna", &h)).await.unwrap();
+        set_language(&pool, id, Some(Lang::It)).await.unwrap();
+        assert_eq!(*by_id(&pool, id).await.unwrap().unwrap().language, Some(Lang::It));
+        set_language(&pool, id, None).await.unwrap();
+        assert_eq!(*by_id(&pool, id).await.unwrap().unwrap().language, None);
+    }
+}

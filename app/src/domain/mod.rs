@@ -1,0 +1,6 @@
+//! Pure rules shared by the server (which enforces them) and the browser (which explains
+//! them). No I/O here.
+
+pub mod access;
+pub mod throttle;
+pub mod validation;

@@ -1,0 +1,157 @@
+//! Field rules for accounts. Each returns the message key the UI shows beside the field.
+
+use crate::api::error::Msg;
+
+pub const LOGIN_PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 256;
+pub const NAME_MAX: usize = 100;
+pub const EMAIL_MAX: usize = 254;
+
+/// Usernames are what phones type too: keep them to plain ASCII.
+pub fn username(value: &str) -> Result<String, Msg> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Msg::Required);
+    }
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !(2..=64).contains(&value.len()) || !ok_chars {
+        return Err(Msg::UsernameFormat);
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+/// A deliberately simple check: one `@`, something on both sides, a dot in the domain,
+/// no spaces. Deliverability is proven by the emailed codes, not by a regex.
+pub fn email(value: &str) -> Result<String, Msg> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Msg::Required);
+    }
+    if value.chars().count() > EMAIL_MAX {
+        return Err(Msg::TooLong);
+    }
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(Msg::EmailFormat)
+    }
+}
+
+/// First and last names are optional free text.
+pub fn person_name(value: &str) -> Result<String, Msg> {
+    let value = value.trim();
+    if value.chars().count() > NAME_MAX {
+        return Err(Msg::TooLong);
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Msg::TooLong);
+    }
+    Ok(value.to_string())
+}
+
+/// A new login password. Length is what matters (NIST SP 800-63B); no composition rules.
+pub fn login_password(password: &str, username: &str) -> Result<(), Msg> {
+    let len = password.chars().count();
+    if len == 0 {
+        return Err(Msg::Required);
+    }
+    if len < LOGIN_PASSWORD_MIN {
+        return Err(Msg::PasswordShort);
+    }
+    if len > PASSWORD_MAX {
+        return Err(Msg::TooLong);
+    }
+    if password.trim().eq_ignore_ascii_case(username.trim()) {
+        return Err(Msg::PasswordSameAsUsername);
+    }
+    Ok(())
+}
+
+pub fn confirmation(password: &str, confirm: &str) -> Result<(), Msg> {
+    if password == confirm {
+        Ok(())
+    } else {
+        Err(Msg::PasswordMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_and_lowercased() {
+        assert_eq!(username("  Mario.Rossi ").unwrap(), "mario.rossi");
+        assert_eq!(username("a_b-c9").unwrap(), "a_b-c9");
+    }
+
+    #[test]
+    fn bad_usernames_are_refused() {
+        assert_eq!(username(""), Err(Msg::Required));
+        assert_eq!(username("   "), Err(Msg::Required));
+        assert_eq!(username("a"), Err(Msg::UsernameFormat));
+        assert_eq!(username("has space"), Err(Msg::UsernameFormat));
+        assert_eq!(username("dom\\user"), Err(Msg::UsernameFormat));
+        assert_eq!(username("user@x.it"), Err(Msg::UsernameFormat));
+        assert_eq!(username("àccento"), Err(Msg::UsernameFormat));
+        assert_eq!(username(&"x".repeat(65)), Err(Msg::UsernameFormat));
+        assert!(username(&"x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" a@b.it ").unwrap(), "a@b.it");
+        assert_eq!(email(""), Err(Msg::Required));
+        for bad in ["a", "a@", "@b.it", "a@b", "a@@b.it", "a b@c.it", "a@.it", "a@b."] {
+            assert_eq!(email(bad), Err(Msg::EmailFormat), "{bad}");
+        }
+        assert_eq!(email(&format!("{}@b.it", "x".repeat(260))), Err(Msg::TooLong));
+    }
+
+    #[test]
+    fn names_are_optional_but_bounded() {
+        assert_eq!(person_name("  Anna ").unwrap(), "Anna");
+        assert_eq!(person_name("").unwrap(), "");
+        assert_eq!(person_name(&"n".repeat(101)), Err(Msg::TooLong));
+        assert_eq!(person_name("a\u{0}b"), Err(Msg::TooLong));
+    }
+
+    #[test]
+    fn login_password_rules() {
+        assert_eq!(login_password("", "anna"), Err(Msg::Required));
+        assert_eq!(login_password("123456789", "anna"), Err(Msg::PasswordShort));
+        assert!(login_password("1234567890", "anna").is_ok());
+        assert_eq!(
+            login_password("mario.rossi", "mario.rossi"),
+            Err(Msg::PasswordSameAsUsername)
+        );
+        assert_eq!(
+            login_password(&"p".repeat(257), "anna"),
+            Err(Msg::TooLong)
+        );
+        // Length counts characters, not bytes.
+        assert_eq!(login_password("ààààààààà", "anna"), Err(Msg::PasswordShort));
+    }
+
+    #[test]
+    fn confirmation_must_match_exactly() {
+        assert!(confirmation("correct horse", "correct horse").is_ok());
+        assert_eq!(
+            confirmation("correct horse", "correct horse "),
+            Err(Msg::PasswordMismatch)
+        );
+    }
+}

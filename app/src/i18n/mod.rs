@@ -1,0 +1,150 @@
+//! English and Italian texts. Each language is one `Texts` value: a missing text is a
+//! compile error, so the catalogues cannot drift apart.
+
+mod en;
+mod it;
+mod negotiate;
+
+pub use negotiate::from_accept_language;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    It,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::It];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::It => "it",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "it" => Some(Lang::It),
+            _ => None,
+        }
+    }
+
+    /// The language's own name, shown in the language picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::It => "Italiano",
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &en::TEXTS,
+            Lang::It => &it::TEXTS,
+        }
+    }
+}
+
+/// Replaces `{n}` in a template; the only placeholder the catalogues use.
+pub fn fill(template: &str, n: impl std::fmt::Display) -> String {
+    template.replace("{n}", &n.to_string())
+}
+
+pub struct Texts {
+    pub app_name: &'static str,
+    pub skip_to_content: &'static str,
+    pub nav_preferences: &'static str,
+    pub nav_users: &'static str,
+    pub nav_logout: &'static str,
+    pub signed_in_as: &'static str,
+    pub loading: &'static str,
+
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub logged_out: &'static str,
+
+    pub preferences_title: &'static str,
+    pub role_and_login: &'static str,
+    pub administrator: &'static str,
+    pub two_factor: &'static str,
+    pub two_factor_off: &'static str,
+    pub two_factor_email: &'static str,
+    pub status: &'static str,
+    pub status_active: &'static str,
+    pub status_inactive: &'static str,
+    pub email: &'static str,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
+    pub role: &'static str,
+    pub role_admin: &'static str,
+    pub role_user: &'static str,
+    pub language: &'static str,
+    pub language_browser: &'static str,
+    pub language_saved: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub must_change_password: &'static str,
+
+    pub change_password: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub confirm_password: &'static str,
+    pub password_hint: &'static str,
+    pub save: &'static str,
+    pub cancel: &'static str,
+    pub password_changed: &'static str,
+
+    pub users_title: &'static str,
+    pub search: &'static str,
+    pub search_label: &'static str,
+    pub users_count: &'static str,
+    pub no_users_match: &'static str,
+    pub name: &'static str,
+    pub open: &'static str,
+    pub create_user: &'static str,
+    pub initial_password: &'static str,
+    pub make_admin: &'static str,
+    pub create: &'static str,
+    pub user_created: &'static str,
+    pub back_to_users: &'static str,
+    pub user_title: &'static str,
+    pub account_actions: &'static str,
+    pub deactivate: &'static str,
+    pub reactivate: &'static str,
+    pub user_deactivated: &'static str,
+    pub user_reactivated: &'static str,
+    pub created_at: &'static str,
+
+    pub not_allowed_title: &'static str,
+    pub not_allowed_body: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub go_home: &'static str,
+
+    pub err_login_failed: &'static str,
+    pub err_rate_limited: &'static str,
+    pub err_required: &'static str,
+    pub err_too_long: &'static str,
+    pub err_username_format: &'static str,
+    pub err_username_taken: &'static str,
+    pub err_email_format: &'static str,
+    pub err_password_short: &'static str,
+    pub err_password_same_as_username: &'static str,
+    pub err_password_mismatch: &'static str,
+    pub err_password_wrong: &'static str,
+    pub err_password_unchanged: &'static str,
+    pub err_cannot_deactivate_self: &'static str,
+    pub err_user_not_found: &'static str,
+    pub err_unauthenticated: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_internal: &'static str,
+    pub err_network: &'static str,
+}

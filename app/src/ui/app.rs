@@ -1,0 +1,60 @@
+//! The document shell and the routes.
+
+use super::components::header::Header;
+use super::pages::{
+    admin_user::UserPage, admin_users::UsersPage, login::LoginPage, not_found::NotFound,
+    preferences::PreferencesPage,
+};
+use super::session::{self, to_script_json, SCRIPT_ID};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// The whole HTML document, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let info = session::initial();
+    let json = to_script_json(&info);
+    view! {
+        <!DOCTYPE html>
+        <html lang=info.lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <script id=SCRIPT_ID type="application/json" inner_html=json></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session = RwSignal::new(session::initial());
+    provide_context(session);
+    let lang = move || session.with(|s| s.lang.code());
+
+    view! {
+        <Html attr:lang=lang/>
+        <Stylesheet id="leptos" href="/pkg/syncgate.css"/>
+        <Title text="syncgate"/>
+        <Router>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/preferences"/> }/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/preferences") view=PreferencesPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/users/:id") view=UserPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,99 @@
+//! A labelled input with its error beside it.
+
+use crate::api::error::AppError;
+use crate::i18n::Texts;
+use leptos::prelude::*;
+
+#[component]
+pub fn Field(
+    /// Both the element id and the form field name (the server function's argument).
+    name: &'static str,
+    label: Signal<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] hint: Option<Signal<&'static str>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described_by
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|e| view! { <p class="field-error" id=error_id.clone() role="alert">{e}</p> })
+            }}
+        </div>
+    }
+}
+
+/// The message for `field` out of an action's last result.
+pub fn field_error<T, S>(
+    value: S,
+    field: &'static str,
+    texts: Signal<&'static Texts>,
+) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(e)) => e.for_field(field).map(|m| m.text(texts.get()).to_string()),
+            _ => None,
+        })
+    })
+}
+
+/// Any error of an action's last result that is not about a field.
+pub fn form_error<T, S>(value: S, texts: Signal<&'static Texts>) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
+            Some(Err(e)) => Some(e.text(texts.get())),
+        })
+    })
+}
+
+/// A page-level alert; renders nothing when there is no message.
+#[component]
+pub fn ErrorAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || message.get().map(|m| view! { <p class="alert error" role="alert">{m}</p> })
+}
+
+/// A polite confirmation ("Saved.").
+#[component]
+pub fn StatusNote(#[prop(into)] message: Signal<Option<&'static str>>) -> impl IntoView {
+    view! {
+        <p class="status-note" role="status">
+            {move || message.get()}
+        </p>
+    }
+}

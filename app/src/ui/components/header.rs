@@ -1,0 +1,56 @@
+//! The top bar: product name, navigation for the signed-in user, and logout.
+
+use crate::api::session::Logout;
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = logout.value().get() {
+            session.set(info);
+            navigate("/login", Default::default());
+        }
+    });
+
+    view! {
+        <a class="skip" href="#main">{move || t.get().skip_to_content}</a>
+        <header class="topbar">
+            <A href="/preferences" attr:class="brand">{move || t.get().app_name}</A>
+            {move || {
+                session
+                    .get()
+                    .user
+                    .map(|user| {
+                        view! {
+                            <nav aria-label="main">
+                                <A href="/preferences">{move || t.get().nav_preferences}</A>
+                                {user
+                                    .is_admin
+                                    .then(|| {
+                                        view! { <A href="/admin/users">{move || t.get().nav_users}</A> }
+                                    })}
+                            </nav>
+                            <div class="who">
+                                <span>
+                                    {move || t.get().signed_in_as} " "
+                                    <strong>{user.display_name.clone()}</strong>
+                                </span>
+                                <ActionForm action=logout>
+                                    <button type="submit" class="secondary">
+                                        {move || t.get().nav_logout}
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }
+                    })
+            }}
+        </header>
+    }
+}

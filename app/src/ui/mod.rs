@@ -1,0 +1,6 @@
+//! Pages (one file per route) and the components they share.
+
+pub mod app;
+pub mod components;
+pub mod pages;
+pub mod session;

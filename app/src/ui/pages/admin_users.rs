@@ -1,0 +1,164 @@
+//! /admin/users: the searchable list of users and the form to create one.
+
+use crate::api::dto::{TwoFactorMethod, UserRow};
+use crate::api::users::{list_users, CreateUser};
+use crate::i18n::fill;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::guard::RequireAdmin;
+use crate::ui::session::use_texts;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <RequireAdmin>
+            <Users/>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let t = use_texts();
+    let create = ServerAction::<CreateUser>::new();
+    let users = Resource::new(move || create.version().get(), |_| list_users());
+    let query = RwSignal::new(String::new());
+
+    view! {
+        <h1>{move || t.get().users_title}</h1>
+        <section class="card" aria-labelledby="list-title">
+            <h2 id="list-title" class="visually-hidden">{move || t.get().users_title}</h2>
+            <div class="field inline">
+                <label for="user-search">{move || t.get().search_label}</label>
+                <input
+                    id="user-search"
+                    type="search"
+                    placeholder=move || t.get().search
+                    prop:value=query
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+            </div>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(rows) => view! { <UserTable rows=rows query=query/> }.into_any(),
+                        Err(e) => {
+                            view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+        <CreateUserForm action=create/>
+    }
+}
+
+#[component]
+fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
+    let t = use_texts();
+    let rows = StoredValue::new(rows);
+    let visible = Memo::new(move |_| {
+        query.with(|q| rows.with_value(|rows| rows.iter().filter(|r| r.matches(q)).cloned().collect::<Vec<_>>()))
+    });
+    let yes_no = move |b: bool| if b { t.get().yes } else { t.get().no };
+    view! {
+        <p class="muted" role="status">{move || fill(t.get().users_count, visible.with(Vec::len))}</p>
+        <table class="users">
+            <thead>
+                <tr>
+                    <th scope="col">{move || t.get().username}</th>
+                    <th scope="col">{move || t.get().name}</th>
+                    <th scope="col">{move || t.get().email}</th>
+                    <th scope="col">{move || t.get().administrator}</th>
+                    <th scope="col">{move || t.get().status}</th>
+                    <th scope="col">{move || t.get().two_factor}</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || visible.get() key=|r| (r.id, r.active) let:r>
+                    <tr>
+                        <td>
+                            <A href=format!("/admin/users/{}", r.id)>{r.username.clone()}</A>
+                        </td>
+                        <td>{r.name.clone()}</td>
+                        <td>{r.email.clone()}</td>
+                        <td>{move || yes_no(r.is_admin)}</td>
+                        <td>
+                            {move || if r.active { t.get().status_active } else { t.get().status_inactive }}
+                        </td>
+                        <td>
+                            {move || match r.two_factor {
+                                TwoFactorMethod::Off => t.get().two_factor_off,
+                                TwoFactorMethod::Email => t.get().two_factor_email,
+                            }}
+                        </td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+        <Show when=move || visible.with(Vec::is_empty)>
+            <p>{move || t.get().no_users_match}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
+    let t = use_texts();
+    let value = action.value();
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (value.get(), form.get()) {
+            form.reset();
+        }
+    });
+    let created = Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| t.get().user_created));
+    let field = move |name: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
+        (name, Signal::derive(move || label(t.get())), field_error(value, name, t))
+    };
+    let (un, un_l, un_e) = field("username", |t| t.username);
+    let (em, em_l, em_e) = field("email", |t| t.email);
+    let (fi, fi_l, fi_e) = field("first_name", |t| t.first_name);
+    let (la, la_l, la_e) = field("last_name", |t| t.last_name);
+    let (pw, pw_l, pw_e) = field("password", |t| t.initial_password);
+
+    view! {
+        <section class="card" aria-labelledby="create-title">
+            <h2 id="create-title">{move || t.get().create_user}</h2>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=action node_ref=form attr:aria-labelledby="create-title">
+                <div class="grid2">
+                    <Field name=un label=un_l required=true error=un_e/>
+                    <Field name=em label=em_l kind="email" required=true error=em_e/>
+                    <Field name=fi label=fi_l error=fi_e/>
+                    <Field name=la label=la_l error=la_e/>
+                    <Field
+                        name=pw
+                        label=pw_l
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        hint=Signal::derive(move || t.get().password_hint)
+                        error=pw_e
+                    />
+                    <div class="field checkbox">
+                        <input type="checkbox" id="is_admin" name="is_admin" value="on"/>
+                        <label for="is_admin">{move || t.get().make_admin}</label>
+                    </div>
+                </div>
+                <button type="submit" disabled=move || action.pending().get()>
+                    {move || t.get().create}
+                </button>
+            </ActionForm>
+            <StatusNote message=created/>
+            {move || {
+                value
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|id| view! { <A href=format!("/admin/users/{id}")>{move || t.get().open}</A> })
+            }}
+        </section>
+    }
+}

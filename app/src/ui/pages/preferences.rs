@@ -1,0 +1,157 @@
+//! /preferences: the signed-in user's own page.
+
+use crate::api::dto::Profile;
+use crate::api::me::{my_profile, ChangePassword, SetLanguage};
+use crate::i18n::Lang;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::guard::RequireUser;
+use crate::ui::components::role_and_login::RoleAndLogin;
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+
+#[component]
+pub fn PreferencesPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Preferences/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Preferences() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let set_language = ServerAction::<SetLanguage>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    // Reload the profile after anything on this page changed it.
+    let profile = Resource::new(
+        move || (set_language.version().get(), change_password.version().get()),
+        |_| my_profile(),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = set_language.value().get() {
+            session.set(info);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change_password.value().get() {
+            session.update(|s| {
+                if let Some(u) = s.user.as_mut() {
+                    u.must_change_password = false;
+                }
+            });
+        }
+    });
+    let must_change = move || session.with(|s| s.user.as_ref().is_some_and(|u| u.must_change_password));
+
+    view! {
+        <h1>{move || t.get().preferences_title}</h1>
+        <Show when=must_change>
+            <p class="alert warning" role="alert">{move || t.get().must_change_password}</p>
+        </Show>
+        <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(p) => view! {
+                        <RoleAndLogin profile=p.clone()/>
+                        <LanguageForm profile=p action=set_language/>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <ChangePasswordForm action=change_password/>
+    }
+}
+
+#[component]
+fn LanguageForm(profile: Profile, action: ServerAction<SetLanguage>) -> impl IntoView {
+    let t = use_texts();
+    let current = profile.language.map(Lang::code).unwrap_or("");
+    let saved = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(_))).then(|| t.get().language_saved)
+    });
+    view! {
+        <section class="card" aria-labelledby="language-title">
+            <h2 id="language-title">{move || t.get().language}</h2>
+            <div class="field inline">
+                <label for="language">{move || t.get().language}</label>
+                <select
+                    id="language"
+                    name="language"
+                    on:change=move |ev| {
+                        action.dispatch(SetLanguage { language: event_target_value(&ev) });
+                    }
+                >
+                    <option value="" selected=current.is_empty()>
+                        {move || t.get().language_browser}
+                    </option>
+                    {Lang::ALL
+                        .into_iter()
+                        .map(|l| {
+                            view! {
+                                <option value=l.code() selected=current == l.code()>
+                                    {l.native_name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <ErrorAlert message=form_error(action.value(), t)/>
+            <StatusNote message=saved/>
+        </section>
+    }
+}
+
+#[component]
+fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
+    let t = use_texts();
+    let value = action.value();
+    let done = Signal::derive(move || matches!(value.get(), Some(Ok(()))).then(|| t.get().password_changed));
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(form)) = (value.get(), form.get()) {
+            form.reset();
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="password-title">
+            <h2 id="password-title">{move || t.get().change_password}</h2>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=action node_ref=form attr:aria-labelledby="password-title">
+                <Field
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    label=Signal::derive(move || t.get().current_password)
+                    error=field_error(value, "current_password", t)
+                />
+                <Field
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    label=Signal::derive(move || t.get().new_password)
+                    hint=Signal::derive(move || t.get().password_hint)
+                    error=field_error(value, "new_password", t)
+                />
+                <Field
+                    name="confirm_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    label=Signal::derive(move || t.get().confirm_password)
+                    error=field_error(value, "confirm_password", t)
+                />
+                <button type="submit" disabled=move || action.pending().get()>
+                    {move || t.get().save}
+                </button>
+            </ActionForm>
+            <StatusNote message=done/>
+        </section>
+    }
+}

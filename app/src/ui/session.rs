@@ -1,0 +1,88 @@
+//! The session as the pages see it: who is signed in and the language, known from the first
+//! byte. The server renders it into the page; the browser reads it back when hydrating, so
+//! both render the same thing without an extra request.
+
+use crate::api::dto::SessionInfo;
+use crate::i18n::Texts;
+use leptos::prelude::*;
+
+pub const SCRIPT_ID: &str = "sg-session";
+
+pub fn use_session() -> RwSignal<SessionInfo> {
+    expect_context::<RwSignal<SessionInfo>>()
+}
+
+/// The texts of the current language, reactive to language changes.
+pub fn use_texts() -> Signal<&'static Texts> {
+    let session = use_session();
+    Signal::derive(move || session.with(|s| s.lang.texts()))
+}
+
+/// JSON for the `<script type="application/json">` tag; `<` is escaped so that no value can
+/// close the script element.
+pub fn to_script_json(info: &SessionInfo) -> String {
+    serde_json::to_string(info)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c")
+}
+
+#[cfg(feature = "ssr")]
+pub fn initial() -> SessionInfo {
+    use_context::<SessionInfo>().unwrap_or_default()
+}
+
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+pub fn initial() -> SessionInfo {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(SCRIPT_ID))
+        .and_then(|e| e.text_content())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+pub fn initial() -> SessionInfo {
+    SessionInfo::default()
+}
+
+/// Only same-site paths are followed after login (no open redirect).
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p,
+        _ => "/preferences".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dto::CurrentUser;
+
+    #[test]
+    fn next_is_only_followed_within_the_site() {
+        assert_eq!(safe_next(Some("/admin/users".into())), "/admin/users");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/preferences");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/preferences");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/preferences");
+        assert_eq!(safe_next(None), "/preferences");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script_tag() {
+        let info = SessionInfo {
+            user: Some(CurrentUser {
+                id: 1,
+                username: "x".into(),
+                display_name: "</script><script>alert(1)</script>".into(),
+                is_admin: false,
+                must_change_password: false,
+            }),
+            lang: Default::default(),
+        };
+        let json = to_script_json(&info);
+        assert!(!json.contains("</script>"));
+        let back: SessionInfo = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, info);
+    }
+}

@@ -1,0 +1,168 @@
+//! The command line: `serve` (the default), `migrate`, `create-user`, `reset-password`.
+
+use crate::config::Config;
+use crate::{router, startup};
+use anyhow::Context;
+use app::backend::accounts::{self, NewUser};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use zeroize::Zeroizing;
+
+#[derive(Parser, Debug)]
+#[command(name = "server", version, about = "syncgate: ActiveSync and two-factor console")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the console (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a user. The password is read from standard input, or asked for on a terminal.
+    CreateUser(CreateUserArgs),
+    /// Set a new login password for a user; they must change it at next login.
+    ResetPassword {
+        username: String,
+        /// Generate a random password and print it instead of reading one.
+        #[arg(long)]
+        generate: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CreateUserArgs {
+    pub username: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub first_name: String,
+    #[arg(long, default_value = "")]
+    pub last_name: String,
+    /// Make the user an administrator.
+    #[arg(long)]
+    pub admin: bool,
+    /// Generate a random password and print it instead of reading one.
+    #[arg(long)]
+    pub generate: bool,
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            startup::open_state(&config).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateUser(args) => {
+            let state = startup::open_state(&config).await?;
+            let password = obtain_password(args.generate)?;
+            let new = NewUser {
+                username: args.username.clone(),
+                email: args.email,
+                first_name: args.first_name,
+                last_name: args.last_name,
+                password: password.clone(),
+                is_admin: args.admin,
+                must_change_password: args.generate,
+            };
+            let id = accounts::create(&state, new).await.map_err(describe)?;
+            println!("Created user '{}' (id {id}).", args.username.trim().to_lowercase());
+            if args.generate {
+                println!("Password: {}", password.as_str());
+            }
+            Ok(())
+        }
+        Command::ResetPassword { username, generate } => {
+            let state = startup::open_state(&config).await?;
+            let password = obtain_password(generate)?;
+            accounts::reset_password(&state, &username, password.clone())
+                .await
+                .map_err(describe)?;
+            println!("Password reset for '{username}'; their sessions have ended.");
+            if generate {
+                println!("New password: {}", password.as_str());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = startup::open_state(&config).await?;
+    if startup::ensure_key_file(&config.key_file)? {
+        tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
+    }
+    startup::bootstrap_admin(&state).await?;
+    let store = router::session_store(&state).await?;
+    let secure = config.cookie_secure();
+    if secure && config.public_url.starts_with("http://") {
+        tracing::warn!(
+            "cookies are Secure but SYNCGATE_PUBLIC_URL is plain http: browsers will not keep the session"
+        );
+    }
+    let leptos = router::leptos_options(&config.site_root, config.listen);
+    if !config.site_root.join("pkg").exists() {
+        tracing::warn!(site_root = %config.site_root.display(), "no built front-end found; pages will not hydrate (run `make build`)");
+    }
+    let app = router::build(state, leptos, store, secure);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!("syncgate listening on http://{} (public URL {})", config.listen, config.public_url);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// A password from a terminal prompt (asked twice), from standard input, or generated.
+fn obtain_password(generate: bool) -> anyhow::Result<Zeroizing<String>> {
+    if generate {
+        return Ok(Zeroizing::new(accounts::random_password(20)));
+    }
+    if std::io::stdin().is_terminal() {
+        let first = Zeroizing::new(rpassword::prompt_password("Password: ")?);
+        let again = Zeroizing::new(rpassword::prompt_password("Again: ")?);
+        anyhow::ensure!(*first == *again, "the passwords do not match");
+        Ok(first)
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))
+    }
+}
+
+/// Turns an API error into a sentence for the terminal (English).
+fn describe(e: app::api::error::AppError) -> anyhow::Error {
+    use app::api::error::AppError;
+    let t = app::i18n::Lang::En.texts();
+    match &e {
+        AppError::Invalid { field, msg } => anyhow::anyhow!("{field}: {}", msg.text(t)),
+        other => anyhow::anyhow!("{}", other.text(t)),
+    }
+}

@@ -1,0 +1,7 @@
+//! The syncgate server: configuration, start-up and the axum router. The binary in `main.rs`
+//! is a thin CLI over this library, which the integration tests drive directly.
+
+pub mod cli;
+pub mod config;
+pub mod router;
+pub mod startup;

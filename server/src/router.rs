@@ -1,0 +1,117 @@
+//! The axum router: pages (server-rendered Leptos), server functions, static files,
+//! `/healthz`, all behind the session layer.
+
+use app::api::dto::SessionInfo;
+use app::backend::{sessions, state::AppState};
+use app::i18n::{from_accept_language, Lang};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, State};
+use axum::http::{header, Request};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::path::Path;
+use tower_http::services::ServeDir;
+use tower_sessions::cookie::{time::Duration, SameSite};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+pub fn leptos_options(site_root: &Path, listen: std::net::SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("syncgate")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(listen)
+        .build()
+}
+
+/// Creates the session table if needed and spawns the sweeper of expired sessions.
+pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
+    use tower_sessions::ExpiredDeletion;
+    let store = SqliteStore::new(state.pool.clone()).with_table_name("sessions").map_err(anyhow::Error::msg)?;
+    store.migrate().await?;
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+    );
+    Ok(store)
+}
+
+pub fn build(state: AppState, leptos: LeptosOptions, store: SqliteStore, cookie_secure: bool) -> Router {
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("syncgate_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(Duration::hours(12)));
+    let site_root = leptos.site_root.to_string();
+    let server_state = ServerState { app: state, leptos };
+    let pages = get(page_handler).with_state(server_state.clone());
+    let routes = generate_route_list(App);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_handler(routes, get(page_handler))
+        // Static files first; anything else is rendered by the app (its 404 page).
+        .fallback_service(ServeDir::new(site_root).not_found_service(pages))
+        .layer(sessions)
+        .with_state(server_state)
+}
+
+async fn healthz(State(state): State<ServerState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.app.pool).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!("health check failed: {e}");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+    let app = state.app.clone();
+    handle_server_fns_with_context(move || provide_context(app.clone()), request).await
+}
+
+fn browser_lang(request: &Request<Body>) -> Lang {
+    request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(from_accept_language)
+        .unwrap_or_default()
+}
+
+/// Renders a page with the session info known up front (see `app::ui::session`).
+async fn page_handler(State(state): State<ServerState>, session: Session, request: Request<Body>) -> Response {
+    let browser = browser_lang(&request);
+    let info = sessions::info(&state.app, &session, browser)
+        .await
+        .unwrap_or(SessionInfo {
+            user: None,
+            lang: browser,
+        });
+    let app = state.app.clone();
+    let leptos = state.leptos.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(app.clone());
+            provide_context(info.clone());
+        },
+        move || shell(leptos.clone()),
+    );
+    render(request).await.into_response()
+}
