@@ -9,7 +9,11 @@ use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
 
 #[derive(Parser, Debug)]
-#[command(name = "server", version, about = "syncgate: ActiveSync and two-factor console")]
+#[command(
+    name = "server",
+    version,
+    about = "syncgate: ActiveSync and two-factor console"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -70,7 +74,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 must_change_password: args.generate,
             };
             let id = accounts::create(&state, new).await.map_err(describe)?;
-            println!("Created user '{}' (id {id}).", args.username.trim().to_lowercase());
+            println!(
+                "Created user '{}' (id {id}).",
+                args.username.trim().to_lowercase()
+            );
             if args.generate {
                 println!("Password: {}", password.as_str());
             }
@@ -112,7 +119,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    tracing::info!("syncgate listening on http://{} (public URL {})", config.listen, config.public_url);
+    tracing::info!(
+        "syncgate listening on http://{} (public URL {})",
+        config.listen,
+        config.public_url
+    );
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -153,7 +164,9 @@ fn obtain_password(generate: bool) -> anyhow::Result<Zeroizing<String>> {
     } else {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin().lock().read_line(&mut line)?;
-        Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))
+        Ok(Zeroizing::new(
+            line.trim_end_matches(['\r', '\n']).to_string(),
+        ))
     }
 }
 

@@ -60,7 +60,11 @@ impl Config {
             .filter(|k| !KNOWN.contains(&k.as_str()))
             .map(|k| format!("unknown setting {k} is ignored (check its spelling)"))
             .collect();
-        let get = |k: &str| vars.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            vars.get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
         let data_dir = PathBuf::from(get("SYNCGATE_DATA_DIR").unwrap_or_else(|| "data".into()));
         let listen_text = get("SYNCGATE_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
@@ -78,9 +82,8 @@ impl Config {
                 problem: "must start with http:// or https://".into(),
             });
         }
-        let database_url = get("SYNCGATE_DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}", data_dir.join("syncgate.db").display())
-        });
+        let database_url = get("SYNCGATE_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("syncgate.db").display()));
         if !database_url.starts_with("sqlite:") {
             return Err(ConfigError::Invalid {
                 var: "SYNCGATE_DATABASE_URL",
@@ -106,7 +109,9 @@ impl Config {
                 key_file: get("SYNCGATE_KEY_FILE")
                     .map(PathBuf::from)
                     .unwrap_or_else(|| data_dir.join("secret.key")),
-                site_root: PathBuf::from(get("SYNCGATE_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+                site_root: PathBuf::from(
+                    get("SYNCGATE_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+                ),
                 log_filter: get("SYNCGATE_LOG").unwrap_or_else(|| "info".into()),
                 data_dir,
                 cookie_security,
@@ -133,7 +138,10 @@ fn is_plain_http_on_loopback(url: &str) -> bool {
     let host = if let Some(v6) = authority.strip_prefix('[') {
         v6.split(']').next().unwrap_or("")
     } else {
-        authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
     };
     host.eq_ignore_ascii_case("localhost")
         || host
@@ -195,10 +203,13 @@ mod tests {
     #[test]
     fn cookie_security_rules() {
         let secure = |url: &str, mode: &str| {
-            parse(&[("SYNCGATE_PUBLIC_URL", url), ("SYNCGATE_COOKIE_SECURE", mode)])
-                .unwrap()
-                .0
-                .cookie_secure()
+            parse(&[
+                ("SYNCGATE_PUBLIC_URL", url),
+                ("SYNCGATE_COOKIE_SECURE", mode),
+            ])
+            .unwrap()
+            .0
+            .cookie_secure()
         };
         assert!(!secure("http://localhost:3000", "auto"));
         assert!(!secure("http://127.0.0.5", "auto"));

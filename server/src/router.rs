@@ -38,7 +38,9 @@ pub fn leptos_options(site_root: &Path, listen: std::net::SocketAddr) -> LeptosO
 /// Creates the session table if needed and spawns the sweeper of expired sessions.
 pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
     use tower_sessions::ExpiredDeletion;
-    let store = SqliteStore::new(state.pool.clone()).with_table_name("sessions").map_err(anyhow::Error::msg)?;
+    let store = SqliteStore::new(state.pool.clone())
+        .with_table_name("sessions")
+        .map_err(anyhow::Error::msg)?;
     store.migrate().await?;
     tokio::spawn(
         store
@@ -48,7 +50,12 @@ pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
     Ok(store)
 }
 
-pub fn build(state: AppState, leptos: LeptosOptions, store: SqliteStore, cookie_secure: bool) -> Router {
+pub fn build(
+    state: AppState,
+    leptos: LeptosOptions,
+    store: SqliteStore,
+    cookie_secure: bool,
+) -> Router {
     let sessions = SessionManagerLayer::new(store)
         .with_name("syncgate_session")
         .with_http_only(true)
@@ -63,7 +70,10 @@ pub fn build(state: AppState, leptos: LeptosOptions, store: SqliteStore, cookie_
 
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
         .leptos_routes_with_handler(routes, get(page_handler))
         // Static files first; anything else is rendered by the app (its 404 page).
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
@@ -76,12 +86,19 @@ async fn healthz(State(state): State<ServerState>) -> Response {
         Ok(_) => "ok".into_response(),
         Err(e) => {
             tracing::error!("health check failed: {e}");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }
 
-async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+async fn server_fn_handler(
+    State(state): State<ServerState>,
+    request: Request<Body>,
+) -> impl IntoResponse {
     let app = state.app.clone();
     handle_server_fns_with_context(move || provide_context(app.clone()), request).await
 }
@@ -96,7 +113,11 @@ fn browser_lang(request: &Request<Body>) -> Lang {
 }
 
 /// Renders a page with the session info known up front (see `app::ui::session`).
-async fn page_handler(State(state): State<ServerState>, session: Session, request: Request<Body>) -> Response {
+async fn page_handler(
+    State(state): State<ServerState>,
+    session: Session,
+    request: Request<Body>,
+) -> Response {
     let browser = browser_lang(&request);
     let info = sessions::info(&state.app, &session, browser)
         .await

@@ -14,8 +14,9 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
         if let Some(parent) = Path::new(path.split('?').next().unwrap_or(path)).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating the database folder {}", parent.display()))?;
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("creating the database folder {}", parent.display())
+                })?;
             }
         }
     }

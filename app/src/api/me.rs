@@ -22,7 +22,9 @@ pub async fn set_language(language: String) -> Result<SessionInfo, AppError> {
     let me = context::require_user().await?;
     let chosen = match language.trim() {
         "" => None,
-        code => Some(Lang::from_code(code).ok_or_else(|| AppError::invalid("language", Msg::Required))?),
+        code => Some(
+            Lang::from_code(code).ok_or_else(|| AppError::invalid("language", Msg::Required))?,
+        ),
     };
     store::users::set_language(&state.pool, me.id, chosen)
         .await

@@ -35,7 +35,9 @@ pub async fn log_in(
     }
     if password.chars().count() > validation::PASSWORD_MAX || username.len() > 254 {
         // Not worth an argon2 run; still counts as a failure.
-        state.throttle.record_failure(username, address, state.now());
+        state
+            .throttle
+            .record_failure(username, address, state.now());
         return Err(AppError::LoginFailed);
     }
     let wait = state.throttle.wait(username, address, state.now());
@@ -62,7 +64,9 @@ pub async fn log_in(
             Ok(user)
         }
         _ => {
-            state.throttle.record_failure(username, address, state.now());
+            state
+                .throttle
+                .record_failure(username, address, state.now());
             tracing::info!(%username, %address, "login failed");
             Err(AppError::LoginFailed)
         }
@@ -81,11 +85,15 @@ pub struct NewUser {
 
 /// Validates every field (the first problem wins, nothing is written) and creates the user.
 pub async fn create(state: &AppState, new: NewUser) -> Result<i64, AppError> {
-    let username = validation::username(&new.username).map_err(|m| AppError::invalid("username", m))?;
+    let username =
+        validation::username(&new.username).map_err(|m| AppError::invalid("username", m))?;
     let email = validation::email(&new.email).map_err(|m| AppError::invalid("email", m))?;
-    let first_name = validation::person_name(&new.first_name).map_err(|m| AppError::invalid("first_name", m))?;
-    let last_name = validation::person_name(&new.last_name).map_err(|m| AppError::invalid("last_name", m))?;
-    validation::login_password(&new.password, &username).map_err(|m| AppError::invalid("password", m))?;
+    let first_name =
+        validation::person_name(&new.first_name).map_err(|m| AppError::invalid("first_name", m))?;
+    let last_name =
+        validation::person_name(&new.last_name).map_err(|m| AppError::invalid("last_name", m))?;
+    validation::login_password(&new.password, &username)
+        .map_err(|m| AppError::invalid("password", m))?;
 
     if users::by_username(&state.pool, &username)
         .await
@@ -94,7 +102,11 @@ pub async fn create(state: &AppState, new: NewUser) -> Result<i64, AppError> {
     {
         return Err(AppError::invalid("username", Msg::UsernameTaken));
     }
-    let hash = state.hasher.hash(new.password).await.map_err(AppError::internal)?;
+    let hash = state
+        .hasher
+        .hash(new.password)
+        .await
+        .map_err(AppError::internal)?;
     let inserted = users::insert(
         &state.pool,
         users::Insert {
@@ -112,7 +124,10 @@ pub async fn create(state: &AppState, new: NewUser) -> Result<i64, AppError> {
     match inserted {
         Ok(id) => Ok(id),
         // Two admins creating the same name at once: the unique index decides.
-        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
             Err(AppError::invalid("username", Msg::UsernameTaken))
         }
         Err(e) => Err(AppError::internal(e)),
@@ -153,8 +168,10 @@ pub async fn change_own_password(
     if current.is_empty() {
         return Err(AppError::invalid("current_password", Msg::Required));
     }
-    validation::login_password(&new, &user.username).map_err(|m| AppError::invalid("new_password", m))?;
-    validation::confirmation(&new, &confirm).map_err(|m| AppError::invalid("confirm_password", m))?;
+    validation::login_password(&new, &user.username)
+        .map_err(|m| AppError::invalid("new_password", m))?;
+    validation::confirmation(&new, &confirm)
+        .map_err(|m| AppError::invalid("confirm_password", m))?;
     if *current == *new {
         return Err(AppError::invalid("new_password", Msg::PasswordUnchanged));
     }
@@ -177,20 +194,34 @@ pub async fn change_own_password(
 
 /// Sets a password without the old one (CLI `reset-password`); ends the user's sessions and
 /// makes them choose their own at next login.
-pub async fn reset_password(state: &AppState, username: &str, password: Zeroizing<String>) -> Result<(), AppError> {
+pub async fn reset_password(
+    state: &AppState,
+    username: &str,
+    password: Zeroizing<String>,
+) -> Result<(), AppError> {
     let user = users::by_username(&state.pool, username)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    validation::login_password(&password, &user.username).map_err(|m| AppError::invalid("password", m))?;
-    let hash: PasswordHash = state.hasher.hash(password).await.map_err(AppError::internal)?;
+    validation::login_password(&password, &user.username)
+        .map_err(|m| AppError::invalid("password", m))?;
+    let hash: PasswordHash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(AppError::internal)?;
     users::set_password(&state.pool, user.id, &hash, true, state.now())
         .await
         .map_err(AppError::internal)?;
     Ok(())
 }
 
-pub async fn set_active(state: &AppState, actor: &Actor, target: i64, active: bool) -> Result<(), AppError> {
+pub async fn set_active(
+    state: &AppState,
+    actor: &Actor,
+    target: i64,
+    active: bool,
+) -> Result<(), AppError> {
     access::may_set_active(actor, target, active).map_err(|d| match d {
         Denied::SelfDeactivation => AppError::invalid("active", Msg::CannotDeactivateSelf),
         Denied::NotAdmin | Denied::Inactive => AppError::Forbidden,
@@ -201,14 +232,26 @@ pub async fn set_active(state: &AppState, actor: &Actor, target: i64, active: bo
     if !found {
         return Err(AppError::NotFound);
     }
-    tracing::info!(admin = actor.user_id, user = target, active, "account status changed");
+    tracing::info!(
+        admin = actor.user_id,
+        user = target,
+        active,
+        "account status changed"
+    );
     Ok(())
 }
 
 /// On a database without users, creates `admin` and returns the one-time password to show.
 /// `preset` (from `SYNCGATE_ADMIN_PASSWORD`) replaces the random one, for tests and scripts.
-pub async fn bootstrap_admin(state: &AppState, preset: Option<Zeroizing<String>>) -> Result<Option<Zeroizing<String>>, AppError> {
-    if users::count(&state.pool).await.map_err(AppError::internal)? > 0 {
+pub async fn bootstrap_admin(
+    state: &AppState,
+    preset: Option<Zeroizing<String>>,
+) -> Result<Option<Zeroizing<String>>, AppError> {
+    if users::count(&state.pool)
+        .await
+        .map_err(AppError::internal)?
+        > 0
+    {
         return Ok(None);
     }
     let must_change = preset.is_none();

@@ -56,7 +56,11 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: Zeroizing<String>) -> Result<PasswordHash, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|e| HashError::Task(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(move || hash_now(&password))
             .await
             .map_err(|e| HashError::Task(e.to_string()))?
@@ -73,7 +77,11 @@ impl PasswordHasher {
             Some(h) => h,
             None => self.dummy_hash().await?,
         };
-        let _permit = self.permits.acquire().await.map_err(|e| HashError::Task(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError::Task(e.to_string()))?;
         let matched = tokio::task::spawn_blocking(move || verify_now(&password, &hash))
             .await
             .map_err(|e| HashError::Task(e.to_string()))??;
@@ -102,7 +110,9 @@ pub fn hash_now(password: &str) -> Result<PasswordHash, HashError> {
 pub fn verify_now(password: &str, hash: &PasswordHash) -> Result<bool, HashError> {
     let parsed = Phc::new(&hash.0).map_err(|e| HashError::Argon2(e.to_string()))?;
     // Verification uses the parameters stored in the hash, so old hashes keep working.
-    Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    Ok(argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
 }
 
 #[cfg(test)]
@@ -112,7 +122,11 @@ mod tests {
     #[test]
     fn hash_is_argon2id_with_owasp_parameters() {
         let h = hash_now("correct horse battery").unwrap();
-        assert!(h.as_stored().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", h.as_stored());
+        assert!(
+            h.as_stored().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            h.as_stored()
+        );
         assert!(!h.as_stored().contains("correct horse"));
     }
 
@@ -146,8 +160,17 @@ mod tests {
     #[tokio::test]
     async fn unknown_user_never_verifies() {
         let hasher = PasswordHasher::new(1);
-        assert!(!hasher.verify(Zeroizing::new("anything".into()), None).await.unwrap());
-        let h = hasher.hash(Zeroizing::new("secret pass".into())).await.unwrap();
-        assert!(hasher.verify(Zeroizing::new("secret pass".into()), Some(h)).await.unwrap());
+        assert!(!hasher
+            .verify(Zeroizing::new("anything".into()), None)
+            .await
+            .unwrap());
+        let h = hasher
+            .hash(Zeroizing::new("secret pass".into()))
+            .await
+            .unwrap();
+        assert!(hasher
+            .verify(Zeroizing::new("secret pass".into()), Some(h))
+            .await
+            .unwrap());
     }
 }

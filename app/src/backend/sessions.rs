@@ -40,11 +40,17 @@ pub async fn end(session: &Session) -> Result<(), AppError> {
 }
 
 /// The user behind this session if it is still valid; ends it if it is not.
-pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+pub async fn current_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
     Ok(current_record(state, session).await?.map(|u| u.current()))
 }
 
-async fn current_record(state: &AppState, session: &Session) -> Result<Option<UserRecord>, AppError> {
+async fn current_record(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<UserRecord>, AppError> {
     let Some(signed_in) = session
         .get::<SignedIn>(KEY)
         .await
@@ -64,7 +70,11 @@ async fn current_record(state: &AppState, session: &Session) -> Result<Option<Us
     }
 }
 
-pub async fn info(state: &AppState, session: &Session, browser: Lang) -> Result<SessionInfo, AppError> {
+pub async fn info(
+    state: &AppState,
+    session: &Session,
+    browser: Lang,
+) -> Result<SessionInfo, AppError> {
     Ok(match current_record(state, session).await? {
         Some(u) => SessionInfo {
             lang: u.language.unwrap_or(browser),

@@ -27,7 +27,8 @@ impl Table {
 
     fn fail(&mut self, policy: &Policy, key: &str, now: i64) {
         if self.0.len() >= SWEEP_AT {
-            self.0.retain(|_, r| !throttle::is_forgotten(policy, r.last_failure_at, now));
+            self.0
+                .retain(|_, r| !throttle::is_forgotten(policy, r.last_failure_at, now));
         }
         let record = self.0.entry(key.to_string()).or_insert(Record {
             failures: 0,

@@ -65,14 +65,8 @@ mod tests {
     #[test]
     fn only_active_admins_manage_users() {
         assert_eq!(may_manage_users(&actor(true, true)), Ok(()));
-        assert_eq!(
-            may_manage_users(&actor(false, true)),
-            Err(Denied::NotAdmin)
-        );
-        assert_eq!(
-            may_manage_users(&actor(true, false)),
-            Err(Denied::Inactive)
-        );
+        assert_eq!(may_manage_users(&actor(false, true)), Err(Denied::NotAdmin));
+        assert_eq!(may_manage_users(&actor(true, false)), Err(Denied::Inactive));
         assert_eq!(
             may_manage_users(&actor(false, false)),
             Err(Denied::Inactive)

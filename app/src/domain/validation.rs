@@ -115,10 +115,15 @@ mod tests {
     fn emails() {
         assert_eq!(email(" a@b.it ").unwrap(), "a@b.it");
         assert_eq!(email(""), Err(Msg::Required));
-        for bad in ["a", "a@", "@b.it", "a@b", "a@@b.it", "a b@c.it", "a@.it", "a@b."] {
+        for bad in [
+            "a", "a@", "@b.it", "a@b", "a@@b.it", "a b@c.it", "a@.it", "a@b.",
+        ] {
             assert_eq!(email(bad), Err(Msg::EmailFormat), "{bad}");
         }
-        assert_eq!(email(&format!("{}@b.it", "x".repeat(260))), Err(Msg::TooLong));
+        assert_eq!(
+            email(&format!("{}@b.it", "x".repeat(260))),
+            Err(Msg::TooLong)
+        );
     }
 
     #[test]
@@ -138,10 +143,7 @@ mod tests {
             login_password("mario.rossi", "mario.rossi"),
             Err(Msg::PasswordSameAsUsername)
         );
-        assert_eq!(
-            login_password(&"p".repeat(257), "anna"),
-            Err(Msg::TooLong)
-        );
+        assert_eq!(login_password(&"p".repeat(257), "anna"), Err(Msg::TooLong));
         // Length counts characters, not bytes.
         assert_eq!(login_password("ààààààààà", "anna"), Err(Msg::PasswordShort));
     }

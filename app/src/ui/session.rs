@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(safe_next(Some("/admin/users".into())), "/admin/users");
         assert_eq!(safe_next(Some("//evil.example".into())), "/preferences");
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/preferences");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/preferences");
+        assert_eq!(
+            safe_next(Some("https://evil.example".into())),
+            "/preferences"
+        );
         assert_eq!(safe_next(None), "/preferences");
     }
 

@@ -126,7 +126,10 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRecord>, sql
 }
 
 /// Usernames are stored lowercased; the lookup lowercases too.
-pub async fn by_username(pool: &SqlitePool, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn by_username(
+    pool: &SqlitePool,
+    username: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
         .bind(username.trim().to_lowercase())
         .fetch_optional(pool)
@@ -140,11 +143,17 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<UserRecord>, sqlx::Error> {
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
     Ok(row.0)
 }
 
-pub async fn set_language(pool: &SqlitePool, id: i64, lang: Option<Lang>) -> Result<(), sqlx::Error> {
+pub async fn set_language(
+    pool: &SqlitePool,
+    id: i64,
+    lang: Option<Lang>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET language = ? WHERE id = ?")
         .bind(lang.map(Lang::code))
         .bind(id)
@@ -177,7 +186,12 @@ pub async fn set_password(
 }
 
 /// Turning an account off also ends its sessions (version bump).
-pub async fn set_active(pool: &SqlitePool, id: i64, active: bool, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_active(
+    pool: &SqlitePool,
+    id: i64,
+    active: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE users SET active = ?, session_version = session_version + (CASE WHEN ? THEN 0 ELSE 1 END), \
          updated_at = ? WHERE id = ?",
@@ -260,7 +274,10 @@ mod tests {
         let h = hash_now("password123").unwrap();
         let id = insert(&pool, new_user("anna", &h)).await.unwrap();
         set_language(&pool, id, Some(Lang::It)).await.unwrap();
-        assert_eq!(*by_id(&pool, id).await.unwrap().unwrap().language, Some(Lang::It));
+        assert_eq!(
+            *by_id(&pool, id).await.unwrap().unwrap().language,
+            Some(Lang::It)
+        );
         set_language(&pool, id, None).await.unwrap();
         assert_eq!(*by_id(&pool, id).await.unwrap().unwrap().language, None);
     }

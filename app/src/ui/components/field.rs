@@ -85,7 +85,11 @@ where
 /// A page-level alert; renders nothing when there is no message.
 #[component]
 pub fn ErrorAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    move || message.get().map(|m| view! { <p class="alert error" role="alert">{m}</p> })
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="alert error" role="alert">{m}</p> })
+    }
 }
 
 /// A polite confirmation ("Saved.").

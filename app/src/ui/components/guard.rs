@@ -52,6 +52,9 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
 mod tests {
     #[test]
     fn next_parameter_is_escaped() {
-        assert_eq!(super::url_escape("/admin/users?q=a b&x"), "/admin/users%3Fq%3Da%20b%26x");
+        assert_eq!(
+            super::url_escape("/admin/users?q=a b&x"),
+            "/admin/users%3Fq%3Da%20b%26x"
+        );
     }
 }

@@ -19,7 +19,8 @@ pub fn RoleAndLogin(profile: Profile) -> impl IntoView {
         }
     };
     let text = move |f: fn(&Profile) -> String| Signal::derive(move || p.with_value(f));
-    let label = move |f: fn(&crate::i18n::Texts) -> &'static str| Signal::derive(move || f(t.get()));
+    let label =
+        move |f: fn(&crate::i18n::Texts) -> &'static str| Signal::derive(move || f(t.get()));
 
     view! {
         <section class="card" aria-labelledby="role-and-login">

@@ -60,7 +60,14 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
     let t = use_texts();
     let rows = StoredValue::new(rows);
     let visible = Memo::new(move |_| {
-        query.with(|q| rows.with_value(|rows| rows.iter().filter(|r| r.matches(q)).cloned().collect::<Vec<_>>()))
+        query.with(|q| {
+            rows.with_value(|rows| {
+                rows.iter()
+                    .filter(|r| r.matches(q))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
     });
     let yes_no = move |b: bool| if b { t.get().yes } else { t.get().no };
     view! {
@@ -114,9 +121,14 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
             form.reset();
         }
     });
-    let created = Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| t.get().user_created));
+    let created =
+        Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| t.get().user_created));
     let field = move |name: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
-        (name, Signal::derive(move || label(t.get())), field_error(value, name, t))
+        (
+            name,
+            Signal::derive(move || label(t.get())),
+            field_error(value, name, t),
+        )
     };
     let (un, un_l, un_e) = field("username", |t| t.username);
     let (em, em_l, em_e) = field("email", |t| t.email);

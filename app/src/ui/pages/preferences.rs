@@ -26,7 +26,12 @@ fn Preferences() -> impl IntoView {
     let change_password = ServerAction::<ChangePassword>::new();
     // Reload the profile after anything on this page changed it.
     let profile = Resource::new(
-        move || (set_language.version().get(), change_password.version().get()),
+        move || {
+            (
+                set_language.version().get(),
+                change_password.version().get(),
+            )
+        },
         |_| my_profile(),
     );
     Effect::new(move |_| {
@@ -43,7 +48,8 @@ fn Preferences() -> impl IntoView {
             });
         }
     });
-    let must_change = move || session.with(|s| s.user.as_ref().is_some_and(|u| u.must_change_password));
+    let must_change =
+        move || session.with(|s| s.user.as_ref().is_some_and(|u| u.must_change_password));
 
     view! {
         <h1>{move || t.get().preferences_title}</h1>
@@ -110,7 +116,9 @@ fn LanguageForm(profile: Profile, action: ServerAction<SetLanguage>) -> impl Int
 fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
     let t = use_texts();
     let value = action.value();
-    let done = Signal::derive(move || matches!(value.get(), Some(Ok(()))).then(|| t.get().password_changed));
+    let done = Signal::derive(move || {
+        matches!(value.get(), Some(Ok(()))).then(|| t.get().password_changed)
+    });
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let (Some(Ok(())), Some(form)) = (value.get(), form.get()) {

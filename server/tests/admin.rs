@@ -1,0 +1,219 @@
+//! Access rules at the server functions: the admin's functions refuse everyone else, and
+//! admin changes take effect on the affected user's sessions.
+
+mod common;
+
+use common::TestServer;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn non_admin_is_refused_by_every_admin_function() {
+    let server = TestServer::start().await;
+    let admin_id = server.add_user("root", "root-password-1", true).await;
+    server.add_user("anna", "anna-password-1", false).await;
+    let mut anna = server.browser();
+    anna.login("anna", "anna-password-1").await;
+    let admin_id = admin_id.to_string();
+
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("users/list", vec![]),
+        ("users/get", vec![("id", admin_id.as_str())]),
+        (
+            "users/active",
+            vec![("id", admin_id.as_str()), ("active", "false")],
+        ),
+        (
+            "users/create",
+            vec![
+                ("username", "mallory"),
+                ("email", "m@example.it"),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("password", "mallory-password"),
+                ("is_admin", "on"),
+            ],
+        ),
+    ];
+    for (endpoint, form) in calls {
+        let r = anna.call(endpoint, &form).await;
+        assert_eq!(r.json(), json!("Forbidden"), "{endpoint}");
+    }
+    // Nothing happened.
+    let mallory = app::backend::store::users::by_username(&server.state.pool, "mallory")
+        .await
+        .unwrap();
+    assert!(mallory.is_none());
+    let root = app::backend::store::users::by_username(&server.state.pool, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(root.active);
+}
+
+#[tokio::test]
+async fn anonymous_callers_are_unauthenticated() {
+    let server = TestServer::start().await;
+    let mut b = server.browser();
+    for endpoint in ["users/list", "me/profile"] {
+        assert_eq!(
+            b.call(endpoint, &[]).await.json(),
+            json!("Unauthenticated"),
+            "{endpoint}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn admin_creates_a_user_who_can_then_sign_in() {
+    let server = TestServer::start().await;
+    server.add_user("root", "root-password-1", true).await;
+    let mut admin = server.browser();
+    admin.login("root", "root-password-1").await;
+
+    let form = [
+        ("username", "Mario.Rossi"),
+        ("email", "mario@example.it"),
+        ("first_name", "Mario"),
+        ("last_name", "Rossi"),
+        ("password", "mario-password-1"),
+    ];
+    let r = admin.call("users/create", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = admin.call("users/list", &[]).await.json();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mario.rossi", "root"]);
+    assert_eq!(list[0]["is_admin"], json!(false));
+
+    let mut mario = server.browser();
+    assert_eq!(
+        mario.login("mario.rossi", "mario-password-1").await.status,
+        StatusCode::OK
+    );
+    let profile = mario.call("me/profile", &[]).await.json();
+    assert_eq!(profile["email"], "mario@example.it");
+    assert_eq!(profile["first_name"], "Mario");
+}
+
+#[tokio::test]
+async fn bad_new_user_fields_are_reported_and_nothing_is_created() {
+    let server = TestServer::start().await;
+    server.add_user("root", "root-password-1", true).await;
+    let mut admin = server.browser();
+    admin.login("root", "root-password-1").await;
+    let base = [
+        ("username", "anna"),
+        ("email", "anna@example.it"),
+        ("first_name", ""),
+        ("last_name", ""),
+        ("password", "anna-password-1"),
+    ];
+    let cases = [
+        (
+            "username",
+            "a b",
+            json!({"Invalid": {"field": "username", "msg": "UsernameFormat"}}),
+        ),
+        (
+            "username",
+            "root",
+            json!({"Invalid": {"field": "username", "msg": "UsernameTaken"}}),
+        ),
+        (
+            "email",
+            "anna",
+            json!({"Invalid": {"field": "email", "msg": "EmailFormat"}}),
+        ),
+        (
+            "password",
+            "short",
+            json!({"Invalid": {"field": "password", "msg": "PasswordShort"}}),
+        ),
+    ];
+    for (field, value, expected) in cases {
+        let form: Vec<(&str, &str)> = base
+            .iter()
+            .map(|&(k, v)| (k, if k == field { value } else { v }))
+            .collect();
+        let r = admin.call("users/create", &form).await;
+        assert_eq!(r.json(), expected, "{field}={value}");
+    }
+    let list = admin.call("users/list", &[]).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn deactivation_ends_the_users_sessions_and_reactivation_restores_login() {
+    let server = TestServer::start().await;
+    server.add_user("root", "root-password-1", true).await;
+    let anna_id = server
+        .add_user("anna", "anna-password-1", false)
+        .await
+        .to_string();
+    let mut admin = server.browser();
+    admin.login("root", "root-password-1").await;
+    let mut anna = server.browser();
+    anna.login("anna", "anna-password-1").await;
+    assert_eq!(anna.whoami().await.as_deref(), Some("anna"));
+
+    let r = admin
+        .call("users/active", &[("id", &anna_id), ("active", "false")])
+        .await;
+    assert_eq!(r.json()["active"], json!(false));
+    assert_eq!(anna.whoami().await, None, "signed out at once");
+    assert_eq!(
+        anna.login("anna", "anna-password-1").await.json(),
+        json!("LoginFailed")
+    );
+
+    admin
+        .call("users/active", &[("id", &anna_id), ("active", "true")])
+        .await;
+    assert_eq!(
+        anna.login("anna", "anna-password-1").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_deactivate_themselves() {
+    let server = TestServer::start().await;
+    let id = server
+        .add_user("root", "root-password-1", true)
+        .await
+        .to_string();
+    let mut admin = server.browser();
+    admin.login("root", "root-password-1").await;
+    let r = admin
+        .call("users/active", &[("id", &id), ("active", "false")])
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"Invalid": {"field": "active", "msg": "CannotDeactivateSelf"}})
+    );
+    assert_eq!(admin.whoami().await.as_deref(), Some("root"));
+}
+
+#[tokio::test]
+async fn unknown_user_id_is_not_found() {
+    let server = TestServer::start().await;
+    server.add_user("root", "root-password-1", true).await;
+    let mut admin = server.browser();
+    admin.login("root", "root-password-1").await;
+    assert_eq!(
+        admin.call("users/get", &[("id", "999")]).await.json(),
+        json!("NotFound")
+    );
+    assert_eq!(
+        admin
+            .call("users/active", &[("id", "999"), ("active", "false")])
+            .await
+            .json(),
+        json!("NotFound")
+    );
+}

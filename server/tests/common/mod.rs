@@ -1,0 +1,182 @@
+//! A real server on 127.0.0.1 with a temporary SQLite file, and a minimal browser that keeps
+//! its own session cookie so tests can watch it change.
+#![allow(dead_code)]
+
+use app::backend::accounts::{self, NewUser};
+use app::backend::clock::ManualClock;
+use app::backend::state::AppState;
+use app::backend::store;
+use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+pub const COOKIE_NAME: &str = "syncgate_session";
+
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let pool = store::connect(&url).await.expect("open db");
+        store::migrate(&pool).await.expect("migrate");
+        let clock = ManualClock::starting_at(1_700_000_000);
+        let state = AppState::new(pool, clock.clone());
+        let sessions = server::router::session_store(&state)
+            .await
+            .expect("session store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let leptos = server::router::leptos_options(dir.path(), addr);
+        let app = server::router::build(state.clone(), leptos, sessions, false);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            state,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    pub async fn add_user(&self, username: &str, password: &str, is_admin: bool) -> i64 {
+        accounts::create(
+            &self.state,
+            NewUser {
+                username: username.into(),
+                email: format!("{username}@example.it"),
+                first_name: "Test".into(),
+                last_name: username.into(),
+                password: Zeroizing::new(password.into()),
+                is_admin,
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("create user")
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookie: None,
+            lang: None,
+        }
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    client: reqwest::Client,
+    /// The session cookie value, as a browser would keep it.
+    pub cookie: Option<String>,
+    pub lang: Option<&'static str>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+impl Browser {
+    fn absorb(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap_or_default();
+            if let Some(rest) = text.strip_prefix(&format!("{COOKIE_NAME}=")) {
+                let v = rest.split(';').next().unwrap_or_default().to_string();
+                // Max-Age=0 / empty value means the browser drops it.
+                self.cookie = if v.is_empty() || text.contains("Max-Age=0") {
+                    None
+                } else {
+                    Some(v)
+                };
+            }
+        }
+    }
+
+    fn prepare(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let rb = match &self.cookie {
+            Some(c) => rb.header(COOKIE, format!("{COOKIE_NAME}={c}")),
+            None => rb,
+        };
+        match self.lang {
+            Some(l) => rb.header(ACCEPT_LANGUAGE, l),
+            None => rb,
+        }
+    }
+
+    /// Calls a server function (form-encoded, as the pages do).
+    pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        let rb = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "application/json")
+            .form(form);
+        let response = self.prepare(rb).send().await.expect("request");
+        self.finish(response).await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let rb = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        let response = self.prepare(rb).send().await.expect("request");
+        self.finish(response).await
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Reply {
+        self.absorb(&response);
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.unwrap_or_default();
+        Reply {
+            status,
+            body,
+            location,
+        }
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Reply {
+        self.call("login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    /// The username the server thinks is signed in with this browser's cookie.
+    pub async fn whoami(&mut self) -> Option<String> {
+        let r = self.call("whoami", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["user"]["username"].as_str().map(str::to_string)
+    }
+}
