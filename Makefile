@@ -1,0 +1,72 @@
+# syncgate: the two commands are `make run` and `make test`. Each installs what a fresh
+# Debian 12 machine lacks (nothing is downloaded from outside the package registries).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3}' Cargo.lock)
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
+export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
+
+.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser lint fmt clean
+
+help:
+	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
+	@echo "make test   run every test: cargo tests and the Playwright suite"
+	@echo "make release  optimised build into target/release + target/site"
+	@echo "make lint   cargo fmt --check and clippy"
+
+## The first command: installs, builds, serves.
+run: tools build
+	./target/debug/server serve
+
+build: tools-rust
+	cargo leptos build
+
+release: tools
+	cargo leptos build --release
+
+## The second command: every test.
+test: tools tools-browser test-rust test-e2e
+
+test-rust: tools-rust
+	cargo test --workspace
+
+test-e2e: build tools-node tools-browser
+	cd end2end && npx playwright test
+
+tools: tools-rust tools-node
+
+tools-rust:
+	@command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs"; exit 1; }
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 18 minutes on 2 cores, once)"; \
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads --force; fi
+
+tools-node:
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install nodejs npm)"; exit 1; }
+	@if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.installed ]; then \
+	  cd end2end && npm ci --no-audit --no-fund && touch node_modules/.installed; fi
+
+tools-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; fi
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results end2end/.tmp

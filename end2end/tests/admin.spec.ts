@@ -1,0 +1,84 @@
+import { test, expect } from '@playwright/test';
+import { ADMIN_PASSWORD, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
+
+test('admin signs in with the first password and sees their preferences', async ({ page }) => {
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Preferences', level: 1 })).toBeVisible();
+  const block = page.getByRole('region', { name: 'Role and login' });
+  await expect(block).toBeVisible();
+  await expect(block.getByRole('definition').first()).toHaveText('admin');
+  await expect(block).toContainText('Administrator');
+  await expect(page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Users' })).toBeVisible();
+});
+
+test('admin creates a user, who then appears in the searchable list', async ({ page }) => {
+  const username = uniqueName('mario');
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await waitForHydration(page);
+
+  const form = page.getByRole('form', { name: 'Create user' });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Email').fill(`${username}@example.it`);
+  await form.getByLabel('First name').fill('Mario');
+  await form.getByLabel('Last name').fill('Rossi');
+  await form.getByLabel('Initial password').fill('mario-password-1');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'User created.' })).toBeVisible();
+
+  const table = page.getByRole('table');
+  await expect(table.getByRole('link', { name: username })).toBeVisible();
+
+  // Searching filters in the page itself: the document is not reloaded.
+  await markDocument(page);
+  await page.getByLabel('Search users').fill(username);
+  await expect(table.getByRole('row')).toHaveCount(2); // header + the match
+  await page.getByLabel('Search users').fill('no-such-user-xyz');
+  await expect(page.getByText('No user matches your search.')).toBeVisible();
+  await expectSameDocument(page);
+
+  // The user's own admin page.
+  await page.getByLabel('Search users').fill(username);
+  await table.getByRole('link', { name: username }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(username);
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText(`${username}@example.it`);
+});
+
+test('a bad field is reported beside it and nothing is created', async ({ page }) => {
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto('/admin/users');
+  await waitForHydration(page);
+  const form = page.getByRole('form', { name: 'Create user' });
+  const username = uniqueName('bad');
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Email').fill(`${username}@example.it`);
+  await form.getByLabel('Initial password').fill('short1');
+  // Bypass the browser's own checks to see the server's answer.
+  await form.evaluate((f: HTMLFormElement) => (f.noValidate = true));
+  await form.getByRole('button', { name: 'Create' }).click();
+  const password = form.getByLabel('Initial password');
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByRole('alert')).toHaveText('The password must have at least 10 characters.');
+  await expect(page.getByRole('table').getByRole('link', { name: username })).toHaveCount(0);
+});
+
+test('admin deactivates and reactivates a user', async ({ page }) => {
+  const username = uniqueName('temp');
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto('/admin/users');
+  await waitForHydration(page);
+  const form = page.getByRole('form', { name: 'Create user' });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Email').fill(`${username}@example.it`);
+  await form.getByLabel('Initial password').fill('temp-password-1');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('table').getByRole('link', { name: username }).click();
+  await waitForHydration(page);
+
+  await page.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'deactivated' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText('Inactive');
+  await page.getByRole('button', { name: 'Reactivate' }).click();
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText('Active');
+});

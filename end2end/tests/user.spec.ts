@@ -1,0 +1,120 @@
+import { test, expect } from '@playwright/test';
+import { createUserViaApi, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
+
+test('a standard user sees their own data and cannot open the admin pages', async ({ page, request }) => {
+  const username = uniqueName('anna');
+  await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: 'Anna', last: 'Bianchi', password: 'anna-password-1',
+  });
+
+  await logIn(page, username, 'anna-password-1');
+  const block = page.getByRole('region', { name: 'Role and login' });
+  await expect(block).toContainText(username);
+  await expect(block).toContainText(`${username}@example.it`);
+  await expect(block).toContainText('Anna');
+  await expect(block).toContainText('Bianchi');
+  await expect(block).toContainText('Standard user');
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+
+  await page.goto('/admin/users');
+  await expect(page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
+  await expect(page.getByRole('table')).toHaveCount(0);
+});
+
+test('a wrong password shows one message and keeps the user on the login page', async ({ page }) => {
+  await page.goto('/login');
+  await waitForHydration(page);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('a protected page sends to login and back after it', async ({ page, request }) => {
+  const username = uniqueName('back');
+  await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: '', last: '', password: 'back-password-1',
+  });
+  await page.goto('/preferences');
+  await expect(page).toHaveURL(/\/login\?next=\/preferences$/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('back-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/preferences$/);
+});
+
+test('the user changes their password and logs out; the old password no longer works', async ({ page, request }) => {
+  const username = uniqueName('pw');
+  await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: '', last: '', password: 'first-password-1',
+  });
+  await logIn(page, username, 'first-password-1');
+  await waitForHydration(page);
+  const form = page.getByRole('form', { name: 'Change password' });
+  await form.getByLabel('Current password').fill('first-password-1');
+  await form.getByLabel('New password').fill('second-password-2');
+  await form.getByLabel('Confirm password').fill('second-password-3');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('alert')).toHaveText('The passwords do not match.');
+
+  await form.getByLabel('Confirm password').fill('second-password-2');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your password has been changed.' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/preferences');
+  await expect(page).toHaveURL(/\/login/);
+
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('first-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await logIn(page, username, 'second-password-2');
+});
+
+test('choosing Italian switches the page without reloading it', async ({ page, request }) => {
+  const username = uniqueName('lang');
+  await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: '', last: '', password: 'lang-password-1',
+  });
+  await logIn(page, username, 'lang-password-1');
+  await waitForHydration(page);
+  await markDocument(page);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('it');
+  await expect(page.getByRole('region', { name: 'Ruolo e Login Utente' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Preferenze', level: 1 })).toBeVisible();
+  await expectSameDocument(page);
+  // It is remembered on the server.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Ruolo e Login Utente' })).toBeVisible();
+});
+
+test.describe('with an Italian browser', () => {
+  test.use({ locale: 'it-IT' });
+
+  test('every text is Italian from the login page on', async ({ page, request }) => {
+    const username = uniqueName('it');
+    await createUserViaApi(request, {
+      username, email: `${username}@example.it`, first: 'Giulia', last: 'Verdi', password: 'giulia-password-1',
+    });
+    await page.goto('/login');
+    await expect(page.getByRole('heading', { name: 'Accedi' })).toBeVisible();
+    await page.getByLabel('Nome Utente').fill(username);
+    await page.getByLabel('Password').fill('giulia-password-1');
+    await page.getByRole('button', { name: 'Accedi' }).click();
+    await expect(page).toHaveURL(/\/preferences$/);
+    const block = page.getByRole('region', { name: 'Ruolo e Login Utente' });
+    await expect(block).toBeVisible();
+    await expect(block).toContainText('Autenticazione a 2 fattori');
+    await expect(block).toContainText('Cognome');
+    await expect(page.getByRole('form', { name: 'Cambia Password' })).toBeVisible();
+  });
+});
+
+test('an unknown address shows the not-found page', async ({ page }) => {
+  const response = await page.goto('/this/does/not/exist');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});
