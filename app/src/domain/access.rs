@@ -21,7 +21,6 @@ pub enum Denied {
 }
 
 /// Listing, creating and opening users, and the admin pages.
-#[must_use]
 pub fn may_manage_users(actor: &Actor) -> Result<(), Denied> {
     match (actor.active, actor.is_admin) {
         (false, _) => Err(Denied::Inactive),
@@ -31,7 +30,6 @@ pub fn may_manage_users(actor: &Actor) -> Result<(), Denied> {
 }
 
 /// Turning an account on or off.
-#[must_use]
 pub fn may_set_active(actor: &Actor, target_id: i64, make_active: bool) -> Result<(), Denied> {
     may_manage_users(actor)?;
     if actor.user_id == target_id && !make_active {
@@ -41,7 +39,6 @@ pub fn may_set_active(actor: &Actor, target_id: i64, make_active: bool) -> Resul
 }
 
 /// A user's own profile: any active account.
-#[must_use]
 pub fn may_use_console(actor: &Actor) -> Result<(), Denied> {
     if actor.active {
         Ok(())

@@ -27,6 +27,8 @@ pub struct UserRecord {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LangColumn(pub Option<Lang>);
 
+// sqlx's `FromRow` derive only offers `try_from`; an unknown code reads as "browser".
+#[allow(clippy::infallible_try_from)]
 impl TryFrom<Option<String>> for LangColumn {
     type Error = std::convert::Infallible;
     fn try_from(v: Option<String>) -> Result<Self, Self::Error> {
