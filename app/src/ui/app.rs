@@ -21,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <script id=SCRIPT_ID type="application/json" inner_html=json></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>

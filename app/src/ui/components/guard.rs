@@ -29,8 +29,10 @@ fn url_escape(s: &str) -> String {
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
+    // A memo, so that other session changes (language, flags) do not rebuild the page.
+    let signed_in = Memo::new(move |_| session.with(|s| s.user.is_some()));
     move || {
-        if session.with(|s| s.user.is_some()) {
+        if signed_in.get() {
             children().into_any()
         } else {
             login_redirect().into_any()
@@ -41,7 +43,8 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
-    move || match session.with(|s| s.user.as_ref().map(|u| u.is_admin)) {
+    let admin = Memo::new(move |_| session.with(|s| s.user.as_ref().map(|u| u.is_admin)));
+    move || match admin.get() {
         None => login_redirect().into_any(),
         Some(false) => view! { <NotAllowed/> }.into_any(),
         Some(true) => children().into_any(),
