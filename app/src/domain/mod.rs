@@ -2,5 +2,7 @@
 //! them). No I/O here.
 
 pub mod access;
+pub mod otp;
+pub mod reauth;
 pub mod throttle;
 pub mod validation;
