@@ -49,7 +49,7 @@ fn start(data: &Path, port: u16) -> (Child, Vec<String>) {
             return (child, lines);
         }
     }
-    let _ = child.kill();
+    stop(child);
     panic!("server did not start: {lines:?}");
 }
 
