@@ -100,9 +100,6 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = startup::open_state(&config).await?;
-    if startup::ensure_key_file(&config.key_file)? {
-        tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
-    }
     startup::bootstrap_admin(&state).await?;
     let store = router::session_store(&state).await?;
     let secure = config.cookie_secure();

@@ -24,7 +24,30 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         .await
         .context("opening the database")?;
     store::migrate(&pool).await.context("applying migrations")?;
-    Ok(AppState::new(pool, Arc::new(SystemClock)))
+    if ensure_key_file(&config.key_file)? {
+        tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
+    }
+    let key = read_key_file(&config.key_file)?;
+    Ok(AppState::new(pool, Arc::new(SystemClock), *key))
+}
+
+/// Reads the 64 hex digits of the key file.
+pub fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<[u8; 32]>> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the key file {}", path.display()))?,
+    );
+    let hex = text.trim();
+    anyhow::ensure!(
+        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "the key file {} must hold 64 hexadecimal digits",
+        path.display()
+    );
+    let mut key = Zeroizing::new([0u8; 32]);
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("checked to be hex digits");
+    }
+    Ok(key)
 }
 
 /// Creates a 256-bit key file readable only by its owner, unless one exists. The key
@@ -97,5 +120,20 @@ mod tests {
         }
         assert!(!ensure_key_file(&path).unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+        let key = read_key_file(&path).unwrap();
+        assert_eq!(
+            key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            first.trim()
+        );
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        std::fs::write(&path, "not hex").unwrap();
+        let e = read_key_file(&path).unwrap_err().to_string();
+        assert!(e.contains("64 hexadecimal digits"), "{e}");
+        assert!(!e.contains("not hex"), "the key's content is never echoed");
     }
 }

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod clock;
 pub mod context;
+pub mod mail;
+pub mod otp;
 pub mod passwords;
 pub mod sessions;
 pub mod state;

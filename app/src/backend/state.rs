@@ -5,6 +5,7 @@ use super::passwords::PasswordHasher;
 use super::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -12,10 +13,12 @@ pub struct AppState {
     pub hasher: Arc<PasswordHasher>,
     pub throttle: Arc<LoginThrottle>,
     pub clock: Arc<dyn Clock>,
+    /// The server's 256-bit secret (key file): keys the hashes of emailed codes.
+    pub key: Arc<Zeroizing<[u8; 32]>>,
 }
 
 impl AppState {
-    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, key: [u8; 32]) -> Self {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -24,6 +27,7 @@ impl AppState {
             hasher: Arc::new(PasswordHasher::new(cores)),
             throttle: Arc::new(LoginThrottle::default()),
             clock,
+            key: Arc::new(Zeroizing::new(key)),
         }
     }
 

@@ -2,6 +2,8 @@
 //! its own session cookie so tests can watch it change.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::backend::accounts::{self, NewUser};
 use app::backend::clock::ManualClock;
 use app::backend::state::AppState;
@@ -29,7 +31,7 @@ impl TestServer {
         let pool = store::connect(&url).await.expect("open db");
         store::migrate(&pool).await.expect("migrate");
         let clock = ManualClock::starting_at(1_700_000_000);
-        let state = AppState::new(pool, clock.clone());
+        let state = AppState::new(pool, clock.clone(), [42u8; 32]);
         let sessions = server::router::session_store(&state)
             .await
             .expect("session store");

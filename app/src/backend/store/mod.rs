@@ -1,6 +1,7 @@
 //! Every SQL statement, one module per table group, one function per statement or
 //! transaction, parameters always bound.
 
+pub mod email_codes;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

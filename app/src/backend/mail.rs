@@ -1,0 +1,277 @@
+//! Mail delivery. Requests hand a message to a bounded queue; one worker delivers it (SMTP, or
+//! the "outbox" folder when no SMTP server is configured), retrying a failed attempt twice,
+//! and reports back. A request waits at most `WAIT` for that answer, so a slow or dead mail
+//! server never hangs a page: the user is told the email could not be sent.
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many messages may wait for delivery.
+const QUEUE: usize = 256;
+const ATTEMPTS: u32 = 3;
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A message in the user's language, with a plain-text and an HTML body.
+#[derive(Clone, Debug)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Printed in the log in outbox mode only (the code, so a newcomer can try 2FA without
+    /// a mail server). Never printed when real mail goes out.
+    pub outbox_hint: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MailError {
+    #[error("the mail queue is full")]
+    QueueFull,
+    #[error("delivery failed: {0}")]
+    Delivery(String),
+    #[error("no answer from the mail worker in time")]
+    Timeout,
+    #[error("bad address: {0}")]
+    Address(String),
+}
+
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
+}
+
+struct Job {
+    message: Message,
+    hint: Option<String>,
+    done: oneshot::Sender<Result<(), MailError>>,
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    queue: mpsc::Sender<Job>,
+}
+
+/// Builds the SMTP transport from a URL: `smtps://` is TLS (465), `smtp://` uses STARTTLS
+/// (587) and refuses to send in clear, except to a loopback host or with `?tls=none`.
+pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
+    let loopback = match parsed.host() {
+        // For a non-special scheme like smtp, the url crate leaves IP addresses as text.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err("SMTP URL has no host".into()),
+    };
+    let has_tls_param = parsed.query_pairs().any(|(k, _)| k == "tls");
+    let url = match (parsed.scheme(), has_tls_param, loopback) {
+        ("smtps", _, _) | ("smtp", true, _) | ("smtp", false, true) => url.to_string(),
+        ("smtp", false, false) => {
+            let sep = if parsed.query().is_some() { '&' } else { '?' };
+            format!("{url}{sep}tls=required")
+        }
+        (other, _, _) => {
+            return Err(format!(
+                "SMTP URL scheme must be smtp or smtps, not {other}"
+            ))
+        }
+    };
+    // lettre spells "no TLS" as the absence of the parameter.
+    let url = url.replace("?tls=none", "").replace("&tls=none", "");
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+        .map(|b| b.timeout(Some(Duration::from_secs(15))).build())
+        .map_err(|e| format!("SMTP URL: {e}"))
+}
+
+impl Mailer {
+    /// Starts the delivery worker.
+    pub fn start(transport: Transport, from: &str) -> Result<Mailer, MailError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| MailError::Address(from.to_string()))?;
+        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE);
+        tokio::spawn(async move {
+            while let Some(job) = jobs.recv().await {
+                let result = deliver(&transport, &job.message, job.hint.as_deref()).await;
+                if let Err(e) = &result {
+                    tracing::warn!("mail not delivered: {e}");
+                }
+                let _ = job.done.send(result);
+            }
+        });
+        Ok(Mailer { from, queue })
+    }
+
+    /// Queues the message and waits (bounded) for the worker's answer.
+    pub async fn send(&self, email: Email) -> Result<(), MailError> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|_| MailError::Address(email.to.clone()))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(email.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(email.html),
+                    ),
+            )
+            .map_err(|e| MailError::Delivery(e.to_string()))?;
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .try_send(Job {
+                message,
+                hint: email.outbox_hint,
+                done,
+            })
+            .map_err(|_| MailError::QueueFull)?;
+        match tokio::time::timeout(WAIT, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) | Err(_) => Err(MailError::Timeout),
+        }
+    }
+}
+
+async fn deliver(
+    transport: &Transport,
+    message: &Message,
+    hint: Option<&str>,
+) -> Result<(), MailError> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+        }
+        match attempt_once(transport, message, hint).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(MailError::Delivery(last))
+}
+
+async fn attempt_once(
+    transport: &Transport,
+    message: &Message,
+    hint: Option<&str>,
+) -> Result<(), String> {
+    match transport {
+        Transport::Smtp(smtp) => smtp
+            .send(message.clone())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Transport::Outbox(dir) => {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let name = format!(
+                "{}-{:08x}.eml",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0),
+                rand::random::<u32>()
+            );
+            let path = dir.join(name);
+            tokio::fs::write(&path, message.formatted())
+                .await
+                .map_err(|e| e.to_string())?;
+            match hint {
+                Some(h) => {
+                    tracing::info!(path = %path.display(), "mail written to the outbox ({h})")
+                }
+                None => tracing::info!(path = %path.display(), "mail written to the outbox"),
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(to: &str) -> Email {
+        Email {
+            to: to.into(),
+            subject: "Codice di sicurezza".into(),
+            text: "Il tuo codice è 123456".into(),
+            html: "<p>Il tuo codice è <b>123456</b></p>".into(),
+            outbox_hint: Some("code 123456".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn outbox_writes_a_multipart_eml() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::start(
+            Transport::Outbox(dir.path().join("outbox")),
+            "syncgate <noreply@example.it>",
+        )
+        .unwrap();
+        mailer.send(email("anna@example.it")).await.unwrap();
+        let mut files = std::fs::read_dir(dir.path().join("outbox")).unwrap();
+        let file = files.next().unwrap().unwrap().path();
+        assert_eq!(file.extension().unwrap(), "eml");
+        let eml = std::fs::read_to_string(file).unwrap();
+        assert!(eml.contains("To: anna@example.it"));
+        assert!(eml.contains("multipart/alternative"));
+        assert!(eml.contains("text/plain"));
+        assert!(eml.contains("text/html"));
+    }
+
+    #[tokio::test]
+    async fn a_bad_recipient_is_refused_before_queueing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::start(
+            Transport::Outbox(dir.path().to_path_buf()),
+            "noreply@example.it",
+        )
+        .unwrap();
+        assert!(matches!(
+            mailer.send(email("not an address")).await,
+            Err(MailError::Address(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_an_error_not_a_hang() {
+        // Port 9 on loopback: nothing listens, the connection is refused at once.
+        let smtp = smtp_transport("smtp://127.0.0.1:9").unwrap();
+        let mailer = Mailer::start(Transport::Smtp(smtp), "noreply@example.it").unwrap();
+        assert!(matches!(
+            mailer.send(email("anna@example.it")).await,
+            Err(MailError::Delivery(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn smtp_urls() {
+        assert!(smtp_transport("smtp://user:pw@mail.example.it:587").is_ok());
+        assert!(smtp_transport("smtps://mail.example.it:465").is_ok());
+        assert!(smtp_transport("smtp://127.0.0.1:2525").is_ok());
+        assert!(smtp_transport("smtp://mail.example.it:25?tls=none").is_ok());
+        assert!(smtp_transport("http://mail.example.it").is_err());
+        assert!(smtp_transport("not a url").is_err());
+    }
+}

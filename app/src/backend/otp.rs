@@ -1,0 +1,254 @@
+//! Emailed one-time codes: issuing and checking them under the rules of `domain::otp`.
+//! Codes come from the OS CSPRNG; only an HMAC of (user, purpose, code) under the server key
+//! is stored, so a leaked database does not reveal codes, and the comparison is constant-time.
+
+use super::state::AppState;
+use super::store::email_codes;
+use crate::api::error::AppError;
+use crate::domain::otp::{self, CodeProblem, StoredCode};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+/// What a code is for; a code for one purpose never works for another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Login,
+    Enrol,
+    Reauth,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Login => "login",
+            Purpose::Enrol => "enrol",
+            Purpose::Reauth => "reauth",
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too soon for a new code; wait this many seconds.
+    TooSoon(i64),
+    Code(CodeProblem),
+}
+
+fn mac(key: &[u8; 32], user_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(&user_id.to_be_bytes());
+    mac.update(purpose.as_str().as_bytes());
+    mac.update(&[0]);
+    mac.update(code.as_bytes());
+    mac
+}
+
+fn new_code() -> Zeroizing<String> {
+    let n: u32 = rand::rngs::OsRng.gen_range(0..1_000_000);
+    Zeroizing::new(format!("{n:0width$}", width = otp::CODE_DIGITS))
+}
+
+/// Creates a code for `purpose` and returns it (to be mailed, never stored or logged).
+pub async fn issue(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+) -> Result<Result<Zeroizing<String>, Refusal>, AppError> {
+    let now = state.now();
+    let sent = email_codes::sent_since(&state.pool, user_id, now - 3600)
+        .await
+        .map_err(AppError::internal)?;
+    if let Err(wait) = otp::may_send(&sent, now) {
+        return Ok(Err(Refusal::TooSoon(wait)));
+    }
+    let code = new_code();
+    let hash = mac(&state.key, user_id, purpose, &code)
+        .finalize()
+        .into_bytes();
+    email_codes::replace(&state.pool, user_id, purpose.as_str(), &hash, now)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(Ok(code))
+}
+
+/// Checks a code typed by the user. A right code is used up; a wrong one counts.
+pub async fn verify(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    typed: &str,
+) -> Result<Result<(), Refusal>, AppError> {
+    let now = state.now();
+    let row = email_codes::current(&state.pool, user_id, purpose.as_str())
+        .await
+        .map_err(AppError::internal)?;
+    let stored = row.as_ref().map(|r| StoredCode {
+        issued_at: r.issued_at,
+        wrong_tries: u32::try_from(r.wrong_tries).unwrap_or(u32::MAX),
+        used: r.used,
+    });
+    if let Err(problem) = otp::usable(stored.as_ref(), now) {
+        return Ok(Err(Refusal::Code(problem)));
+    }
+    let row = row.expect("usable() refuses a missing code");
+    let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let matches = mac(&state.key, user_id, purpose, &typed)
+        .verify_slice(&row.code_hash)
+        .is_ok();
+    if matches {
+        if email_codes::consume(&state.pool, row.id)
+            .await
+            .map_err(AppError::internal)?
+        {
+            return Ok(Ok(()));
+        }
+        return Ok(Err(Refusal::Code(CodeProblem::Missing)));
+    }
+    let tries = email_codes::count_wrong_try(&state.pool, row.id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(Err(Refusal::Code(otp::after_wrong_try(
+        u32::try_from(tries).unwrap_or(u32::MAX),
+    ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::clock::ManualClock;
+    use std::sync::Arc;
+
+    async fn setup() -> (tempfile::TempDir, AppState, Arc<ManualClock>, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&pool).await.unwrap();
+        let clock = ManualClock::starting_at(1_000_000);
+        let state = AppState::new(pool, clock.clone(), [7u8; 32]);
+        let hash = crate::backend::passwords::hash_now("password123").unwrap();
+        let id = crate::backend::store::users::insert(
+            &state.pool,
+            crate::backend::store::users::Insert {
+                username: "anna",
+                email: "anna@example.it",
+                first_name: "",
+                last_name: "",
+                is_admin: false,
+                password_hash: &hash,
+                must_change_password: false,
+                now: 0,
+            },
+        )
+        .await
+        .unwrap();
+        (dir, state, clock, id)
+    }
+
+    #[tokio::test]
+    async fn a_code_is_six_digits_works_once_and_is_not_stored_in_clear() {
+        let (_d, state, _c, id) = setup().await;
+        let code = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        assert_eq!(code.len(), 6);
+        assert!(code.chars().all(|c| c.is_ascii_digit()));
+        let stored: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT code_hash FROM email_codes")
+            .fetch_all(&state.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored[0].0.len(), 32);
+        assert!(!stored[0].0.windows(6).any(|w| w == code.as_bytes()));
+
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &code).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &code).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Missing))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_code_for_one_purpose_does_not_work_for_another() {
+        let (_d, state, _c, id) = setup().await;
+        let code = issue(&state, id, Purpose::Enrol).await.unwrap().unwrap();
+        assert_eq!(
+            verify(&state, id, Purpose::Reauth, &code).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Missing))
+        );
+        assert_eq!(
+            verify(&state, id, Purpose::Enrol, &code).await.unwrap(),
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn five_wrong_tries_void_the_code_even_for_the_right_one_after() {
+        let (_d, state, _c, id) = setup().await;
+        let code = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        let wrong = if code.as_str() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for left in (1..=4).rev() {
+            assert_eq!(
+                verify(&state, id, Purpose::Login, wrong).await.unwrap(),
+                Err(Refusal::Code(CodeProblem::Wrong { tries_left: left }))
+            );
+        }
+        assert_eq!(
+            verify(&state, id, Purpose::Login, wrong).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Voided))
+        );
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &code).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Voided))
+        );
+    }
+
+    #[tokio::test]
+    async fn codes_expire_after_ten_minutes() {
+        let (_d, state, clock, id) = setup().await;
+        let code = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        clock.advance(600);
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &code).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Expired))
+        );
+    }
+
+    #[tokio::test]
+    async fn resend_limits_and_only_the_newest_code_works() {
+        let (_d, state, clock, id) = setup().await;
+        let first = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        assert_eq!(
+            issue(&state, id, Purpose::Login).await.unwrap(),
+            Err(Refusal::TooSoon(60))
+        );
+        clock.advance(60);
+        let second = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        if first != second {
+            assert!(verify(&state, id, Purpose::Login, &first)
+                .await
+                .unwrap()
+                .is_err());
+        }
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &second).await.unwrap(),
+            Ok(())
+        );
+        for _ in 0..3 {
+            clock.advance(60);
+            issue(&state, id, Purpose::Reauth).await.unwrap().unwrap();
+        }
+        clock.advance(60);
+        // Five in the hour, whatever their purpose: the sixth waits for the first to age out.
+        assert_eq!(
+            issue(&state, id, Purpose::Enrol).await.unwrap(),
+            Err(Refusal::TooSoon(3600 - 300))
+        );
+    }
+}

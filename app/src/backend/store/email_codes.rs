@@ -1,0 +1,97 @@
+//! The `email_codes` table.
+
+use sqlx::{FromRow, SqlitePool};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CodeRow {
+    pub id: i64,
+    pub code_hash: Vec<u8>,
+    pub issued_at: i64,
+    pub wrong_tries: i64,
+    pub used: bool,
+}
+
+/// When codes were sent to the user in the hour before `now`, whatever their purpose.
+pub async fn sent_since(
+    pool: &SqlitePool,
+    user_id: i64,
+    since: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT issued_at FROM email_codes WHERE user_id = ? AND issued_at > ?")
+            .bind(user_id)
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Stores a new code and retires every earlier unused one of the same purpose, in one
+/// transaction: only the newest code works.
+pub async fn replace(
+    pool: &SqlitePool,
+    user_id: i64,
+    purpose: &str,
+    code_hash: &[u8],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE email_codes SET used = 1 WHERE user_id = ? AND purpose = ? AND used = 0")
+        .bind(user_id)
+        .bind(purpose)
+        .execute(&mut *tx)
+        .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO email_codes (user_id, purpose, code_hash, issued_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(code_hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Old codes are of no use to anyone after a day.
+    sqlx::query("DELETE FROM email_codes WHERE user_id = ? AND issued_at < ?")
+        .bind(user_id)
+        .bind(now - 86_400)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The newest unused code of this purpose.
+pub async fn current(
+    pool: &SqlitePool,
+    user_id: i64,
+    purpose: &str,
+) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, code_hash, issued_at, wrong_tries, used FROM email_codes \
+         WHERE user_id = ? AND purpose = ? AND used = 0 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Marks the code used; `false` if another request used it first (single use under races).
+pub async fn consume(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE email_codes SET used = 1 WHERE id = ? AND used = 0")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a wrong try and returns the new count.
+pub async fn count_wrong_try(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "UPDATE email_codes SET wrong_tries = wrong_tries + 1 WHERE id = ? RETURNING wrong_tries",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(n)
+}
