@@ -24,6 +24,9 @@ pub struct Config {
     pub site_root: PathBuf,
     pub cookie_security: CookieSecurity,
     pub log_filter: String,
+    /// `None`: mails go to `<data dir>/outbox/` as .eml files.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +45,8 @@ const KNOWN: &[&str] = &[
     "SYNCGATE_COOKIE_SECURE",
     "SYNCGATE_LOG",
     "SYNCGATE_ADMIN_PASSWORD",
+    "SYNCGATE_SMTP_URL",
+    "SYNCGATE_MAIL_FROM",
 ];
 
 impl Config {
@@ -101,8 +106,21 @@ impl Config {
                 })
             }
         };
+        let smtp_url = get("SYNCGATE_SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                // The URL may hold a password: never echo it.
+                return Err(ConfigError::Invalid {
+                    var: "SYNCGATE_SMTP_URL",
+                    problem: "must start with smtp:// (STARTTLS) or smtps:// (TLS)".into(),
+                });
+            }
+        }
         Ok((
             Config {
+                smtp_url,
+                mail_from: get("SYNCGATE_MAIL_FROM")
+                    .unwrap_or_else(|| "syncgate <noreply@localhost>".into()),
                 database_url,
                 listen,
                 public_url,
@@ -167,6 +185,7 @@ mod tests {
         assert_eq!(c.key_file, PathBuf::from("data/secret.key"));
         assert_eq!(c.site_root, PathBuf::from("target/site"));
         assert!(!c.cookie_secure(), "plain http on loopback");
+        assert_eq!(c.smtp_url, None, "mail goes to the outbox");
     }
 
     #[test]
@@ -198,6 +217,8 @@ mod tests {
         assert!(parse(&[("SYNCGATE_PUBLIC_URL", "crm.example.it")]).is_err());
         assert!(parse(&[("SYNCGATE_COOKIE_SECURE", "maybe")]).is_err());
         assert!(parse(&[("SYNCGATE_DATABASE_URL", "mysql://x")]).is_err());
+        let e = parse(&[("SYNCGATE_SMTP_URL", "http://u:secret@mail")]).unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
     }
 
     #[test]

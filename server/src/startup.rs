@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use app::backend::mail::{self, Mailer, Transport};
 use app::backend::{accounts, clock::SystemClock, state::AppState, store};
 use std::io::Write;
 use std::path::Path;
@@ -28,7 +29,13 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
     }
     let key = read_key_file(&config.key_file)?;
-    Ok(AppState::new(pool, Arc::new(SystemClock), *key))
+    let transport = match &config.smtp_url {
+        Some(url) => Transport::Smtp(mail::smtp_transport(url).map_err(anyhow::Error::msg)?),
+        None => Transport::Outbox(config.data_dir.join("outbox")),
+    };
+    let mailer = Mailer::start(transport, &config.mail_from)
+        .map_err(|e| anyhow::anyhow!("SYNCGATE_MAIL_FROM: {e}"))?;
+    Ok(AppState::new(pool, Arc::new(SystemClock), *key, mailer))
 }
 
 /// Reads the 64 hex digits of the key file.

@@ -127,7 +127,12 @@ mod tests {
         let pool = crate::backend::store::connect(&url).await.unwrap();
         crate::backend::store::migrate(&pool).await.unwrap();
         let clock = ManualClock::starting_at(1_000_000);
-        let state = AppState::new(pool, clock.clone(), [7u8; 32]);
+        let mailer = crate::backend::mail::Mailer::start(
+            crate::backend::mail::Transport::Outbox(dir.path().join("outbox")),
+            "noreply@example.it",
+        )
+        .unwrap();
+        let state = AppState::new(pool, clock.clone(), [7u8; 32], mailer);
         let hash = crate::backend::passwords::hash_now("password123").unwrap();
         let id = crate::backend::store::users::insert(
             &state.pool,

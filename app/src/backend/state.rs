@@ -1,6 +1,7 @@
 //! The one shared state, built once by the server binary and handed to every request.
 
 use super::clock::Clock;
+use super::mail::Mailer;
 use super::passwords::PasswordHasher;
 use super::throttle::LoginThrottle;
 use sqlx::SqlitePool;
@@ -15,10 +16,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The server's 256-bit secret (key file): keys the hashes of emailed codes.
     pub key: Arc<Zeroizing<[u8; 32]>>,
+    pub mailer: Mailer,
 }
 
 impl AppState {
-    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, key: [u8; 32]) -> Self {
+    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, key: [u8; 32], mailer: Mailer) -> Self {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -28,6 +30,7 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::default()),
             clock,
             key: Arc::new(Zeroizing::new(key)),
+            mailer,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod smtp;
 
 use app::backend::accounts::{self, NewUser};
 use app::backend::clock::ManualClock;
+use app::backend::mail::{smtp_transport, Mailer, Transport};
 use app::backend::state::AppState;
 use app::backend::store;
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
@@ -21,6 +22,8 @@ pub struct TestServer {
     pub base: String,
     pub state: AppState,
     pub clock: Arc<ManualClock>,
+    /// Every mail the server sends lands here.
+    pub smtp: smtp::SmtpSink,
     _dir: tempfile::TempDir,
 }
 
@@ -31,7 +34,10 @@ impl TestServer {
         let pool = store::connect(&url).await.expect("open db");
         store::migrate(&pool).await.expect("migrate");
         let clock = ManualClock::starting_at(1_700_000_000);
-        let state = AppState::new(pool, clock.clone(), [42u8; 32]);
+        let smtp = smtp::SmtpSink::start().await;
+        let transport = Transport::Smtp(smtp_transport(&smtp.url()).expect("smtp url"));
+        let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
+        let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer);
         let sessions = server::router::session_store(&state)
             .await
             .expect("session store");
@@ -53,6 +59,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             state,
             clock,
+            smtp,
             _dir: dir,
         }
     }
