@@ -124,6 +124,7 @@ async fn page_handler(
         .unwrap_or(SessionInfo {
             user: None,
             lang: browser,
+            pending_code_to: None,
         });
     let app = state.app.clone();
     let leptos = state.leptos.clone();

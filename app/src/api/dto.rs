@@ -18,6 +18,20 @@ pub struct CurrentUser {
 pub struct SessionInfo {
     pub user: Option<CurrentUser>,
     pub lang: Lang,
+    /// The password was right and the emailed code is awaited (shown masked).
+    #[serde(default)]
+    pub pending_code_to: Option<String>,
+}
+
+/// `anna@example.it` → `a***@example.it`: enough to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +113,12 @@ mod tests {
         assert!(r.matches("rossi"));
         assert!(r.matches("example.it"));
         assert!(!r.matches("bianchi"));
+    }
+
+    #[test]
+    fn emails_are_masked() {
+        assert_eq!(mask_email("anna@example.it"), "a***@example.it");
+        assert_eq!(mask_email("x"), "***");
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum Msg {
     PasswordWrong,
     PasswordUnchanged,
     CannotDeactivateSelf,
+    CodeWrong,
+    CodeExpired,
+    CodeVoided,
+    CodeMissing,
 }
 
 impl Msg {
@@ -38,6 +42,10 @@ impl Msg {
             Msg::PasswordWrong => t.err_password_wrong,
             Msg::PasswordUnchanged => t.err_password_unchanged,
             Msg::CannotDeactivateSelf => t.err_cannot_deactivate_self,
+            Msg::CodeWrong => t.err_code_wrong,
+            Msg::CodeExpired => t.err_code_expired,
+            Msg::CodeVoided => t.err_code_voided,
+            Msg::CodeMissing => t.err_code_missing,
         }
     }
 }
@@ -61,6 +69,12 @@ pub enum AppError {
     Invalid { field: String, msg: Msg },
     #[error("not found")]
     NotFound,
+    /// The email (with a code) could not be delivered.
+    #[error("mail failed")]
+    MailFailed,
+    /// A new code was asked for too soon.
+    #[error("too soon")]
+    TooSoon { retry_after_secs: u64 },
     /// A server-side failure, logged under this reference.
     #[error("internal error {reference}")]
     Internal { reference: String },
@@ -96,6 +110,8 @@ impl AppError {
             }
             AppError::Invalid { msg, .. } => msg.text(t).to_string(),
             AppError::NotFound => t.err_user_not_found.to_string(),
+            AppError::MailFailed => t.err_mail_failed.to_string(),
+            AppError::TooSoon { retry_after_secs } => fill(t.err_too_soon, retry_after_secs),
             AppError::Internal { reference } => fill(t.err_internal, reference),
             AppError::Transport(_) => t.err_network.to_string(),
         }

@@ -1,24 +1,70 @@
-//! Signing in and out, and who is signed in.
+//! Signing in (password, then the emailed code when 2FA is on) and out, and who is signed in.
 
 use super::dto::SessionInfo;
 use super::error::AppError;
 use leptos::prelude::*;
 
-/// Checks a username and password; on success the session id is rotated and the new
-/// session info returned.
+/// Checks a username and password. Without 2FA the session is signed in (id rotated); with
+/// 2FA a code is emailed and `pending_code_to` says where.
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<SessionInfo, AppError> {
-    use crate::backend::{accounts, context};
+    use crate::api::dto::mask_email;
+    use crate::backend::accounts::{self, LoginStep};
+    use crate::backend::{context, otp::Purpose, second_factor};
     let state = context::state()?;
     let session = context::session().await?;
     let address = context::client_address().await;
-    let lang = context::browser_lang();
+    let browser = context::browser_lang();
     let password = zeroize::Zeroizing::new(password);
-    let user = accounts::log_in(&state, &session, &username, password, &address).await?;
+    match accounts::log_in(&state, &session, &username, password, &address).await? {
+        LoginStep::SignedIn(user) => Ok(SessionInfo {
+            lang: user.language.unwrap_or(browser),
+            user: Some(user.current()),
+            pending_code_to: None,
+        }),
+        LoginStep::CodeNeeded(user) => {
+            let lang = user.language.unwrap_or(browser);
+            second_factor::send_code(&state, &user, Purpose::Login, lang, false).await?;
+            Ok(SessionInfo {
+                user: None,
+                lang,
+                pending_code_to: Some(mask_email(&user.email)),
+            })
+        }
+    }
+}
+
+/// The second step: the code from the email. Success signs the session in under a new id.
+#[server(endpoint = "login/code")]
+pub async fn verify_login_code(code: String) -> Result<SessionInfo, AppError> {
+    use crate::backend::{context, otp::Purpose, second_factor, sessions};
+    let state = context::state()?;
+    let session = context::session().await?;
+    let user = sessions::pending_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    second_factor::check_code(&state, user.id, Purpose::Login, &code).await?;
+    sessions::begin(&session, user.id, user.session_version).await?;
+    tracing::info!(user = user.id, "login with emailed code");
     Ok(SessionInfo {
-        lang: user.language.unwrap_or(lang),
+        lang: user.language.unwrap_or(context::browser_lang()),
         user: Some(user.current()),
+        pending_code_to: None,
     })
+}
+
+/// "Send a new code" on the second step (at most one a minute, five an hour).
+#[server(endpoint = "login/resend")]
+pub async fn resend_login_code() -> Result<(), AppError> {
+    use crate::backend::{context, otp::Purpose, second_factor, sessions};
+    let state = context::state()?;
+    let session = context::session().await?;
+    let user = sessions::pending_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let lang = user.language.unwrap_or(context::browser_lang());
+    second_factor::send_code(&state, &user, Purpose::Login, lang, true).await?;
+    Ok(())
 }
 
 /// Ends the session on the server (the record is deleted, not just the cookie).
@@ -30,6 +76,7 @@ pub async fn logout() -> Result<SessionInfo, AppError> {
     Ok(SessionInfo {
         user: None,
         lang: context::browser_lang(),
+        pending_code_to: None,
     })
 }
 

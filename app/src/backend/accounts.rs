@@ -4,7 +4,7 @@ use super::passwords::PasswordHash;
 use super::sessions;
 use super::state::AppState;
 use super::store::users::{self, UserRecord};
-use crate::api::dto::{Profile, UserRow};
+use crate::api::dto::{Profile, TwoFactorMethod, UserRow};
 use crate::api::error::{AppError, Msg};
 use crate::domain::access::{self, Actor, Denied};
 use crate::domain::validation;
@@ -17,6 +17,13 @@ pub fn random_password(len: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rngs::OsRng, len)
 }
 
+/// Where a right password leads.
+pub enum LoginStep {
+    SignedIn(UserRecord),
+    /// 2FA is on: the session awaits the emailed code.
+    CodeNeeded(UserRecord),
+}
+
 /// Username + password. One argon2 verification per attempt whether or not the user exists,
 /// the same error for both, throttled per account and per address before any hashing.
 pub async fn log_in(
@@ -25,7 +32,7 @@ pub async fn log_in(
     username: &str,
     password: Zeroizing<String>,
     address: &str,
-) -> Result<UserRecord, AppError> {
+) -> Result<LoginStep, AppError> {
     let username = username.trim();
     if username.is_empty() {
         return Err(AppError::invalid("username", Msg::Required));
@@ -59,9 +66,14 @@ pub async fn log_in(
     match user {
         Some(user) if matched && user.active => {
             state.throttle.record_success(username);
+            if user.two_factor() == TwoFactorMethod::Email {
+                sessions::begin_pending(session, &user, state.now()).await?;
+                tracing::info!(user = user.id, %address, "password accepted, code awaited");
+                return Ok(LoginStep::CodeNeeded(user));
+            }
             sessions::begin(session, user.id, user.session_version).await?;
             tracing::info!(user = user.id, %address, "login");
-            Ok(user)
+            Ok(LoginStep::SignedIn(user))
         }
         _ => {
             state

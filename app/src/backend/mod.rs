@@ -6,6 +6,7 @@ pub mod context;
 pub mod mail;
 pub mod otp;
 pub mod passwords;
+pub mod second_factor;
 pub mod sessions;
 pub mod state;
 pub mod store;

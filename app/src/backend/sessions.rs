@@ -5,13 +5,17 @@
 use super::state::AppState;
 use super::store;
 use super::store::users::UserRecord;
-use crate::api::dto::{CurrentUser, SessionInfo};
+use crate::api::dto::{mask_email, CurrentUser, SessionInfo};
 use crate::api::error::AppError;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 const KEY: &str = "auth";
+/// Password accepted, second factor awaited: not signed in yet.
+const PENDING: &str = "pending";
+/// How long the second step may take after the password step.
+const PENDING_SECS: i64 = 15 * 60;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SignedIn {
@@ -19,13 +23,70 @@ struct SignedIn {
     version: i64,
 }
 
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct Pending {
+    user_id: i64,
+    version: i64,
+    since: i64,
+}
+
 /// Starts a signed-in session under a fresh id (no fixation).
 pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     session
+        .remove_value(PENDING)
+        .await
+        .map_err(AppError::internal)?;
+    session
         .insert(KEY, SignedIn { user_id, version })
         .await
         .map_err(AppError::internal)
+}
+
+/// Records that the password step succeeded; the session is not signed in until the second
+/// factor is proven. The id is rotated here too.
+pub async fn begin_pending(session: &Session, user: &UserRecord, now: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session
+        .remove_value(KEY)
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .insert(
+            PENDING,
+            Pending {
+                user_id: user.id,
+                version: user.session_version,
+                since: now,
+            },
+        )
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The user whose second step this session awaits, if it is still current.
+pub async fn pending_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<UserRecord>, AppError> {
+    let Some(p) = session
+        .get::<Pending>(PENDING)
+        .await
+        .map_err(AppError::internal)?
+    else {
+        return Ok(None);
+    };
+    if state.now() - p.since >= PENDING_SECS {
+        session
+            .remove_value(PENDING)
+            .await
+            .map_err(AppError::internal)?;
+        return Ok(None);
+    }
+    let user = store::users::by_id(&state.pool, p.user_id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(user.filter(|u| u.active && u.session_version == p.version))
 }
 
 /// Keeps the current session valid after the user's own version bump (e.g. their password
@@ -75,14 +136,20 @@ pub async fn info(
     session: &Session,
     browser: Lang,
 ) -> Result<SessionInfo, AppError> {
-    Ok(match current_record(state, session).await? {
-        Some(u) => SessionInfo {
+    if let Some(u) = current_record(state, session).await? {
+        return Ok(SessionInfo {
             lang: u.language.unwrap_or(browser),
             user: Some(u.current()),
-        },
-        None => SessionInfo {
-            user: None,
-            lang: browser,
-        },
+            pending_code_to: None,
+        });
+    }
+    let pending = pending_user(state, session).await?;
+    Ok(SessionInfo {
+        user: None,
+        lang: pending
+            .as_ref()
+            .and_then(|u| *u.language)
+            .unwrap_or(browser),
+        pending_code_to: pending.map(|u| mask_email(&u.email)),
     })
 }

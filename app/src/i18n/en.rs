@@ -75,7 +75,27 @@ pub static TEXTS: Texts = Texts {
     not_found_body: "There is no page at this address.",
     go_home: "Go to your preferences",
 
+    code_prompt: "Enter the security code you received by email",
+    code_sent_to: "We sent a 6-digit code to {n}. It expires in 10 minutes.",
+    verify: "Verify",
+    send_new_code: "Send a new code",
+    new_code_sent: "A new code is on its way.",
+    mail_code_subject: "Your syncgate security code",
+    mail_code_for_login: "to sign in",
+    mail_code_for_enrol: "to turn on two-factor authentication",
+    mail_code_for_reauth: "to confirm it is you",
+    mail_code_body:
+        "Your security code {purpose} is {code}. It expires in 10 minutes and works once.",
+    mail_code_ignore:
+        "If you did not ask for this code, ignore this email and consider changing your password.",
+
     err_login_failed: "Wrong username or password.",
+    err_code_wrong: "The code is wrong. Check the latest email and try again.",
+    err_code_expired: "This code has expired. Send a new one.",
+    err_code_voided: "Too many wrong tries: this code no longer works. Send a new one.",
+    err_code_missing: "There is no valid code. Send a new one.",
+    err_mail_failed: "The email could not be sent. Please try again.",
+    err_too_soon: "You can ask for a new code in {n} seconds.",
     err_rate_limited: "Too many failed attempts. Try again in {n} seconds.",
     err_required: "This field is required.",
     err_too_long: "This is too long.",

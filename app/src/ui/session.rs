@@ -82,6 +82,7 @@ mod tests {
                 must_change_password: false,
             }),
             lang: Default::default(),
+            pending_code_to: None,
         };
         let json = to_script_json(&info);
         assert!(!json.contains("</script>"));

@@ -21,6 +21,8 @@ pub struct UserRecord {
     pub session_version: i64,
     pub must_change_password: bool,
     pub created_at: i64,
+    pub two_factor_method: Option<String>,
+    pub two_factor_required: bool,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -44,6 +46,13 @@ impl std::ops::Deref for LangColumn {
 }
 
 impl UserRecord {
+    pub fn two_factor(&self) -> TwoFactorMethod {
+        match self.two_factor_method.as_deref() {
+            Some("email") => TwoFactorMethod::Email,
+            _ => TwoFactorMethod::Off,
+        }
+    }
+
     pub fn hash(&self) -> PasswordHash {
         PasswordHash::from_stored(self.password_hash.clone())
     }
@@ -68,7 +77,7 @@ impl UserRecord {
             is_admin: self.is_admin,
             active: self.active,
             language: *self.language,
-            two_factor: TwoFactorMethod::Off,
+            two_factor: self.two_factor(),
             created_at: self.created_at,
         }
     }
@@ -81,13 +90,14 @@ impl UserRecord {
             email: self.email.clone(),
             is_admin: self.is_admin,
             active: self.active,
-            two_factor: TwoFactorMethod::Off,
+            two_factor: self.two_factor(),
         }
     }
 }
 
 const COLUMNS: &str = "id, username, email, first_name, last_name, is_admin, active, language, \
-     password_hash, session_version, must_change_password, created_at";
+     password_hash, session_version, must_change_password, created_at, two_factor_method, \
+     two_factor_required";
 
 pub struct Insert<'a> {
     pub username: &'a str,
@@ -205,6 +215,26 @@ pub async fn set_active(
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Turns the second factor on (`Some("email")`) or off; a change ends the user's other
+/// sessions (version bump), as a password change does. Returns the new version.
+pub async fn set_two_factor(
+    pool: &SqlitePool,
+    id: i64,
+    method: Option<&str>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (v,): (i64,) = sqlx::query_as(
+        "UPDATE users SET two_factor_method = ?, session_version = session_version + 1, updated_at = ? \
+         WHERE id = ? RETURNING session_version",
+    )
+    .bind(method)
+    .bind(now)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(v)
 }
 
 #[cfg(test)]

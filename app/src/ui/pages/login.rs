@@ -1,7 +1,8 @@
-//! /login: username and password.
+//! /login: username and password, then the emailed code when 2FA is on.
 
-use crate::api::session::Login;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field};
+use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
+use crate::i18n::fill;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::session::{safe_next, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -10,50 +11,126 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = use_session();
-    let t = use_texts();
     let query = use_query_map();
-    let next = move || safe_next(query.with(|q| q.get("next")));
+    let next = Signal::derive(move || safe_next(query.with(|q| q.get("next"))));
+    // Only the step changes what is shown; the language alone does not rebuild the form.
+    let step = Memo::new(move |_| {
+        session.with(|s| match (&s.user, &s.pending_code_to) {
+            (Some(_), _) => Step::Done,
+            (None, Some(to)) => Step::Code(to.clone()),
+            (None, None) => Step::Password,
+        })
+    });
+    let signed_in_at_start = session.with_untracked(|s| s.user.is_some());
+
+    move || match step.get() {
+        Step::Done if signed_in_at_start => {
+            view! { <Redirect path=next.get_untracked()/> }.into_any()
+        }
+        Step::Done => ().into_any(),
+        Step::Password => view! { <PasswordStep next=next/> }.into_any(),
+        Step::Code(to) => view! { <CodeStep to=to next=next/> }.into_any(),
+    }
+}
+
+#[derive(Clone, PartialEq)]
+enum Step {
+    Password,
+    Code(String),
+    Done,
+}
+
+#[component]
+fn PasswordStep(next: Signal<String>) -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
     let login = ServerAction::<Login>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(info)) = login.value().get() {
+            let signed_in = info.user.is_some();
             session.set(info);
-            navigate(&next(), Default::default());
+            if signed_in {
+                navigate(&next.get_untracked(), Default::default());
+            }
         }
     });
     let value = login.value();
+    view! {
+        <section class="card narrow">
+            <h1>{move || t.get().login_title}</h1>
+            <p>{move || t.get().login_intro}</p>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=login attr:aria-label=move || t.get().login_title>
+                <Field
+                    name="username"
+                    label=Signal::derive(move || t.get().username)
+                    autocomplete="username"
+                    required=true
+                    error=field_error(value, "username", t)
+                />
+                <Field
+                    name="password"
+                    kind="password"
+                    label=Signal::derive(move || t.get().password)
+                    autocomplete="current-password"
+                    required=true
+                    error=field_error(value, "password", t)
+                />
+                <button type="submit" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { t.get().signing_in } else { t.get().sign_in }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
 
-    move || {
-        if session.with_untracked(|s| s.user.is_some()) && value.with_untracked(Option::is_none) {
-            return view! { <Redirect path=next()/> }.into_any();
+#[component]
+fn CodeStep(to: String, next: Signal<String>) -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
+    let verify = ServerAction::<VerifyLoginCode>::new();
+    let resend = ServerAction::<ResendLoginCode>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = verify.value().get() {
+            session.set(info);
+            navigate(&next.get_untracked(), Default::default());
         }
-        view! {
-            <section class="card narrow">
-                <h1>{move || t.get().login_title}</h1>
-                <p>{move || t.get().login_intro}</p>
-                <ErrorAlert message=form_error(value, t)/>
-                <ActionForm action=login attr:aria-label=move || t.get().login_title>
-                    <Field
-                        name="username"
-                        label=Signal::derive(move || t.get().username)
-                        autocomplete="username"
-                        required=true
-                        error=field_error(value, "username", t)
-                    />
-                    <Field
-                        name="password"
-                        kind="password"
-                        label=Signal::derive(move || t.get().password)
-                        autocomplete="current-password"
-                        required=true
-                        error=field_error(value, "password", t)
-                    />
-                    <button type="submit" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { t.get().signing_in } else { t.get().sign_in }}
-                    </button>
-                </ActionForm>
-            </section>
-        }
-        .into_any()
+    });
+    let value = verify.value();
+    let resent = Signal::derive(move || {
+        matches!(resend.value().get(), Some(Ok(()))).then(|| t.get().new_code_sent)
+    });
+    view! {
+        <section class="card narrow" aria-labelledby="code-title">
+            <h1 id="code-title">{move || t.get().two_factor}</h1>
+            <p>{move || fill(t.get().code_sent_to, &to)}</p>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=verify attr:aria-labelledby="code-title">
+                <Field
+                    name="code"
+                    label=Signal::derive(move || t.get().code_prompt)
+                    autocomplete="one-time-code"
+                    required=true
+                    error=field_error(value, "code", t)
+                />
+                <button type="submit" disabled=move || verify.pending().get()>
+                    {move || t.get().verify}
+                </button>
+            </ActionForm>
+            <button
+                type="button"
+                class="link"
+                disabled=move || resend.pending().get()
+                on:click=move |_| {
+                    resend.dispatch(ResendLoginCode {});
+                }
+            >
+                {move || t.get().send_new_code}
+            </button>
+            <ErrorAlert message=form_error(resend.value(), t)/>
+            <StatusNote message=resent/>
+        </section>
     }
 }

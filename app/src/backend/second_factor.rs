@@ -1,0 +1,122 @@
+//! The emailed second factor: sending a code for a purpose in the user's language, and
+//! turning a refused code into the message for the code field.
+
+use super::mail::{Email, MailError};
+use super::otp::{self, Purpose, Refusal};
+use super::state::AppState;
+use super::store::users::UserRecord;
+use crate::api::error::{AppError, Msg};
+use crate::domain::otp::CodeProblem;
+use crate::i18n::Lang;
+
+/// Issues a code and mails it. `Ok(false)`: a code was sent less than a minute ago and is
+/// still the one to use (nothing new sent).
+pub async fn send_code(
+    state: &AppState,
+    user: &UserRecord,
+    purpose: Purpose,
+    lang: Lang,
+    force: bool,
+) -> Result<bool, AppError> {
+    let code = match otp::issue(state, user.id, purpose).await? {
+        Ok(code) => code,
+        Err(Refusal::TooSoon(secs)) if force => {
+            return Err(AppError::TooSoon {
+                retry_after_secs: secs.max(1) as u64,
+            })
+        }
+        Err(_) => return Ok(false),
+    };
+    let email = code_email(lang, &user.email, purpose, &code);
+    match state.mailer.send(email).await {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            tracing::warn!(user = user.id, "security code not delivered: {e}");
+            Err(match e {
+                MailError::Address(_)
+                | MailError::Delivery(_)
+                | MailError::QueueFull
+                | MailError::Timeout => AppError::MailFailed,
+            })
+        }
+    }
+}
+
+/// Checks a typed code; a refusal becomes a message for the `code` field.
+pub async fn check_code(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    typed: &str,
+) -> Result<(), AppError> {
+    if typed.trim().is_empty() {
+        return Err(AppError::invalid("code", Msg::Required));
+    }
+    match otp::verify(state, user_id, purpose, typed).await? {
+        Ok(()) => Ok(()),
+        Err(Refusal::Code(problem)) => Err(AppError::invalid(
+            "code",
+            match problem {
+                CodeProblem::Wrong { .. } => Msg::CodeWrong,
+                CodeProblem::Expired => Msg::CodeExpired,
+                CodeProblem::Voided => Msg::CodeVoided,
+                CodeProblem::Missing => Msg::CodeMissing,
+            },
+        )),
+        Err(Refusal::TooSoon(_)) => Err(AppError::invalid("code", Msg::CodeMissing)),
+    }
+}
+
+/// The mail with the code: plain text and HTML, in the user's language, saying what the code
+/// is for and that it expires in 10 minutes.
+pub fn code_email(lang: Lang, to: &str, purpose: Purpose, code: &str) -> Email {
+    let t = lang.texts();
+    let what = match purpose {
+        Purpose::Login => t.mail_code_for_login,
+        Purpose::Enrol => t.mail_code_for_enrol,
+        Purpose::Reauth => t.mail_code_for_reauth,
+    };
+    let line = |c: &str| {
+        t.mail_code_body
+            .replace("{purpose}", what)
+            .replace("{code}", c)
+    };
+    Email {
+        to: to.to_string(),
+        subject: t.mail_code_subject.to_string(),
+        text: format!("{}\n\n{}\n", line(code), t.mail_code_ignore),
+        html: format!(
+            "<!DOCTYPE html><html lang=\"{}\"><body><p>{}</p><p style=\"color:#555\">{}</p></body></html>",
+            lang.code(),
+            line(&format!("<strong style=\"font-size:1.4em;letter-spacing:.1em\">{code}</strong>")),
+            html_escape(t.mail_code_ignore),
+        ),
+        outbox_hint: Some(format!("security code {code}")),
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_mail_says_what_and_how_long_in_the_users_language() {
+        let en = code_email(Lang::En, "a@b.it", Purpose::Login, "123456");
+        assert_eq!(en.subject, "Your syncgate security code");
+        assert!(en.text.contains("Your security code to sign in is 123456"));
+        assert!(en.text.contains("10 minutes"));
+        assert!(en.html.contains("<strong"));
+        let it = code_email(Lang::It, "a@b.it", Purpose::Enrol, "654321");
+        assert!(it
+            .text
+            .contains("per attivare l'autenticazione a 2 fattori è 654321"));
+        assert!(it.text.contains("10 minuti"));
+        assert!(it.html.contains(r#"lang="it""#));
+    }
+}
