@@ -50,19 +50,15 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     let user = sessions::current_user(&state, &session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    access::may_use_console(&actor(&user)).map_err(|_| AppError::Forbidden)?;
+    access::may_use_console(&user.actor()).map_err(|_| AppError::Forbidden)?;
     Ok(user)
 }
 
 /// The signed-in user if they are an administrator, else `Forbidden`.
 pub async fn require_admin() -> Result<CurrentUser, AppError> {
     let user = require_user().await?;
-    access::may_manage_users(&actor(&user)).map_err(|_| AppError::Forbidden)?;
+    access::may_manage_users(&user.actor()).map_err(|_| AppError::Forbidden)?;
     Ok(user)
-}
-
-fn actor(user: &CurrentUser) -> Actor {
-    user.actor()
 }
 
 impl CurrentUser {

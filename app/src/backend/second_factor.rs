@@ -1,7 +1,7 @@
 //! The emailed second factor: sending a code for a purpose in the user's language, and
 //! turning a refused code into the message for the code field.
 
-use super::mail::{Email, MailError};
+use super::mail::Email;
 use super::otp::{self, Purpose, Refusal};
 use super::state::AppState;
 use super::store::users::UserRecord;
@@ -32,12 +32,7 @@ pub async fn send_code(
         Ok(()) => Ok(true),
         Err(e) => {
             tracing::warn!(user = user.id, "security code not delivered: {e}");
-            Err(match e {
-                MailError::Address(_)
-                | MailError::Delivery(_)
-                | MailError::QueueFull
-                | MailError::Timeout => AppError::MailFailed,
-            })
+            Err(AppError::MailFailed)
         }
     }
 }

@@ -83,10 +83,7 @@ pub async fn pending_user(
             .map_err(AppError::internal)?;
         return Ok(None);
     }
-    let user = store::users::by_id(&state.pool, p.user_id)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(user.filter(|u| u.active && u.session_version == p.version))
+    still_valid(state, p.user_id, p.version).await
 }
 
 /// Keeps the current session valid after the user's own version bump (e.g. their password
@@ -119,16 +116,25 @@ async fn current_record(
     else {
         return Ok(None);
     };
-    let user = store::users::by_id(&state.pool, signed_in.user_id)
-        .await
-        .map_err(AppError::internal)?;
-    match user {
-        Some(u) if u.active && u.session_version == signed_in.version => Ok(Some(u)),
-        _ => {
+    match still_valid(state, signed_in.user_id, signed_in.version).await? {
+        Some(u) => Ok(Some(u)),
+        None => {
             end(session).await?;
             Ok(None)
         }
     }
+}
+
+/// The user if they still exist, are active and have not had their sessions ended since.
+async fn still_valid(
+    state: &AppState,
+    user_id: i64,
+    version: i64,
+) -> Result<Option<UserRecord>, AppError> {
+    let user = store::users::by_id(&state.pool, user_id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(user.filter(|u| u.active && u.session_version == version))
 }
 
 pub async fn info(
