@@ -1,9 +1,13 @@
-//! The command line: `serve` (the default), `migrate`, `create-user`, `reset-password`.
+//! The command line: `serve` (the default), `migrate`, `create-user`, `reset-password`,
+//! `reset-2fa`.
 
 use crate::config::Config;
 use crate::{router, startup};
 use anyhow::Context;
 use app::backend::accounts::{self, NewUser};
+use app::backend::audit::Origin;
+use app::backend::two_factor;
+use app::i18n::Lang;
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
@@ -34,12 +38,16 @@ pub enum Command {
         #[arg(long)]
         generate: bool,
     },
+    /// Turn off a user's two-factor authentication (lost mailbox) and end their sessions.
+    /// Audited as done from the command line.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor { username: String },
 }
 
 #[derive(Args, Debug)]
 pub struct CreateUserArgs {
     pub username: String,
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     pub email: String,
     #[arg(long, default_value = "")]
     pub first_name: String,
@@ -73,7 +81,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 is_admin: args.admin,
                 must_change_password: args.generate,
             };
-            let id = accounts::create(&state, new).await.map_err(describe)?;
+            let id = accounts::create(&state, &Origin::command_line(), new)
+                .await
+                .map_err(describe)?;
             println!(
                 "Created user '{}' (id {id}).",
                 args.username.trim().to_lowercase()
@@ -93,6 +103,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             if generate {
                 println!("New password: {}", password.as_str());
             }
+            Ok(())
+        }
+        Command::ResetTwoFactor { username } => {
+            let state = startup::open_state(&config).await?;
+            let user = app::backend::store::users::by_username(&state.pool, &username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("There is no user '{username}'."))?;
+            let notice = two_factor::reset(&state, &Origin::command_line(), user.id, Lang::En)
+                .await
+                .map_err(describe)?;
+            if let Some(delivery) = notice {
+                // Let the user's notice leave before the process ends.
+                let _ = delivery.await;
+            }
+            println!(
+                "Two-factor authentication turned off for '{username}'; their sessions have ended."
+            );
             Ok(())
         }
     }

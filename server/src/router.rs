@@ -125,6 +125,7 @@ async fn page_handler(
             user: None,
             lang: browser,
             pending_code_to: None,
+            code_wait_secs: None,
         });
     let app = state.app.clone();
     let leptos = state.leptos.clone();

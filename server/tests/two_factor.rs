@@ -7,33 +7,6 @@ use common::{Browser, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn user_with_2fa(server: &TestServer, name: &str) -> i64 {
-    let id = server.add_user(name, "anna-password-1", false).await;
-    app::backend::store::users::set_two_factor(&server.state.pool, id, Some("email"), 0)
-        .await
-        .unwrap();
-    id
-}
-
-/// The code in the newest mail to `to`.
-fn latest_code(server: &TestServer, to: &str) -> String {
-    let mail = server
-        .smtp
-        .messages()
-        .into_iter()
-        .rev()
-        .find(|m| m.to.iter().any(|t| t == to))
-        .unwrap_or_else(|| panic!("no mail to {to}"));
-    let text = mail.data.replace("=\n", "");
-    let at = text.find(" is ").expect("a code sentence") + 4;
-    let code: String = text[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    assert_eq!(code.len(), 6, "{text}");
-    code
-}
-
 async fn password_step(b: &mut Browser) -> serde_json::Value {
     let r = b.login("anna", "anna-password-1").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -43,7 +16,7 @@ async fn password_step(b: &mut Browser) -> serde_json::Value {
 #[tokio::test]
 async fn password_then_emailed_code_signs_in() {
     let server = TestServer::start().await;
-    user_with_2fa(&server, "anna").await;
+    server.add_user_with_2fa("anna", "anna-password-1").await;
     let mut b = server.browser();
 
     let info = password_step(&mut b).await;
@@ -68,7 +41,7 @@ async fn password_then_emailed_code_signs_in() {
     );
     assert!(mail.data.contains("10 minutes"));
 
-    let code = latest_code(&server, "anna@example.it");
+    let code = server.latest_code("anna@example.it");
     let r = b.call("login/code", &[("code", &code)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["user"]["username"], "anna");
@@ -83,10 +56,10 @@ async fn password_then_emailed_code_signs_in() {
 #[tokio::test]
 async fn a_wrong_code_is_refused_and_five_void_the_code() {
     let server = TestServer::start().await;
-    user_with_2fa(&server, "anna").await;
+    server.add_user_with_2fa("anna", "anna-password-1").await;
     let mut b = server.browser();
     password_step(&mut b).await;
-    let code = latest_code(&server, "anna@example.it");
+    let code = server.latest_code("anna@example.it");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..4 {
         let r = b.call("login/code", &[("code", wrong)]).await;
@@ -111,10 +84,10 @@ async fn a_wrong_code_is_refused_and_five_void_the_code() {
 #[tokio::test]
 async fn an_expired_code_is_refused_and_a_used_one_works_once() {
     let server = TestServer::start().await;
-    user_with_2fa(&server, "anna").await;
+    server.add_user_with_2fa("anna", "anna-password-1").await;
     let mut b = server.browser();
     password_step(&mut b).await;
-    let code = latest_code(&server, "anna@example.it");
+    let code = server.latest_code("anna@example.it");
     server.clock.advance(600);
     let r = b.call("login/code", &[("code", &code)]).await;
     assert_eq!(
@@ -124,13 +97,15 @@ async fn an_expired_code_is_refused_and_a_used_one_works_once() {
 
     // A fresh password step sends a fresh code, which works once.
     password_step(&mut b).await;
-    let code = latest_code(&server, "anna@example.it");
+    let code = server.latest_code("anna@example.it");
     assert_eq!(
         b.call("login/code", &[("code", &code)]).await.status,
         StatusCode::OK
     );
     b.call("logout", &[]).await;
-    password_step(&mut b).await; // less than a minute later: no new mail, the used code is gone
+    // Less than a minute later: no new mail (the step says when), the used code is gone.
+    let info = password_step(&mut b).await;
+    assert_eq!(info["code_wait_secs"], 60);
     let r = b.call("login/code", &[("code", &code)]).await;
     assert_eq!(
         r.json(),
@@ -141,7 +116,7 @@ async fn an_expired_code_is_refused_and_a_used_one_works_once() {
 #[tokio::test]
 async fn new_codes_at_most_once_a_minute() {
     let server = TestServer::start().await;
-    user_with_2fa(&server, "anna").await;
+    server.add_user_with_2fa("anna", "anna-password-1").await;
     let mut b = server.browser();
     password_step(&mut b).await;
     assert_eq!(server.smtp.messages().len(), 1);
@@ -151,7 +126,7 @@ async fn new_codes_at_most_once_a_minute() {
     let r = b.call("login/resend", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(server.smtp.messages().len(), 2);
-    let code = latest_code(&server, "anna@example.it");
+    let code = server.latest_code("anna@example.it");
     assert_eq!(
         b.call("login/code", &[("code", &code)]).await.status,
         StatusCode::OK
@@ -161,7 +136,7 @@ async fn new_codes_at_most_once_a_minute() {
 #[tokio::test]
 async fn the_code_step_needs_the_password_step_first() {
     let server = TestServer::start().await;
-    user_with_2fa(&server, "anna").await;
+    server.add_user_with_2fa("anna", "anna-password-1").await;
     let mut b = server.browser();
     assert_eq!(
         b.call("login/code", &[("code", "123456")]).await.json(),
@@ -179,7 +154,7 @@ async fn the_code_step_needs_the_password_step_first() {
 #[tokio::test]
 async fn the_italian_user_gets_the_mail_in_italian() {
     let server = TestServer::start().await;
-    let id = user_with_2fa(&server, "anna").await;
+    let id = server.add_user_with_2fa("anna", "anna-password-1").await;
     app::backend::store::users::set_language(&server.state.pool, id, Some(app::i18n::Lang::It))
         .await
         .unwrap();

@@ -11,6 +11,9 @@ pub struct CurrentUser {
     pub display_name: String,
     pub is_admin: bool,
     pub must_change_password: bool,
+    /// 2FA is required and not set up: only the enrolment page is open to them.
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 /// What every page knows from the first byte: who is signed in and in which language.
@@ -21,6 +24,9 @@ pub struct SessionInfo {
     /// The password was right and the emailed code is awaited (shown masked).
     #[serde(default)]
     pub pending_code_to: Option<String>,
+    /// No new code could be sent yet (one a minute): "Send a new code" works after this.
+    #[serde(default)]
+    pub code_wait_secs: Option<u64>,
 }
 
 /// `anna@example.it` → `a***@example.it`: enough to recognise, not to harvest.
@@ -34,11 +40,7 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TwoFactorMethod {
-    Off,
-    Email,
-}
+pub use crate::domain::two_factor::TwoFactorMethod;
 
 /// One user's "Role and login" data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +55,103 @@ pub struct Profile {
     /// `None`: follow the browser.
     pub language: Option<Lang>,
     pub two_factor: TwoFactorMethod,
+    /// An admin requires 2FA for this user.
+    pub two_factor_required: bool,
+    /// The organisation requires 2FA for everyone.
+    pub required_for_all: bool,
     pub created_at: i64,
+}
+
+impl Profile {
+    pub fn has_email(&self) -> bool {
+        !self.email.trim().is_empty()
+    }
+
+    pub fn two_factor_is_required(&self) -> bool {
+        crate::domain::two_factor::is_required(self.two_factor_required, self.required_for_all)
+    }
+}
+
+/// The organisation-wide settings an admin sees on /admin/settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub require_two_factor: bool,
+}
+
+/// What a re-authentication asks for (SPEC 1.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReauthChallenge {
+    /// 2FA is on: the emailed code is asked too, sent to this (masked) address.
+    pub code_to: Option<String>,
+    /// No code could be sent yet (one a minute): "Send a new code" works after this wait.
+    #[serde(default)]
+    pub wait_secs: Option<u64>,
+}
+
+/// What an audit event records. Stored as its `as_str` name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    UserCreated,
+    Deactivated,
+    Reactivated,
+    PasswordChanged,
+    EmailChanged,
+    TwoFactorOn,
+    TwoFactorOff,
+    TwoFactorReset,
+    TwoFactorRequired,
+    TwoFactorNotRequired,
+    OrgTwoFactorRequired,
+    OrgTwoFactorNotRequired,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        AuditAction::UserCreated,
+        AuditAction::Deactivated,
+        AuditAction::Reactivated,
+        AuditAction::PasswordChanged,
+        AuditAction::EmailChanged,
+        AuditAction::TwoFactorOn,
+        AuditAction::TwoFactorOff,
+        AuditAction::TwoFactorReset,
+        AuditAction::TwoFactorRequired,
+        AuditAction::TwoFactorNotRequired,
+        AuditAction::OrgTwoFactorRequired,
+        AuditAction::OrgTwoFactorNotRequired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::UserCreated => "user_created",
+            AuditAction::Deactivated => "deactivated",
+            AuditAction::Reactivated => "reactivated",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::EmailChanged => "email_changed",
+            AuditAction::TwoFactorOn => "two_factor_on",
+            AuditAction::TwoFactorOff => "two_factor_off",
+            AuditAction::TwoFactorReset => "two_factor_reset",
+            AuditAction::TwoFactorRequired => "two_factor_required",
+            AuditAction::TwoFactorNotRequired => "two_factor_not_required",
+            AuditAction::OrgTwoFactorRequired => "org_two_factor_required",
+            AuditAction::OrgTwoFactorNotRequired => "org_two_factor_not_required",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One line of an audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: i64,
+    /// Who did it (`None`: the account no longer exists, or the command line).
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: AuditAction,
+    pub address: String,
 }
 
 /// A line of the admin's user list.
@@ -66,6 +164,8 @@ pub struct UserRow {
     pub is_admin: bool,
     pub active: bool,
     pub two_factor: TwoFactorMethod,
+    /// Required for this user, by an admin or for everyone.
+    pub two_factor_required: bool,
 }
 
 impl UserRow {
@@ -102,6 +202,7 @@ mod tests {
             is_admin: false,
             active: true,
             two_factor: TwoFactorMethod::Off,
+            two_factor_required: false,
         }
     }
 
@@ -113,6 +214,14 @@ mod tests {
         assert!(r.matches("rossi"));
         assert!(r.matches("example.it"));
         assert!(!r.matches("bianchi"));
+    }
+
+    #[test]
+    fn audit_actions_round_trip_through_their_stored_names() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(AuditAction::parse("nonsense"), None);
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub enum Msg {
     CodeExpired,
     CodeVoided,
     CodeMissing,
+    EmailNeeded,
+    EmailFixedByTwoFactor,
+    TwoFactorRequired,
+    TwoFactorAlreadyOn,
+    TwoFactorAlreadyOff,
+    CannotResetOwnTwoFactor,
 }
 
 impl Msg {
@@ -46,6 +52,12 @@ impl Msg {
             Msg::CodeExpired => t.err_code_expired,
             Msg::CodeVoided => t.err_code_voided,
             Msg::CodeMissing => t.err_code_missing,
+            Msg::EmailNeeded => t.err_email_needed,
+            Msg::EmailFixedByTwoFactor => t.err_email_fixed_by_two_factor,
+            Msg::TwoFactorRequired => t.err_two_factor_required,
+            Msg::TwoFactorAlreadyOn => t.err_two_factor_already_on,
+            Msg::TwoFactorAlreadyOff => t.err_two_factor_already_off,
+            Msg::CannotResetOwnTwoFactor => t.err_cannot_reset_own_two_factor,
         }
     }
 }
@@ -58,6 +70,12 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// The action needs a fresh re-authentication (SPEC 1.4): the UI opens the dialog.
+    #[error("re-authentication required")]
+    ReauthRequired,
+    /// 2FA is required and not set up: only enrolment is allowed until it is.
+    #[error("two-factor enrolment required")]
+    EnrolmentRequired,
     /// Wrong username or password (the same for both, on purpose).
     #[error("login failed")]
     LoginFailed,
@@ -104,6 +122,8 @@ impl AppError {
         match self {
             AppError::Unauthenticated => t.err_unauthenticated.to_string(),
             AppError::Forbidden => t.err_forbidden.to_string(),
+            AppError::ReauthRequired => t.err_reauth_required.to_string(),
+            AppError::EnrolmentRequired => t.err_enrolment_required.to_string(),
             AppError::LoginFailed => t.err_login_failed.to_string(),
             AppError::RateLimited { retry_after_secs } => {
                 fill(t.err_rate_limited, retry_after_secs)

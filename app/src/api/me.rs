@@ -4,12 +4,11 @@ use super::dto::{Profile, SessionInfo};
 use super::error::AppError;
 use leptos::prelude::*;
 
+/// The user's own data (also while they must enrol in 2FA: the enrolment page shows it).
 #[server(endpoint = "me/profile")]
 pub async fn my_profile() -> Result<Profile, AppError> {
-    use crate::backend::{accounts, context};
-    let state = context::state()?;
-    let me = context::require_user().await?;
-    accounts::profile(&state, me.id).await
+    use crate::backend::context;
+    Ok(context::require_signed_in().await?.profile())
 }
 
 /// `language` is a language code, or empty to follow the browser.
@@ -33,24 +32,39 @@ pub async fn set_language(language: String) -> Result<SessionInfo, AppError> {
     sessions::info(&state, &session, context::browser_lang()).await
 }
 
+/// A new login password, after a fresh re-authentication.
 #[server(endpoint = "me/password")]
 pub async fn change_password(
-    current_password: String,
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
     use crate::backend::{accounts, context};
     use zeroize::Zeroizing;
     let state = context::state()?;
-    let me = context::require_user().await?;
+    let me = context::require_user_record().await?;
+    context::require_reauth().await?;
     let session = context::session().await?;
+    let origin = context::origin(me.id).await;
     accounts::change_own_password(
         &state,
         &session,
-        me.id,
-        Zeroizing::new(current_password),
+        &me,
+        &origin,
         Zeroizing::new(new_password),
         Zeroizing::new(confirm_password),
+        context::lang_of(&me),
     )
     .await
+}
+
+/// The address codes and notices go to, after a fresh re-authentication (also while the
+/// user must enrol: they may need to add the address first).
+#[server(endpoint = "me/email")]
+pub async fn change_email(email: String) -> Result<(), AppError> {
+    use crate::backend::{accounts, context};
+    let state = context::state()?;
+    let me = context::require_signed_in().await?;
+    context::require_reauth().await?;
+    let origin = context::origin(me.id).await;
+    accounts::change_own_email(&state, &me, &origin, &email).await
 }

@@ -4,5 +4,8 @@
 pub mod dto;
 pub mod error;
 pub mod me;
+pub mod reauth;
 pub mod session;
+pub mod settings;
+pub mod two_factor;
 pub mod users;

@@ -21,14 +21,23 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Ap
             lang: user.language.unwrap_or(browser),
             user: Some(user.current()),
             pending_code_to: None,
+            code_wait_secs: None,
         }),
         LoginStep::CodeNeeded(user) => {
             let lang = user.language.unwrap_or(browser);
-            second_factor::send_code(&state, &user, Purpose::Login, lang, false).await?;
+            let code_wait_secs =
+                match second_factor::send_code(&state, &user, Purpose::Login, lang, false).await {
+                    Ok(_) => None,
+                    // The last login code was used less than a minute ago: the code step
+                    // says when a new one can be sent.
+                    Err(AppError::TooSoon { retry_after_secs }) => Some(retry_after_secs),
+                    Err(e) => return Err(e),
+                };
             Ok(SessionInfo {
                 user: None,
                 lang,
                 pending_code_to: Some(mask_email(&user.email)),
+                code_wait_secs,
             })
         }
     }
@@ -50,6 +59,7 @@ pub async fn verify_login_code(code: String) -> Result<SessionInfo, AppError> {
         lang: user.language.unwrap_or(context::browser_lang()),
         user: Some(user.current()),
         pending_code_to: None,
+        code_wait_secs: None,
     })
 }
 
@@ -77,6 +87,7 @@ pub async fn logout() -> Result<SessionInfo, AppError> {
         user: None,
         lang: context::browser_lang(),
         pending_code_to: None,
+        code_wait_secs: None,
     })
 }
 

@@ -1,7 +1,7 @@
 //! The admin's user management. Every function checks for an admin itself: hiding a button
 //! is not access control.
 
-use super::dto::{Profile, UserRow};
+use super::dto::{AuditEvent, Profile, UserRow};
 use super::error::AppError;
 use leptos::prelude::*;
 
@@ -35,7 +35,8 @@ pub async fn create_user(
         is_admin: is_admin.is_some_and(|v| !v.is_empty() && v != "false"),
         must_change_password: true,
     };
-    let id = accounts::create(&state, new).await?;
+    let origin = context::origin(admin.id).await;
+    let id = accounts::create(&state, &origin, new).await?;
     tracing::info!(admin = admin.id, user = id, "user created");
     Ok(id)
 }
@@ -53,6 +54,38 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<Profile, AppError>
     use crate::backend::{accounts, context};
     let state = context::state()?;
     let admin = context::require_admin().await?;
-    accounts::set_active(&state, &admin.actor(), id, active).await?;
+    let origin = context::origin(admin.id).await;
+    accounts::set_active(&state, &admin.actor(), &origin, id, active).await?;
     accounts::profile(&state, id).await
+}
+
+/// "Require two-factor authentication" for one user.
+#[server(endpoint = "users/require-two-factor")]
+pub async fn set_user_two_factor_required(id: i64, required: bool) -> Result<Profile, AppError> {
+    use crate::backend::{accounts, context, two_factor};
+    let state = context::state()?;
+    let admin = context::require_admin().await?;
+    let origin = context::origin(admin.id).await;
+    two_factor::set_required(&state, &origin, id, required).await?;
+    accounts::profile(&state, id).await
+}
+
+/// "Reset two-factor authentication": off, and the user's sessions end.
+#[server(endpoint = "users/reset-two-factor")]
+pub async fn reset_user_two_factor(id: i64) -> Result<Profile, AppError> {
+    use crate::backend::{accounts, context, two_factor};
+    let state = context::state()?;
+    let admin = context::require_admin().await?;
+    let origin = context::origin(admin.id).await;
+    two_factor::reset(&state, &origin, id, context::browser_lang()).await?;
+    accounts::profile(&state, id).await
+}
+
+/// The user's audit trail, newest first.
+#[server(endpoint = "users/audit")]
+pub async fn user_audit(id: i64) -> Result<Vec<AuditEvent>, AppError> {
+    use crate::backend::{audit, context};
+    let state = context::state()?;
+    context::require_admin().await?;
+    audit::for_user(&state, id).await
 }

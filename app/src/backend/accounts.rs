@@ -1,13 +1,17 @@
 //! Accounts: signing in, creating users, changing passwords, turning accounts on and off.
 
+use super::audit::{self, Origin};
+use super::notices::{self, Notice};
 use super::passwords::PasswordHash;
 use super::sessions;
 use super::state::AppState;
 use super::store::users::{self, UserRecord};
-use crate::api::dto::{Profile, TwoFactorMethod, UserRow};
+use crate::api::dto::{AuditAction, Profile, UserRow};
 use crate::api::error::{AppError, Msg};
 use crate::domain::access::{self, Actor, Denied};
+use crate::domain::two_factor::{self, AfterPassword};
 use crate::domain::validation;
+use crate::i18n::Lang;
 use rand::distributions::{Alphanumeric, DistString};
 use tower_sessions::Session;
 use zeroize::Zeroizing;
@@ -66,14 +70,26 @@ pub async fn log_in(
     match user {
         Some(user) if matched && user.active => {
             state.throttle.record_success(username);
-            if user.two_factor() == TwoFactorMethod::Email {
-                sessions::begin_pending(session, &user, state.now()).await?;
-                tracing::info!(user = user.id, %address, "password accepted, code awaited");
-                return Ok(LoginStep::CodeNeeded(user));
+            match two_factor::after_password(user.two_factor(), user.two_factor_is_required()) {
+                AfterPassword::CodeNeeded => {
+                    sessions::begin_pending(session, &user, state.now()).await?;
+                    tracing::info!(user = user.id, %address, "password accepted, code awaited");
+                    Ok(LoginStep::CodeNeeded(user))
+                }
+                AfterPassword::EnrolmentNeeded => {
+                    sessions::begin(session, user.id, user.session_version).await?;
+                    // The password was proven a moment ago: enrolment (which needs a fresh
+                    // re-authentication) need not ask for it again.
+                    sessions::mark_reauthenticated(session, state.now()).await?;
+                    tracing::info!(user = user.id, %address, "login, 2FA enrolment required");
+                    Ok(LoginStep::SignedIn(user))
+                }
+                AfterPassword::SignedIn => {
+                    sessions::begin(session, user.id, user.session_version).await?;
+                    tracing::info!(user = user.id, %address, "login");
+                    Ok(LoginStep::SignedIn(user))
+                }
             }
-            sessions::begin(session, user.id, user.session_version).await?;
-            tracing::info!(user = user.id, %address, "login");
-            Ok(LoginStep::SignedIn(user))
         }
         _ => {
             state
@@ -96,10 +112,12 @@ pub struct NewUser {
 }
 
 /// Validates every field (the first problem wins, nothing is written) and creates the user.
-pub async fn create(state: &AppState, new: NewUser) -> Result<i64, AppError> {
+/// The email may be left empty (the user adds one before turning 2FA on).
+pub async fn create(state: &AppState, origin: &Origin, new: NewUser) -> Result<i64, AppError> {
     let username =
         validation::username(&new.username).map_err(|m| AppError::invalid("username", m))?;
-    let email = validation::email(&new.email).map_err(|m| AppError::invalid("email", m))?;
+    let email =
+        validation::optional_email(&new.email).map_err(|m| AppError::invalid("email", m))?;
     let first_name =
         validation::person_name(&new.first_name).map_err(|m| AppError::invalid("first_name", m))?;
     let last_name =
@@ -134,7 +152,10 @@ pub async fn create(state: &AppState, new: NewUser) -> Result<i64, AppError> {
     )
     .await;
     match inserted {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            audit::record(state, origin, Some(id), AuditAction::UserCreated).await?;
+            Ok(id)
+        }
         // Two admins creating the same name at once: the unique index decides.
         Err(e)
             if e.as_database_error()
@@ -163,44 +184,56 @@ pub async fn list(state: &AppState) -> Result<Vec<UserRow>, AppError> {
         .collect())
 }
 
-/// The user's own password change: the current password proves it is them. Every other
-/// session of the user ends; this one continues under a new id.
+/// The user's own password change, after a fresh re-authentication (checked by the
+/// caller). Every other session of the user ends; this one continues under a new id.
 pub async fn change_own_password(
     state: &AppState,
     session: &Session,
-    user_id: i64,
-    current: Zeroizing<String>,
+    user: &UserRecord,
+    origin: &Origin,
     new: Zeroizing<String>,
     confirm: Zeroizing<String>,
+    lang: Lang,
 ) -> Result<(), AppError> {
-    let user = users::by_id(&state.pool, user_id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::Unauthenticated)?;
-    if current.is_empty() {
-        return Err(AppError::invalid("current_password", Msg::Required));
-    }
     validation::login_password(&new, &user.username)
         .map_err(|m| AppError::invalid("new_password", m))?;
     validation::confirmation(&new, &confirm)
         .map_err(|m| AppError::invalid("confirm_password", m))?;
-    if *current == *new {
+    let unchanged = state
+        .hasher
+        .verify(new.clone(), Some(user.hash()))
+        .await
+        .map_err(AppError::internal)?;
+    if unchanged {
         return Err(AppError::invalid("new_password", Msg::PasswordUnchanged));
     }
-    let ok = state
-        .hasher
-        .verify(current, Some(user.hash()))
-        .await
-        .map_err(AppError::internal)?;
-    if !ok {
-        return Err(AppError::invalid("current_password", Msg::PasswordWrong));
-    }
     let hash = state.hasher.hash(new).await.map_err(AppError::internal)?;
-    let version = users::set_password(&state.pool, user_id, &hash, false, state.now())
+    let version = users::set_password(&state.pool, user.id, &hash, false, state.now())
         .await
         .map_err(AppError::internal)?;
-    sessions::renew(session, user_id, version).await?;
-    tracing::info!(user = user_id, "login password changed");
+    sessions::renew(session, user.id, version).await?;
+    audit::record(state, origin, Some(user.id), AuditAction::PasswordChanged).await?;
+    notices::send(state, user, Notice::PasswordChanged, lang);
+    tracing::info!(user = user.id, "login password changed");
+    Ok(())
+}
+
+/// The user's own email address (where codes and notices go), after a fresh
+/// re-authentication. Fixed while it carries the second factor.
+pub async fn change_own_email(
+    state: &AppState,
+    user: &UserRecord,
+    origin: &Origin,
+    email: &str,
+) -> Result<(), AppError> {
+    two_factor::may_change_email(user.two_factor())
+        .map_err(|_| AppError::invalid("email", Msg::EmailFixedByTwoFactor))?;
+    let email = validation::email(email).map_err(|m| AppError::invalid("email", m))?;
+    users::set_email(&state.pool, user.id, &email, state.now())
+        .await
+        .map_err(AppError::internal)?;
+    audit::record(state, origin, Some(user.id), AuditAction::EmailChanged).await?;
+    tracing::info!(user = user.id, "email changed");
     Ok(())
 }
 
@@ -231,6 +264,7 @@ pub async fn reset_password(
 pub async fn set_active(
     state: &AppState,
     actor: &Actor,
+    origin: &Origin,
     target: i64,
     active: bool,
 ) -> Result<(), AppError> {
@@ -244,6 +278,12 @@ pub async fn set_active(
     if !found {
         return Err(AppError::NotFound);
     }
+    let action = if active {
+        AuditAction::Reactivated
+    } else {
+        AuditAction::Deactivated
+    };
+    audit::record(state, origin, Some(target), action).await?;
     tracing::info!(
         admin = actor.user_id,
         user = target,
@@ -270,9 +310,11 @@ pub async fn bootstrap_admin(
     let password = preset.unwrap_or_else(|| Zeroizing::new(random_password(20)));
     create(
         state,
+        &Origin::command_line(),
         NewUser {
             username: "admin".into(),
-            email: "admin@localhost.localdomain".into(),
+            // No address yet: the admin adds theirs on /preferences.
+            email: String::new(),
             first_name: String::new(),
             last_name: "Administrator".into(),
             password: password.clone(),

@@ -1,8 +1,12 @@
 //! Request context for server functions: the state, the session, who is asking.
-//! `require_user` and `require_admin` are the access checks every server function makes.
+//! `require_user`, `require_admin` and `require_reauth` are the checks every server
+//! function makes.
 
+use super::audit::Origin;
+use super::reauth;
 use super::sessions;
 use super::state::AppState;
+use super::store::users::UserRecord;
 use crate::api::dto::CurrentUser;
 use crate::api::error::AppError;
 use crate::domain::access::{self, Actor};
@@ -43,15 +47,46 @@ pub fn browser_lang() -> Lang {
         .unwrap_or_default()
 }
 
-/// The signed-in, active user, or `Unauthenticated`.
+/// The signed-in, active user, or `Unauthenticated`; `EnrolmentRequired` while they must
+/// set up the 2FA an admin requires.
 pub async fn require_user() -> Result<CurrentUser, AppError> {
+    Ok(require_user_record().await?.current())
+}
+
+/// As `require_user`, with the stored record (for changes to the user's own account).
+pub async fn require_user_record() -> Result<UserRecord, AppError> {
+    let user = require_signed_in().await?;
+    if user.must_enrol() {
+        return Err(AppError::EnrolmentRequired);
+    }
+    Ok(user)
+}
+
+/// The signed-in user's record, also while they must still enrol in 2FA: for enrolment,
+/// re-authentication and the user's own session only.
+pub async fn require_signed_in() -> Result<UserRecord, AppError> {
     let state = state()?;
     let session = session().await?;
-    let user = sessions::current_user(&state, &session)
+    let user = sessions::current_record(&state, &session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    access::may_use_console(&user.actor()).map_err(|_| AppError::Forbidden)?;
+    access::may_use_console(&user.current().actor()).map_err(|_| AppError::Forbidden)?;
     Ok(user)
+}
+
+/// A re-authentication in this session less than 5 minutes old, or `ReauthRequired`.
+pub async fn require_reauth() -> Result<(), AppError> {
+    reauth::require_fresh(&state()?, &session().await?).await
+}
+
+/// Who is making the request, for the audit trail.
+pub async fn origin(actor_id: i64) -> Origin {
+    Origin::user(actor_id, client_address().await)
+}
+
+/// The language for mails to `user`: theirs, else the browser's.
+pub fn lang_of(user: &UserRecord) -> Lang {
+    user.language.unwrap_or_else(browser_lang)
 }
 
 /// The signed-in user if they are an administrator, else `Forbidden`.

@@ -61,7 +61,13 @@ pub async fn issue(
     let sent = email_codes::sent_since(&state.pool, user_id, now - 3600)
         .await
         .map_err(AppError::internal)?;
-    if let Err(wait) = otp::may_send(&sent, now) {
+    let all: Vec<i64> = sent.iter().map(|(at, _)| *at).collect();
+    let same: Vec<i64> = sent
+        .iter()
+        .filter(|(_, p)| p == purpose.as_str())
+        .map(|(at, _)| *at)
+        .collect();
+    if let Err(wait) = otp::may_send(&same, &all, now) {
         return Ok(Err(Refusal::TooSoon(wait)));
     }
     let code = new_code();
@@ -72,6 +78,23 @@ pub async fn issue(
         .await
         .map_err(AppError::internal)?;
     Ok(Ok(code))
+}
+
+/// Whether an unused, unexpired, not voided code for `purpose` is waiting to be typed.
+pub async fn has_live_code(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+) -> Result<bool, AppError> {
+    let row = email_codes::current(&state.pool, user_id, purpose.as_str())
+        .await
+        .map_err(AppError::internal)?;
+    let stored = row.as_ref().map(|r| StoredCode {
+        issued_at: r.issued_at,
+        wrong_tries: u32::try_from(r.wrong_tries).unwrap_or(u32::MAX),
+        used: r.used,
+    });
+    Ok(otp::usable(stored.as_ref(), state.now()).is_ok())
 }
 
 /// Checks a code typed by the user. A right code is used up; a wrong one counts.

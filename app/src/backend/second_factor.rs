@@ -2,6 +2,7 @@
 //! turning a refused code into the message for the code field.
 
 use super::mail::Email;
+use super::notices::compose;
 use super::otp::{self, Purpose, Refusal};
 use super::state::AppState;
 use super::store::users::UserRecord;
@@ -9,8 +10,9 @@ use crate::api::error::{AppError, Msg};
 use crate::domain::otp::CodeProblem;
 use crate::i18n::Lang;
 
-/// Issues a code and mails it. `Ok(false)`: a code was sent less than a minute ago and is
-/// still the one to use (nothing new sent).
+/// Issues a code and mails it. `Ok(false)`: a code of this purpose sent less than a minute
+/// ago is still the one to use (nothing new sent). `TooSoon` when a new code is asked for
+/// (`force`) within the minute, or when no code of this purpose is waiting.
 pub async fn send_code(
     state: &AppState,
     user: &UserRecord,
@@ -20,12 +22,15 @@ pub async fn send_code(
 ) -> Result<bool, AppError> {
     let code = match otp::issue(state, user.id, purpose).await? {
         Ok(code) => code,
-        Err(Refusal::TooSoon(secs)) if force => {
+        Err(Refusal::TooSoon(secs)) => {
+            if !force && otp::has_live_code(state, user.id, purpose).await? {
+                return Ok(false);
+            }
             return Err(AppError::TooSoon {
                 retry_after_secs: secs.max(1) as u64,
-            })
+            });
         }
-        Err(_) => return Ok(false),
+        Err(Refusal::Code(_)) => return Ok(false),
     };
     let email = code_email(lang, &user.email, purpose, &code);
     match state.mailer.send(email).await {
@@ -76,24 +81,18 @@ pub fn code_email(lang: Lang, to: &str, purpose: Purpose, code: &str) -> Email {
             .replace("{purpose}", what)
             .replace("{code}", c)
     };
-    Email {
-        to: to.to_string(),
-        subject: t.mail_code_subject.to_string(),
-        text: format!("{}\n\n{}\n", line(code), t.mail_code_ignore),
-        html: format!(
-            "<!DOCTYPE html><html lang=\"{}\"><body><p>{}</p><p style=\"color:#555\">{}</p></body></html>",
-            lang.code(),
-            line(&format!("<strong style=\"font-size:1.4em;letter-spacing:.1em\">{code}</strong>")),
-            html_escape(t.mail_code_ignore),
-        ),
-        outbox_hint: Some(format!("security code {code}")),
-    }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut email = compose(
+        lang,
+        to,
+        t.mail_code_subject,
+        &line(&format!(
+            "<strong style=\"font-size:1.4em;letter-spacing:.1em\">{code}</strong>"
+        )),
+        &line(code),
+        t.mail_code_ignore,
+    );
+    email.outbox_hint = Some(format!("security code {code}"));
+    email
 }
 
 #[cfg(test)]

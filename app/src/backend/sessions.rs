@@ -16,6 +16,8 @@ const KEY: &str = "auth";
 const PENDING: &str = "pending";
 /// How long the second step may take after the password step.
 const PENDING_SECS: i64 = 15 * 60;
+/// When this session last re-authenticated (SPEC 1.4); absent: never.
+const REAUTH: &str = "reauthed_at";
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SignedIn {
@@ -30,7 +32,8 @@ struct Pending {
     since: i64,
 }
 
-/// Starts a signed-in session under a fresh id (no fixation).
+/// Starts a signed-in session under a fresh id (no fixation). A login is not a
+/// re-authentication: sensitive actions still ask for one.
 pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     session
@@ -38,9 +41,27 @@ pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), 
         .await
         .map_err(AppError::internal)?;
     session
+        .remove_value(REAUTH)
+        .await
+        .map_err(AppError::internal)?;
+    session
         .insert(KEY, SignedIn { user_id, version })
         .await
         .map_err(AppError::internal)
+}
+
+/// Records a successful re-authentication at `now`, under a fresh session id.
+pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session
+        .insert(REAUTH, now)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// When this session last re-authenticated.
+pub async fn reauthenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
+    session.get::<i64>(REAUTH).await.map_err(AppError::internal)
 }
 
 /// Records that the password step succeeded; the session is not signed in until the second
@@ -87,9 +108,18 @@ pub async fn pending_user(
 }
 
 /// Keeps the current session valid after the user's own version bump (e.g. their password
-/// change), under a fresh id, while all their other sessions end.
+/// change), under a fresh id, while all their other sessions end. The re-authentication
+/// that allowed the change stays valid for the rest of its window.
 pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
-    begin(session, user_id, version).await
+    let reauthed_at = reauthenticated_at(session).await?;
+    begin(session, user_id, version).await?;
+    if let Some(at) = reauthed_at {
+        session
+            .insert(REAUTH, at)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
 }
 
 /// Deletes the session record on the server.
@@ -105,7 +135,8 @@ pub async fn current_user(
     Ok(current_record(state, session).await?.map(|u| u.current()))
 }
 
-async fn current_record(
+/// The signed-in user's full record if the session is still valid.
+pub async fn current_record(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<UserRecord>, AppError> {
@@ -147,6 +178,7 @@ pub async fn info(
             lang: u.language.unwrap_or(browser),
             user: Some(u.current()),
             pending_code_to: None,
+            code_wait_secs: None,
         });
     }
     let pending = pending_user(state, session).await?;
@@ -157,5 +189,6 @@ pub async fn info(
             .and_then(|u| *u.language)
             .unwrap_or(browser),
         pending_code_to: pending.map(|u| mask_email(&u.email)),
+        code_wait_secs: None,
     })
 }

@@ -5,4 +5,5 @@ pub mod access;
 pub mod otp;
 pub mod reauth;
 pub mod throttle;
+pub mod two_factor;
 pub mod validation;

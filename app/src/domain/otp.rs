@@ -55,16 +55,18 @@ pub fn after_wrong_try(wrong_tries: u32) -> CodeProblem {
     }
 }
 
-/// Whether a new code may be sent at `now`, given when the user's earlier codes were sent.
-/// `Err(secs)` is how long to wait.
-pub fn may_send(sent_at: &[i64], now: i64) -> Result<(), i64> {
-    if let Some(last) = sent_at.iter().copied().max() {
+/// Whether a new code may be sent at `now`: at most one a minute for the same purpose (a
+/// login code does not delay the code for turning 2FA on), at most five an hour in all.
+/// `same_purpose` and `all` are when the user's earlier codes were sent. `Err(secs)` is how
+/// long to wait.
+pub fn may_send(same_purpose: &[i64], all: &[i64], now: i64) -> Result<(), i64> {
+    if let Some(last) = same_purpose.iter().copied().max() {
         let since = now - last;
         if since < RESEND_GAP_SECS {
             return Err(RESEND_GAP_SECS - since.max(0));
         }
     }
-    let mut in_last_hour: Vec<i64> = sent_at.iter().copied().filter(|t| now - t < 3600).collect();
+    let mut in_last_hour: Vec<i64> = all.iter().copied().filter(|t| now - t < 3600).collect();
     if in_last_hour.len() >= MAX_PER_HOUR {
         in_last_hour.sort_unstable();
         // The wait ends when the oldest of them leaves the hour.
@@ -131,19 +133,26 @@ mod tests {
 
     #[test]
     fn one_new_code_a_minute() {
-        assert_eq!(may_send(&[], 0), Ok(()));
-        assert_eq!(may_send(&[100], 100), Err(60));
-        assert_eq!(may_send(&[100], 159), Err(1));
-        assert_eq!(may_send(&[100], 160), Ok(()));
+        assert_eq!(may_send(&[], &[], 0), Ok(()));
+        assert_eq!(may_send(&[100], &[100], 100), Err(60));
+        assert_eq!(may_send(&[100], &[100], 159), Err(1));
+        assert_eq!(may_send(&[100], &[100], 160), Ok(()));
     }
 
     #[test]
-    fn five_codes_an_hour() {
+    fn a_code_for_another_purpose_may_follow_at_once() {
+        assert_eq!(may_send(&[], &[100], 100), Ok(()));
+        assert_eq!(may_send(&[40], &[40, 100], 100), Ok(()));
+    }
+
+    #[test]
+    fn five_codes_an_hour_whatever_their_purpose() {
         let sent = [0, 60, 120, 180, 240];
-        assert_eq!(may_send(&sent, 300), Err(3300));
-        assert_eq!(may_send(&sent, 3599), Err(1));
-        assert_eq!(may_send(&sent, 3600), Ok(()));
+        assert_eq!(may_send(&sent, &sent, 300), Err(3300));
+        assert_eq!(may_send(&[], &sent, 300), Err(3300));
+        assert_eq!(may_send(&[], &sent, 3599), Err(1));
+        assert_eq!(may_send(&[], &sent, 3600), Ok(()));
         // Old sends do not count.
-        assert_eq!(may_send(&[0, 60, 120, 180, 4000], 4100), Ok(()));
+        assert_eq!(may_send(&[], &[0, 60, 120, 180, 4000], 4100), Ok(()));
     }
 }

@@ -50,6 +50,15 @@ pub fn email(value: &str) -> Result<String, Msg> {
     }
 }
 
+/// An email that may be left empty (returned as "").
+pub fn optional_email(value: &str) -> Result<String, Msg> {
+    if value.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        email(value)
+    }
+}
+
 /// First and last names are optional free text.
 pub fn person_name(value: &str) -> Result<String, Msg> {
     let value = value.trim();
@@ -109,6 +118,13 @@ mod tests {
         assert_eq!(username("àccento"), Err(Msg::UsernameFormat));
         assert_eq!(username(&"x".repeat(65)), Err(Msg::UsernameFormat));
         assert!(username(&"x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn an_optional_email_may_be_empty_but_not_wrong() {
+        assert_eq!(optional_email("  ").unwrap(), "");
+        assert_eq!(optional_email(" a@b.it").unwrap(), "a@b.it");
+        assert_eq!(optional_email("a@b"), Err(Msg::EmailFormat));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The document shell and the routes.
 
 use super::components::header::Header;
+use super::components::reauth::{ReauthDialog, ReauthGate};
 use super::pages::{
-    admin_user::UserPage, admin_users::UsersPage, login::LoginPage, not_found::NotFound,
-    preferences::PreferencesPage,
+    admin_settings::SettingsPage, admin_user::UserPage, admin_users::UsersPage, enrol::EnrolPage,
+    login::LoginPage, not_found::NotFound, preferences::PreferencesPage,
 };
 use super::session::{self, to_script_json, SCRIPT_ID};
 use leptos::prelude::*;
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session = RwSignal::new(session::initial());
     provide_context(session);
+    ReauthGate::provide();
     let lang = move || session.with(|s| s.lang.code());
 
     view! {
@@ -54,8 +56,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/preferences") view=PreferencesPage/>
                     <Route path=path!("/admin/users") view=UsersPage/>
                     <Route path=path!("/admin/users/:id") view=UserPage/>
+                    <Route path=path!("/admin/settings") view=SettingsPage/>
+                    <Route path=path!("/two-factor/setup") view=EnrolPage/>
                 </Routes>
             </main>
+            <ReauthDialog/>
         </Router>
     }
 }

@@ -80,9 +80,11 @@ mod tests {
                 display_name: "</script><script>alert(1)</script>".into(),
                 is_admin: false,
                 must_change_password: false,
+                must_enrol: false,
             }),
             lang: Default::default(),
             pending_code_to: None,
+            code_wait_secs: None,
         };
         let json = to_script_json(&info);
         assert!(!json.contains("</script>"));

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 pub const COOKIE_NAME: &str = "syncgate_session";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
 pub struct TestServer {
     pub base: String,
@@ -67,6 +68,7 @@ impl TestServer {
     pub async fn add_user(&self, username: &str, password: &str, is_admin: bool) -> i64 {
         accounts::create(
             &self.state,
+            &app::backend::audit::Origin::command_line(),
             NewUser {
                 username: username.into(),
                 email: format!("{username}@example.it"),
@@ -79,6 +81,97 @@ impl TestServer {
         )
         .await
         .expect("create user")
+    }
+
+    /// Creates the admin `admin` (no email address, like the first admin) on first use and
+    /// signs a browser in as them.
+    pub async fn signed_in_admin(&self) -> Browser {
+        if store::users::by_username(&self.state.pool, "admin")
+            .await
+            .expect("lookup")
+            .is_none()
+        {
+            accounts::create(
+                &self.state,
+                &app::backend::audit::Origin::command_line(),
+                NewUser {
+                    username: "admin".into(),
+                    email: String::new(),
+                    first_name: String::new(),
+                    last_name: "Administrator".into(),
+                    password: Zeroizing::new(ADMIN_PASSWORD.into()),
+                    is_admin: true,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("create admin");
+        }
+        self.signed_in("admin", ADMIN_PASSWORD).await
+    }
+
+    /// A user with 2FA by email already on.
+    pub async fn add_user_with_2fa(&self, username: &str, password: &str) -> i64 {
+        let id = self.add_user(username, password, false).await;
+        store::users::set_two_factor(&self.state.pool, id, Some("email"), 0)
+            .await
+            .expect("2FA on");
+        id
+    }
+
+    /// A browser signed in as `username` (password only: no 2FA).
+    pub async fn signed_in(&self, username: &str, password: &str) -> Browser {
+        let mut b = self.browser();
+        let r = b.login(username, password).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["user"]["username"], username, "{}", r.body);
+        b
+    }
+
+    /// The code in the newest security-code mail to `to`, read as the user would.
+    pub fn latest_code(&self, to: &str) -> String {
+        let text = self
+            .mails_to(to)
+            .into_iter()
+            .rev()
+            .find(|m| m.contains("security code") || m.contains("codice di sicurezza"))
+            .unwrap_or_else(|| panic!("no code mail to {to}"));
+        // The first run of exactly six digits in the plain-text part.
+        let body = text
+            .split_once("Content-Transfer-Encoding")
+            .map_or(text.as_str(), |(_, b)| b);
+        let code = body
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .unwrap_or_else(|| panic!("no code in {text}"))
+            .to_string();
+        assert_eq!(code.len(), 6, "{text}");
+        code
+    }
+
+    /// Every mail to `to` so far, oldest first, with quoted-printable soft breaks undone.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        self.smtp
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == to))
+            .map(|m| m.data.replace("=\r\n", "").replace("=\n", ""))
+            .collect()
+    }
+
+    /// Waits (up to 10 s) for a mail to `to` whose text contains `needle`; notices are sent
+    /// in the background, after the response.
+    pub async fn wait_for_mail(&self, to: &str, needle: &str) -> String {
+        for _ in 0..200 {
+            if let Some(m) = self.mails_to(to).into_iter().find(|m| m.contains(needle)) {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no mail to {to} containing {needle:?}: {:?}",
+            self.mails_to(to)
+        );
     }
 
     pub fn browser(&self) -> Browser {
@@ -180,6 +273,15 @@ impl Browser {
     pub async fn login(&mut self, username: &str, password: &str) -> Reply {
         self.call("login", &[("username", username), ("password", password)])
             .await
+    }
+
+    /// Re-authenticates with the password (and the emailed code when `code` is given).
+    pub async fn reauth(&mut self, password: &str, code: Option<&str>) -> Reply {
+        let mut form = vec![("reauth_password", password)];
+        if let Some(c) = code {
+            form.push(("reauth_code", c));
+        }
+        self.call("reauth", &form).await
     }
 
     /// The username the server thinks is signed in with this browser's cookie.

@@ -11,19 +11,17 @@ pub struct CodeRow {
     pub used: bool,
 }
 
-/// When codes were sent to the user in the hour before `now`, whatever their purpose.
+/// When codes were sent to the user after `since`, with their purpose.
 pub async fn sent_since(
     pool: &SqlitePool,
     user_id: i64,
     since: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT issued_at FROM email_codes WHERE user_id = ? AND issued_at > ?")
-            .bind(user_id)
-            .bind(since)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT issued_at, purpose FROM email_codes WHERE user_id = ? AND issued_at > ?")
+        .bind(user_id)
+        .bind(since)
+        .fetch_all(pool)
+        .await
 }
 
 /// Stores a new code and retires every earlier unused one of the same purpose, in one

@@ -1,7 +1,9 @@
 //! Every SQL statement, one module per table group, one function per statement or
 //! transaction, parameters always bound.
 
+pub mod audit;
 pub mod email_codes;
+pub mod settings;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

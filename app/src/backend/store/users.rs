@@ -1,7 +1,8 @@
 //! The `users` table.
 
-use crate::api::dto::{display_name, CurrentUser, Profile, TwoFactorMethod, UserRow};
+use crate::api::dto::{display_name, CurrentUser, Profile, UserRow};
 use crate::backend::passwords::PasswordHash;
+use crate::domain::two_factor::{self, TwoFactorMethod};
 use crate::i18n::Lang;
 use sqlx::{FromRow, SqlitePool};
 
@@ -23,6 +24,8 @@ pub struct UserRecord {
     pub created_at: i64,
     pub two_factor_method: Option<String>,
     pub two_factor_required: bool,
+    /// The organisation setting "require 2FA for all users", read with the user.
+    pub required_for_all: bool,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -53,6 +56,15 @@ impl UserRecord {
         }
     }
 
+    /// Required by an admin for this user or for everyone.
+    pub fn two_factor_is_required(&self) -> bool {
+        two_factor::is_required(self.two_factor_required, self.required_for_all)
+    }
+
+    pub fn must_enrol(&self) -> bool {
+        two_factor::must_enrol(self.two_factor(), self.two_factor_is_required())
+    }
+
     pub fn hash(&self) -> PasswordHash {
         PasswordHash::from_stored(self.password_hash.clone())
     }
@@ -64,6 +76,7 @@ impl UserRecord {
             display_name: display_name(&self.username, &self.first_name, &self.last_name),
             is_admin: self.is_admin,
             must_change_password: self.must_change_password,
+            must_enrol: self.must_enrol(),
         }
     }
 
@@ -78,6 +91,8 @@ impl UserRecord {
             active: self.active,
             language: *self.language,
             two_factor: self.two_factor(),
+            two_factor_required: self.two_factor_required,
+            required_for_all: self.required_for_all,
             created_at: self.created_at,
         }
     }
@@ -91,13 +106,16 @@ impl UserRecord {
             is_admin: self.is_admin,
             active: self.active,
             two_factor: self.two_factor(),
+            two_factor_required: self.two_factor_is_required(),
         }
     }
 }
 
 const COLUMNS: &str = "id, username, email, first_name, last_name, is_admin, active, language, \
      password_hash, session_version, must_change_password, created_at, two_factor_method, \
-     two_factor_required";
+     two_factor_required, \
+     EXISTS (SELECT 1 FROM settings WHERE key = 'require_two_factor' AND value = '1') \
+     AS required_for_all";
 
 pub struct Insert<'a> {
     pub username: &'a str,
@@ -235,6 +253,38 @@ pub async fn set_two_factor(
     .fetch_one(pool)
     .await?;
     Ok(v)
+}
+
+/// The admin's "require two-factor authentication" for one user.
+pub async fn set_two_factor_required(
+    pool: &SqlitePool,
+    id: i64,
+    required: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET two_factor_required = ?, updated_at = ? WHERE id = ?")
+        .bind(required)
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The address codes and notices go to (empty: none).
+pub async fn set_email(
+    pool: &SqlitePool,
+    id: i64,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")
+        .bind(email)
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,11 @@ pub fn Field(
     label: Signal<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] required: bool,
+    /// The initial value (for editing what is stored).
+    #[prop(optional, into)]
+    value: Option<String>,
     #[prop(optional, into)] hint: Option<Signal<&'static str>>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
@@ -38,6 +42,8 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                inputmode=inputmode
+                value=value
                 required=required
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described_by
@@ -69,14 +75,17 @@ where
     })
 }
 
-/// Any error of an action's last result that is not about a field.
+/// Any error of an action's last result that is not about a field. `ReauthRequired` is not
+/// shown: the re-authentication dialog answers it.
 pub fn form_error<T, S>(value: S, texts: Signal<&'static Texts>) -> Signal<Option<String>>
 where
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
     Signal::derive(move || {
         value.with(|v| match v {
-            Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
+            Some(Err(AppError::Invalid { .. } | AppError::ReauthRequired)) | None | Some(Ok(_)) => {
+                None
+            }
             Some(Err(e)) => Some(e.text(texts.get())),
         })
     })

@@ -26,28 +26,58 @@ fn url_escape(s: &str) -> String {
         .collect()
 }
 
+/// Where a user who must set up 2FA is sent from every other page.
+pub const ENROL_PATH: &str = "/two-factor/setup";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    SignedOut,
+    MustEnrol,
+    User,
+    Admin,
+}
+
+/// A memo, so that other session changes (language, flags) do not rebuild the page.
+fn access() -> Memo<Access> {
+    let session = use_session();
+    Memo::new(move |_| {
+        session.with(|s| match &s.user {
+            None => Access::SignedOut,
+            Some(u) if u.must_enrol => Access::MustEnrol,
+            Some(u) if u.is_admin => Access::Admin,
+            Some(_) => Access::User,
+        })
+    })
+}
+
+/// Any signed-in user, including one who must still enrol in 2FA (the enrolment page).
+#[component]
+pub fn RequireSignedIn(children: ChildrenFn) -> impl IntoView {
+    let access = access();
+    move || match access.get() {
+        Access::SignedOut => login_redirect().into_any(),
+        _ => children().into_any(),
+    }
+}
+
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
-    let session = use_session();
-    // A memo, so that other session changes (language, flags) do not rebuild the page.
-    let signed_in = Memo::new(move |_| session.with(|s| s.user.is_some()));
-    move || {
-        if signed_in.get() {
-            children().into_any()
-        } else {
-            login_redirect().into_any()
-        }
+    let access = access();
+    move || match access.get() {
+        Access::SignedOut => login_redirect().into_any(),
+        Access::MustEnrol => view! { <Redirect path=ENROL_PATH/> }.into_any(),
+        Access::User | Access::Admin => children().into_any(),
     }
 }
 
 #[component]
 pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
-    let session = use_session();
-    let admin = Memo::new(move |_| session.with(|s| s.user.as_ref().map(|u| u.is_admin)));
-    move || match admin.get() {
-        None => login_redirect().into_any(),
-        Some(false) => view! { <NotAllowed/> }.into_any(),
-        Some(true) => children().into_any(),
+    let access = access();
+    move || match access.get() {
+        Access::SignedOut => login_redirect().into_any(),
+        Access::MustEnrol => view! { <Redirect path=ENROL_PATH/> }.into_any(),
+        Access::User => view! { <NotAllowed/> }.into_any(),
+        Access::Admin => children().into_any(),
     }
 }
 

@@ -30,11 +30,16 @@ pub fn Header() -> impl IntoView {
                     .map(|user| {
                         view! {
                             <nav aria-label="main">
-                                <A href="/preferences">{move || t.get().nav_preferences}</A>
-                                {user
-                                    .is_admin
+                                {(!user.must_enrol)
                                     .then(|| {
-                                        view! { <A href="/admin/users">{move || t.get().nav_users}</A> }
+                                        view! { <A href="/preferences">{move || t.get().nav_preferences}</A> }
+                                    })}
+                                {(user.is_admin && !user.must_enrol)
+                                    .then(|| {
+                                        view! {
+                                            <A href="/admin/users">{move || t.get().nav_users}</A>
+                                            <A href="/admin/settings">{move || t.get().nav_settings}</A>
+                                        }
                                     })}
                             </nav>
                             <div class="who">

@@ -1,10 +1,15 @@
 //! /admin/users/:id: one user, with the admin-only controls.
 
-use crate::api::users::{get_user, SetUserActive};
-use crate::ui::components::field::{form_error, ErrorAlert, StatusNote};
+use crate::api::dto::{Profile, TwoFactorMethod};
+use crate::api::session::whoami;
+use crate::api::users::{
+    get_user, user_audit, ResetUserTwoFactor, SetUserActive, SetUserTwoFactorRequired,
+};
+use crate::ui::components::audit_trail::AuditTrail;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::role_and_login::RoleAndLogin;
-use crate::ui::session::use_texts;
+use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -24,12 +29,30 @@ fn User() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()));
     let set_active = ServerAction::<SetUserActive>::new();
+    let require = ServerAction::<SetUserTwoFactorRequired>::new();
+    let reset = ServerAction::<ResetUserTwoFactor>::new();
+    let changes = move || {
+        (
+            set_active.version().get(),
+            require.version().get(),
+            reset.version().get(),
+        )
+    };
     let user = Resource::new(
-        move || (id(), set_active.version().get()),
+        move || (id(), changes()),
         |(id, _)| async move {
             match id {
                 Some(id) => get_user(id).await,
                 None => Err(crate::api::error::AppError::NotFound),
+            }
+        },
+    );
+    let audit = Resource::new(
+        move || (id(), changes()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => user_audit(id).await,
+                None => Ok(Vec::new()),
             }
         },
     );
@@ -58,7 +81,8 @@ fn User() -> impl IntoView {
                         let active = p.active;
                         view! {
                             <h1>{move || t.get().user_title} ": " {p.username.clone()}</h1>
-                            <RoleAndLogin profile=p/>
+                            <RoleAndLogin profile=p.clone()/>
+                            <SecurityControls profile=p require=require reset=reset/>
                             <section class="card" aria-labelledby="account-title">
                                 <h2 id="account-title">{move || t.get().account_actions}</h2>
                                 <ErrorAlert message=invalid/>
@@ -82,5 +106,79 @@ fn User() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="card" aria-labelledby="audit-title">
+            <h2 id="audit-title">{move || t.get().audit_title}</h2>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(events) => view! { <AuditTrail events=events/> }.into_any(),
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The admin-only 2FA controls: require it for this user, reset it.
+#[component]
+fn SecurityControls(
+    profile: Profile,
+    require: ServerAction<SetUserTwoFactorRequired>,
+    reset: ServerAction<ResetUserTwoFactor>,
+) -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let uid = profile.id;
+    let is_me = session.with_untracked(|s| s.user.as_ref().is_some_and(|u| u.id == uid));
+    // Requiring 2FA of oneself takes effect at once: learn it, and the guard takes the admin
+    // to enrolment.
+    Effect::new(move |_| {
+        if is_me && matches!(require.value().get(), Some(Ok(_))) {
+            leptos::task::spawn_local(async move {
+                if let Ok(info) = whoami().await {
+                    session.set(info);
+                }
+            });
+        }
+    });
+    let reset_done = Signal::derive(move || {
+        matches!(reset.value().get(), Some(Ok(_))).then(|| t.get().two_factor_reset_done)
+    });
+    let saved =
+        Signal::derive(move || matches!(require.value().get(), Some(Ok(_))).then(|| t.get().saved));
+    let can_reset = profile.two_factor == TwoFactorMethod::Email && !is_me;
+    view! {
+        <section class="card" aria-labelledby="security-title">
+            <h2 id="security-title">{move || t.get().security_title}</h2>
+            <div class="field checkbox">
+                <input
+                    type="checkbox"
+                    id="require_two_factor"
+                    prop:checked=profile.two_factor_required
+                    disabled=move || require.pending().get()
+                    on:change=move |ev| {
+                        require.dispatch(SetUserTwoFactorRequired { id: uid, required: event_target_checked(&ev) });
+                    }
+                />
+                <label for="require_two_factor">{move || t.get().require_two_factor}</label>
+            </div>
+            {profile.required_for_all.then(|| view! { <p class="hint">{move || t.get().required_by_all_note}</p> })}
+            <ErrorAlert message=form_error(require.value(), t)/>
+            <StatusNote message=saved/>
+            <button
+                type="button"
+                class="danger"
+                disabled=move || !can_reset || reset.pending().get()
+                on:click=move |_| {
+                    reset.dispatch(ResetUserTwoFactor { id: uid });
+                }
+            >
+                {move || t.get().reset_two_factor}
+            </button>
+            {move || field_error(reset.value(), "two_factor", t).get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <ErrorAlert message=form_error(reset.value(), t)/>
+            <StatusNote message=reset_done/>
+        </section>
     }
 }

@@ -17,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
     let step = Memo::new(move |_| {
         session.with(|s| match (&s.user, &s.pending_code_to) {
             (Some(_), _) => Step::Done,
-            (None, Some(to)) => Step::Code(to.clone()),
+            (None, Some(to)) => Step::Code(to.clone(), s.code_wait_secs),
             (None, None) => Step::Password,
         })
     });
@@ -29,14 +29,14 @@ pub fn LoginPage() -> impl IntoView {
         }
         Step::Done => ().into_any(),
         Step::Password => view! { <PasswordStep next=next/> }.into_any(),
-        Step::Code(to) => view! { <CodeStep to=to next=next/> }.into_any(),
+        Step::Code(to, wait) => view! { <CodeStep to=to wait=wait next=next/> }.into_any(),
     }
 }
 
 #[derive(Clone, PartialEq)]
 enum Step {
     Password,
-    Code(String),
+    Code(String, Option<u64>),
     Done,
 }
 
@@ -86,7 +86,7 @@ fn PasswordStep(next: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn CodeStep(to: String, next: Signal<String>) -> impl IntoView {
+fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let verify = ServerAction::<VerifyLoginCode>::new();
@@ -105,7 +105,12 @@ fn CodeStep(to: String, next: Signal<String>) -> impl IntoView {
     view! {
         <section class="card narrow" aria-labelledby="code-title">
             <h1 id="code-title">{move || t.get().two_factor}</h1>
-            <p>{move || fill(t.get().code_sent_to, &to)}</p>
+            <p>
+                {move || match wait {
+                    Some(secs) => fill(t.get().err_too_soon, secs),
+                    None => fill(t.get().code_sent_to, &to),
+                }}
+            </p>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=verify attr:aria-labelledby="code-title">
                 <Field

@@ -5,7 +5,9 @@ use crate::api::me::{my_profile, ChangePassword, SetLanguage};
 use crate::i18n::Lang;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireUser;
+use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
+use crate::ui::components::two_factor::{EmailForm, TwoFactorBlock};
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 
@@ -25,13 +27,10 @@ fn Preferences() -> impl IntoView {
     let set_language = ServerAction::<SetLanguage>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     // Reload the profile after anything on this page changed it.
+    let reload = RwSignal::new(0u32);
+    let changed = Callback::new(move |()| reload.update(|n| *n += 1));
     let profile = Resource::new(
-        move || {
-            (
-                set_language.version().get(),
-                change_password.version().get(),
-            )
-        },
+        move || (set_language.version().get(), reload.get()),
         |_| my_profile(),
     );
     Effect::new(move |_| {
@@ -61,6 +60,8 @@ fn Preferences() -> impl IntoView {
                 match profile.await {
                     Ok(p) => view! {
                         <RoleAndLogin profile=p.clone()/>
+                        <TwoFactorBlock profile=p.clone() changed=changed/>
+                        <EmailForm profile=p.clone() changed=changed/>
                         <LanguageForm profile=p action=set_language/>
                     }
                     .into_any(),
@@ -120,6 +121,7 @@ fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
         matches!(value.get(), Some(Ok(()))).then(|| t.get().password_changed)
     });
     let form = NodeRef::<leptos::html::Form>::new();
+    retry_after_reauth(value, resubmit(form), || ());
     Effect::new(move |_| {
         if let (Some(Ok(())), Some(form)) = (value.get(), form.get()) {
             form.reset();
@@ -130,14 +132,6 @@ fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
             <h2 id="password-title">{move || t.get().change_password}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action node_ref=form attr:aria-labelledby="password-title">
-                <Field
-                    name="current_password"
-                    kind="password"
-                    autocomplete="current-password"
-                    required=true
-                    label=Signal::derive(move || t.get().current_password)
-                    error=field_error(value, "current_password", t)
-                />
                 <Field
                     name="new_password"
                     kind="password"

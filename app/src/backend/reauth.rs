@@ -1,0 +1,105 @@
+//! Re-authentication ("sudo mode", SPEC 1.4): the login password, plus the emailed code when
+//! 2FA is on. A success is good for 5 minutes in this session only and rotates its id.
+
+use super::otp::Purpose;
+use super::second_factor;
+use super::sessions;
+use super::state::AppState;
+use super::store::users::UserRecord;
+use crate::api::dto::{mask_email, ReauthChallenge, TwoFactorMethod};
+use crate::api::error::{AppError, Msg};
+use crate::domain::reauth;
+use crate::i18n::Lang;
+use tower_sessions::Session;
+use zeroize::Zeroizing;
+
+/// Opens a re-authentication: with 2FA on, a code is mailed (unless one sent less than a
+/// minute ago is still the one to use).
+pub async fn challenge(
+    state: &AppState,
+    user: &UserRecord,
+    lang: Lang,
+) -> Result<ReauthChallenge, AppError> {
+    if user.two_factor() == TwoFactorMethod::Off {
+        return Ok(ReauthChallenge {
+            code_to: None,
+            wait_secs: None,
+        });
+    }
+    let wait_secs = match second_factor::send_code(state, user, Purpose::Reauth, lang, false).await
+    {
+        Ok(_) => None,
+        // A code for something else went out less than a minute ago.
+        Err(AppError::TooSoon { retry_after_secs }) => Some(retry_after_secs),
+        Err(e) => return Err(e),
+    };
+    Ok(ReauthChallenge {
+        code_to: Some(mask_email(&user.email)),
+        wait_secs,
+    })
+}
+
+/// "Send a new code" in the dialog.
+pub async fn resend_code(state: &AppState, user: &UserRecord, lang: Lang) -> Result<(), AppError> {
+    if user.two_factor() == TwoFactorMethod::Off {
+        return Err(AppError::invalid("reauth_code", Msg::CodeMissing));
+    }
+    second_factor::send_code(state, user, Purpose::Reauth, lang, true).await?;
+    Ok(())
+}
+
+/// Checks the password (throttled like a login: it is a password oracle too) and, with 2FA
+/// on, the code; then marks the session as freshly re-authenticated under a new id.
+pub async fn confirm(
+    state: &AppState,
+    session: &Session,
+    user: &UserRecord,
+    password: Zeroizing<String>,
+    code: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    if password.is_empty() {
+        return Err(AppError::invalid("reauth_password", Msg::Required));
+    }
+    let wait = state.throttle.wait(&user.username, address, state.now());
+    if wait > 0 {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait,
+        });
+    }
+    let right = state
+        .hasher
+        .verify(password, Some(user.hash()))
+        .await
+        .map_err(AppError::internal)?;
+    if !right {
+        state
+            .throttle
+            .record_failure(&user.username, address, state.now());
+        tracing::info!(user = user.id, %address, "re-authentication: wrong password");
+        return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
+    }
+    if user.two_factor() == TwoFactorMethod::Email {
+        second_factor::check_code(state, user.id, Purpose::Reauth, code)
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid { msg, .. } => AppError::invalid("reauth_code", msg),
+                other => other,
+            })?;
+    }
+    state.throttle.record_success(&user.username);
+    sessions::mark_reauthenticated(session, state.now()).await?;
+    tracing::info!(user = user.id, %address, "re-authenticated");
+    Ok(())
+}
+
+/// The guard of every sensitive action: a re-authentication in this session, less than 5
+/// minutes old.
+pub async fn require_fresh(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let at = sessions::reauthenticated_at(session).await?;
+    if reauth::is_fresh(at, state.now()) {
+        Ok(())
+    } else {
+        Err(AppError::ReauthRequired)
+    }
+}

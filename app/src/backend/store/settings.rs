@@ -1,0 +1,44 @@
+//! The `settings` table: organisation-wide switches as key/value text.
+
+use sqlx::SqlitePool;
+
+/// "Require two-factor authentication for all users" (`'1'` on).
+pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
+
+pub async fn flag(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some_and(|(v,)| v == "1"))
+}
+
+pub async fn set_flag(pool: &SqlitePool, key: &str, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(if on { "1" } else { "0" })
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_flag_is_off_until_set_and_can_be_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&pool).await.unwrap();
+        assert!(!flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());
+        set_flag(&pool, REQUIRE_TWO_FACTOR, true).await.unwrap();
+        assert!(flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());
+        set_flag(&pool, REQUIRE_TWO_FACTOR, false).await.unwrap();
+        assert!(!flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());
+    }
+}

@@ -1,0 +1,62 @@
+//! An audit trail as a table: when, by whom, what, from which address.
+
+use crate::api::dto::{AuditAction, AuditEvent};
+use crate::i18n::Texts;
+use crate::ui::format::utc_minute;
+use crate::ui::session::use_texts;
+use leptos::prelude::*;
+
+pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
+    match a {
+        AuditAction::UserCreated => t.audit_user_created,
+        AuditAction::Deactivated => t.audit_deactivated,
+        AuditAction::Reactivated => t.audit_reactivated,
+        AuditAction::PasswordChanged => t.audit_password_changed,
+        AuditAction::EmailChanged => t.audit_email_changed,
+        AuditAction::TwoFactorOn => t.audit_two_factor_on,
+        AuditAction::TwoFactorOff => t.audit_two_factor_off,
+        AuditAction::TwoFactorReset => t.audit_two_factor_reset,
+        AuditAction::TwoFactorRequired => t.audit_two_factor_required,
+        AuditAction::TwoFactorNotRequired => t.audit_two_factor_not_required,
+        AuditAction::OrgTwoFactorRequired => t.audit_org_two_factor_required,
+        AuditAction::OrgTwoFactorNotRequired => t.audit_org_two_factor_not_required,
+    }
+}
+
+#[component]
+pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
+    let t = use_texts();
+    if events.is_empty() {
+        return view! { <p class="muted">{move || t.get().audit_empty}</p> }.into_any();
+    }
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            let actor = e.actor.clone();
+            view! {
+                <tr>
+                    <td>{utc_minute(e.at)}</td>
+                    <td>
+                        {move || actor.clone().unwrap_or_else(|| t.get().audit_command_line.to_string())}
+                    </td>
+                    <td>{move || action_text(e.action, t.get())}</td>
+                    <td>{e.address.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="users audit">
+            <thead>
+                <tr>
+                    <th scope="col">{move || t.get().audit_when}</th>
+                    <th scope="col">{move || t.get().audit_who}</th>
+                    <th scope="col">{move || t.get().audit_what}</th>
+                    <th scope="col">{move || t.get().audit_where}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,235 @@
+//! The one re-authentication dialog (SPEC 1.4). A server function that needs a fresh proof
+//! answers `ReauthRequired`; the page hands the gate what to do next (`ask`), the dialog asks
+//! for the password (and the emailed code when 2FA is on), then runs it again.
+
+use crate::api::error::AppError;
+use crate::api::reauth::{Reauthenticate, ResendReauthCode, StartReauth};
+use crate::i18n::fill;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::session::use_texts;
+use leptos::prelude::*;
+
+/// What to run after a successful re-authentication, and after a cancelled one.
+#[derive(Clone, Copy)]
+struct Pending {
+    then: Callback<()>,
+    cancelled: Callback<()>,
+}
+
+#[derive(Clone, Copy)]
+pub struct ReauthGate {
+    pending: RwSignal<Option<Pending>>,
+}
+
+impl ReauthGate {
+    pub fn provide() -> ReauthGate {
+        let gate = ReauthGate {
+            pending: RwSignal::new(None),
+        };
+        provide_context(gate);
+        gate
+    }
+
+    /// Opens the dialog; `then` runs after success, `cancelled` if the user gives up.
+    pub fn ask(
+        &self,
+        then: impl Fn() + Send + Sync + 'static,
+        cancelled: impl Fn() + Send + Sync + 'static,
+    ) {
+        self.pending.set(Some(Pending {
+            then: Callback::new(move |()| then()),
+            cancelled: Callback::new(move |()| cancelled()),
+        }));
+    }
+
+    fn is_open(&self) -> bool {
+        self.pending.with(Option::is_some)
+    }
+
+    fn finish(&self, success: bool) {
+        if let Some(p) = self.pending.get_untracked() {
+            self.pending.set(None);
+            if success {
+                p.then.run(());
+            } else {
+                p.cancelled.run(());
+            }
+        }
+    }
+}
+
+pub fn use_reauth() -> ReauthGate {
+    expect_context::<ReauthGate>()
+}
+
+/// Watches an action's result: when the server asks for re-authentication, opens the dialog
+/// and runs `retry` after it (or `cancelled` if the user gives up).
+pub fn retry_after_reauth<T, S>(
+    value: S,
+    retry: impl Fn() + Clone + Send + Sync + 'static,
+    cancelled: impl Fn() + Clone + Send + Sync + 'static,
+) where
+    T: 'static,
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let gate = use_reauth();
+    Effect::new(move |_| {
+        let asked = value.with(|v| matches!(v, Some(Err(AppError::ReauthRequired))));
+        if asked {
+            gate.ask(retry.clone(), cancelled.clone());
+        }
+    });
+}
+
+/// Resubmits a form (after re-authentication) with what the user typed in it.
+pub fn resubmit(form: NodeRef<leptos::html::Form>) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        if let Some(form) = form.get_untracked() {
+            let _ = form.request_submit();
+        }
+    }
+}
+
+/// Rendered once at the root; shows the dialog while the gate is open.
+#[component]
+pub fn ReauthDialog() -> impl IntoView {
+    let gate = use_reauth();
+    view! {
+        <Show when=move || gate.is_open()>
+            <ReauthForm gate=gate/>
+        </Show>
+    }
+}
+
+/// Mounted fresh for every opening, so no answer of a previous one lingers.
+#[component]
+fn ReauthForm(gate: ReauthGate) -> impl IntoView {
+    let t = use_texts();
+    let start = ServerAction::<StartReauth>::new();
+    let confirm = ServerAction::<Reauthenticate>::new();
+    let resend = ServerAction::<ResendReauthCode>::new();
+    start.dispatch(StartReauth {});
+    let code_to = Memo::new(move |_| {
+        start.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .and_then(|c| c.code_to.clone())
+        })
+    });
+    let wait = Memo::new(move |_| {
+        start.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .and_then(|c| c.wait_secs)
+        })
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = confirm.value().get() {
+            gate.finish(true);
+        }
+    });
+    focus_first_field();
+    let value = confirm.value();
+    let resent = Signal::derive(move || {
+        matches!(resend.value().get(), Some(Ok(()))).then(|| t.get().new_code_sent)
+    });
+    let title = move || {
+        if code_to.with(Option::is_some) {
+            t.get().reauth_title_two_factor
+        } else {
+            t.get().reauth_title
+        }
+    };
+
+    view! {
+        <div
+            class="overlay"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    gate.finish(false);
+                }
+            }
+        >
+            <div
+                class="dialog card"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="reauth-title"
+                aria-describedby="reauth-intro"
+            >
+                <h2 id="reauth-title">{title}</h2>
+                <p id="reauth-intro">{move || t.get().reauth_intro}</p>
+                <ErrorAlert message=form_error(start.value(), t)/>
+                <ErrorAlert message=form_error(value, t)/>
+                <ActionForm action=confirm attr:aria-labelledby="reauth-title">
+                    <Field
+                        name="reauth_password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=true
+                        label=Signal::derive(move || t.get().reauth_password)
+                        error=field_error(value, "reauth_password", t)
+                    />
+                    {move || {
+                        code_to
+                            .get()
+                            .map(|to| {
+                                view! {
+                                    <p class="hint">
+                                        {move || match wait.get() {
+                                            Some(secs) => fill(t.get().err_too_soon, secs),
+                                            None => fill(t.get().code_sent_to, &to),
+                                        }}
+                                    </p>
+                                    <Field
+                                        name="reauth_code"
+                                        autocomplete="one-time-code"
+                                        inputmode="numeric"
+                                        required=true
+                                        label=Signal::derive(move || t.get().code_prompt)
+                                        error=field_error(value, "reauth_code", t)
+                                    />
+                                }
+                            })
+                    }}
+                    <div class="buttons">
+                        <button type="submit" disabled=move || confirm.pending().get()>
+                            {move || t.get().verify}
+                        </button>
+                        <button type="button" class="plain" on:click=move |_| gate.finish(false)>
+                            {move || t.get().cancel}
+                        </button>
+                    </div>
+                </ActionForm>
+                <Show when=move || code_to.with(Option::is_some)>
+                    <button
+                        type="button"
+                        class="link"
+                        disabled=move || resend.pending().get()
+                        on:click=move |_| {
+                            resend.dispatch(ResendReauthCode {});
+                        }
+                    >
+                        {move || t.get().send_new_code}
+                    </button>
+                    <ErrorAlert message=form_error(resend.value(), t)/>
+                    <StatusNote message=resent/>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// Puts the keyboard in the dialog's first field when it opens (browser only).
+fn focus_first_field() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .get_element_by_id("reauth_password")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}

@@ -1,0 +1,222 @@
+//! The "Two-factor authentication" block: turning the emailed code on (proven by a code sent
+//! to the address) and off, and the email address the codes go to. Used on /preferences and
+//! on the enrolment page a user is sent to when an admin requires 2FA.
+
+use crate::api::dto::{Profile, TwoFactorMethod};
+use crate::api::me::ChangeEmail;
+use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor};
+use crate::i18n::fill;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+
+fn method_value(m: TwoFactorMethod) -> &'static str {
+    match m {
+        TwoFactorMethod::Off => "off",
+        TwoFactorMethod::Email => "email",
+    }
+}
+
+#[component]
+pub fn TwoFactorBlock(
+    profile: Profile,
+    /// Runs after the stored state changed, so the page reloads it.
+    #[prop(into)]
+    changed: Callback<()>,
+) -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let enrol = ServerAction::<StartEnrolment>::new();
+    let resend = ServerAction::<StartEnrolment>::new();
+    let confirm = ServerAction::<ConfirmEnrolment>::new();
+    let off = ServerAction::<TurnOffTwoFactor>::new();
+    let stored = profile.two_factor;
+    let required = profile.two_factor_is_required();
+    // What the select shows: the stored method, or "email" while an enrolment is under way.
+    let shown = RwSignal::new(stored);
+    let code_form = NodeRef::<leptos::html::Form>::new();
+
+    retry_after_reauth(
+        enrol.value(),
+        move || {
+            enrol.dispatch(StartEnrolment { resend: false });
+        },
+        move || shown.set(stored),
+    );
+    retry_after_reauth(
+        off.value(),
+        move || {
+            off.dispatch(TurnOffTwoFactor {});
+        },
+        move || shown.set(stored),
+    );
+    retry_after_reauth(confirm.value(), resubmit(code_form), || ());
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = confirm.value().get() {
+            session.set(info);
+            changed.run(());
+        }
+    });
+    Effect::new(move |_| match off.value().get() {
+        Some(Ok(())) => changed.run(()),
+        Some(Err(e)) if e != crate::api::error::AppError::ReauthRequired => shown.set(stored),
+        _ => {}
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = enrol.value().get() {
+            if e != crate::api::error::AppError::ReauthRequired {
+                shown.set(stored);
+            }
+        }
+    });
+    // The masked address the enrolment code went to, while one is awaited.
+    let code_to = Memo::new(move |_| enrol.value().with(|v| v.clone().and_then(Result::ok)));
+    let masked = crate::api::dto::mask_email(&profile.email);
+    let has_email = profile.has_email();
+    let selector_error = Signal::derive(move || {
+        field_error(enrol.value(), "two_factor", t)
+            .get()
+            .or_else(|| field_error(off.value(), "two_factor", t).get())
+    });
+    let resent = Signal::derive(move || {
+        matches!(resend.value().get(), Some(Ok(_))).then(|| t.get().new_code_sent)
+    });
+    let cancel = move |_| {
+        enrol.value().set(None);
+        shown.set(stored);
+    };
+
+    view! {
+        <section class="card" id="two-factor">
+            <h2>{move || t.get().two_factor}</h2>
+            <p class="muted">{move || t.get().two_factor_intro}</p>
+            <div class="field inline">
+                <label for="two_factor_method">{move || t.get().two_factor}</label>
+                <select
+                    id="two_factor_method"
+                    aria-describedby="two-factor-state"
+                    aria-invalid=move || selector_error.with(Option::is_some).then_some("true")
+                    disabled=move || {
+                        enrol.pending().get() || off.pending().get()
+                            || (required && stored == TwoFactorMethod::Email)
+                    }
+                    prop:value=move || method_value(shown.get())
+                    on:change=move |ev| match event_target_value(&ev).as_str() {
+                        "email" => {
+                            shown.set(TwoFactorMethod::Email);
+                            enrol.dispatch(StartEnrolment { resend: false });
+                        }
+                        "off" => {
+                            shown.set(TwoFactorMethod::Off);
+                            enrol.value().set(None);
+                            if stored == TwoFactorMethod::Email {
+                                off.dispatch(TurnOffTwoFactor {});
+                            }
+                        }
+                        _ => {}
+                    }
+                >
+                    <option value="off">{move || t.get().two_factor_off}</option>
+                    <option value="email">{move || t.get().two_factor_email}</option>
+                </select>
+            </div>
+            <div id="two-factor-state">
+                {(stored == TwoFactorMethod::Email)
+                    .then(|| {
+                        let masked = masked.clone();
+                        view! { <p>{move || fill(t.get().two_factor_on_note, &masked)}</p> }
+                    })}
+                {required.then(|| view! { <p>{move || t.get().two_factor_required_note}</p> })}
+                {(!has_email && stored == TwoFactorMethod::Off)
+                    .then(|| view! { <p>{move || t.get().two_factor_no_email_note}</p> })}
+            </div>
+            {move || selector_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <ErrorAlert message=form_error(enrol.value(), t)/>
+            <ErrorAlert message=form_error(off.value(), t)/>
+            {move || {
+                code_to
+                    .get()
+                    .map(|to| {
+                        let value = confirm.value();
+                        view! {
+                            <div class="enrol">
+                                <p role="status">{move || fill(t.get().enrol_code_sent, &to)}</p>
+                                <ErrorAlert message=form_error(value, t)/>
+                                <ActionForm action=confirm node_ref=code_form>
+                                    <Field
+                                        name="code"
+                                        autocomplete="one-time-code"
+                                        inputmode="numeric"
+                                        required=true
+                                        label=Signal::derive(move || t.get().code_prompt)
+                                        error=field_error(value, "code", t)
+                                    />
+                                    <div class="buttons">
+                                        <button type="submit" disabled=move || confirm.pending().get()>
+                                            {move || t.get().verify}
+                                        </button>
+                                        <button type="button" class="plain" on:click=cancel>
+                                            {move || t.get().cancel}
+                                        </button>
+                                    </div>
+                                </ActionForm>
+                                <button
+                                    type="button"
+                                    class="link"
+                                    disabled=move || resend.pending().get()
+                                    on:click=move |_| {
+                                        resend.dispatch(StartEnrolment { resend: true });
+                                    }
+                                >
+                                    {move || t.get().send_new_code}
+                                </button>
+                                <ErrorAlert message=form_error(resend.value(), t)/>
+                                <StatusNote message=resent/>
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// The user's email address: where codes and notices go. Changing it needs re-authentication
+/// and is refused while it carries the second factor.
+#[component]
+pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl IntoView {
+    let t = use_texts();
+    let action = ServerAction::<ChangeEmail>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    retry_after_reauth(action.value(), resubmit(form), || ());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            changed.run(());
+        }
+    });
+    let value = action.value();
+    let saved =
+        Signal::derive(move || matches!(value.get(), Some(Ok(()))).then(|| t.get().email_saved));
+    view! {
+        <section class="card" aria-labelledby="email-title">
+            <h2 id="email-title">{move || t.get().email_title}</h2>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=action node_ref=form attr:aria-labelledby="email-title">
+                <Field
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    value=profile.email.clone()
+                    label=Signal::derive(move || t.get().email)
+                    hint=Signal::derive(move || t.get().email_hint)
+                    error=field_error(value, "email", t)
+                />
+                <button type="submit" disabled=move || action.pending().get()>
+                    {move || t.get().save}
+                </button>
+            </ActionForm>
+            <StatusNote message=saved/>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+//! /admin/settings: organisation-wide switches, with their audit trail.
+
+use crate::api::session::whoami;
+use crate::api::settings::{get_settings, settings_audit, SetRequireTwoFactor};
+use crate::ui::components::audit_trail::AuditTrail;
+use crate::ui::components::field::{form_error, ErrorAlert, StatusNote};
+use crate::ui::components::guard::RequireAdmin;
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <RequireAdmin>
+            <Settings/>
+        </RequireAdmin>
+    }
+}
+
+#[component]
+fn Settings() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let require = ServerAction::<SetRequireTwoFactor>::new();
+    let settings = Resource::new(move || require.version().get(), |_| get_settings());
+    let audit = Resource::new(move || require.version().get(), |_| settings_audit());
+    // Requiring 2FA for all may concern the admin too: learn it now, and the guard takes
+    // them to enrolment (their session goes on).
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = require.value().get() {
+            leptos::task::spawn_local(async move {
+                if let Ok(info) = whoami().await {
+                    session.set(info);
+                }
+            });
+        }
+    });
+    let value = require.value();
+    let saved = Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| t.get().saved));
+
+    view! {
+        <h1>{move || t.get().settings_title}</h1>
+        <section class="card" aria-labelledby="security-title">
+            <h2 id="security-title">{move || t.get().security_title}</h2>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(s) => view! {
+                            <div class="field checkbox">
+                                <input
+                                    type="checkbox"
+                                    id="require_two_factor_all"
+                                    aria-describedby="require-all-hint"
+                                    prop:checked=s.require_two_factor
+                                    disabled=move || require.pending().get()
+                                    on:change=move |ev| {
+                                        require.dispatch(SetRequireTwoFactor { required: event_target_checked(&ev) });
+                                    }
+                                />
+                                <label for="require_two_factor_all">{move || t.get().require_two_factor_all}</label>
+                            </div>
+                            <p class="hint" id="require-all-hint">{move || t.get().require_all_hint}</p>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ErrorAlert message=form_error(value, t)/>
+            <StatusNote message=saved/>
+        </section>
+        <section class="card" aria-labelledby="audit-title">
+            <h2 id="audit-title">{move || t.get().audit_title}</h2>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(events) => view! { <AuditTrail events=events/> }.into_any(),
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,56 @@
+//! /two-factor/setup: where a user whom an admin requires to use 2FA is sent until they have
+//! set it up. Nothing else is open to them meanwhile (the server refuses it too).
+
+use crate::api::me::my_profile;
+use crate::ui::components::field::ErrorAlert;
+use crate::ui::components::guard::RequireSignedIn;
+use crate::ui::components::two_factor::{EmailForm, TwoFactorBlock};
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn EnrolPage() -> impl IntoView {
+    view! {
+        <RequireSignedIn>
+            <Enrol/>
+        </RequireSignedIn>
+    }
+}
+
+#[component]
+fn Enrol() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let must_enrol =
+        Memo::new(move |_| session.with(|s| s.user.as_ref().is_some_and(|u| u.must_enrol)));
+    let reload = RwSignal::new(0u32);
+    let changed = Callback::new(move |()| reload.update(|n| *n += 1));
+    let profile = Resource::new(move || reload.get(), |_| my_profile());
+    move || {
+        if !must_enrol.get() {
+            return view! { <Redirect path="/preferences"/> }.into_any();
+        }
+        view! {
+            <h1>{move || t.get().enrol_title}</h1>
+            <p class="alert warning">{move || t.get().enrol_intro}</p>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(p) => {
+                            let has_email = p.has_email();
+                            view! {
+                                {(!has_email).then(|| view! { <p class="alert warning">{move || t.get().enrol_no_email}</p> })}
+                                <TwoFactorBlock profile=p.clone() changed=changed/>
+                                {(!has_email).then(|| view! { <EmailForm profile=p.clone() changed=changed/> })}
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+        .into_any()
+    }
+}
