@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test';
 // stops it (by its PID) when the run ends.
 export const PORT = Number(process.env.E2E_PORT ?? 3100);
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
+// The SMTP sink (smtp-sink.mjs): syncgate sends to SMTP_PORT, tests read from SINK_URL.
+export const SMTP_PORT = PORT + 1;
+export const SINK_URL = `http://127.0.0.1:${PORT + 2}`;
 const dataDir = `${__dirname}/.tmp/data`;
 
 export default defineConfig({
@@ -33,7 +36,16 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
+    {
+      command: 'exec node smtp-sink.mjs',
+      cwd: __dirname,
+      url: `${SINK_URL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 20_000,
+      env: { SINK_SMTP_PORT: String(SMTP_PORT), SINK_HTTP_PORT: String(PORT + 2) },
+    },
+    {
     command: `rm -rf ${dataDir} && mkdir -p ${dataDir} && exec ../target/debug/server serve`,
     cwd: __dirname,
     url: `http://127.0.0.1:${PORT}/healthz`,
@@ -46,6 +58,9 @@ export default defineConfig({
       SYNCGATE_SITE_ROOT: `${__dirname}/../target/site`,
       SYNCGATE_ADMIN_PASSWORD: ADMIN_PASSWORD,
       SYNCGATE_LOG: 'info',
+      SYNCGATE_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+      SYNCGATE_MAIL_FROM: 'syncgate <noreply@example.it>',
     },
-  },
+    },
+  ],
 });

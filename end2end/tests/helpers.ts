@@ -1,7 +1,46 @@
 import { expect, type Page, type APIRequestContext } from '@playwright/test';
-import { ADMIN_PASSWORD } from '../playwright.config';
+import { ADMIN_PASSWORD, SINK_URL } from '../playwright.config';
 
 export { ADMIN_PASSWORD };
+
+type Mail = { to: string[]; subject: string; text: string; html: string; at: number };
+
+/** Every mail the SMTP sink received for `to`, oldest first. */
+export async function mailsTo(request: APIRequestContext, to: string): Promise<Mail[]> {
+  const res = await request.get(`${SINK_URL}/messages?to=${encodeURIComponent(to)}`);
+  expect(res.ok()).toBeTruthy();
+  return res.json();
+}
+
+/** Waits for a mail to `to` (sent after `since`, ms) whose text contains `needle`. */
+export async function waitForMail(
+  request: APIRequestContext,
+  to: string,
+  needle: string,
+  since = 0,
+): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(async () => {
+      found = (await mailsTo(request, to)).reverse().find((m) => m.at >= since && m.text.includes(needle));
+      return found !== undefined;
+    }, { message: `a mail to ${to} containing "${needle}"` })
+    .toBe(true);
+  return found!;
+}
+
+/** The six-digit code of the newest code mail to `to` containing `needle`, as a user reads it. */
+export async function codeFromMail(
+  request: APIRequestContext,
+  to: string,
+  needle: string,
+  since = 0,
+): Promise<string> {
+  const mail = await waitForMail(request, to, needle, since);
+  const code = mail.text.match(/\b(\d{6})\b/);
+  expect(code, mail.text).not.toBeNull();
+  return code![1];
+}
 
 let counter = 0;
 /** A username no other test uses. */
@@ -19,11 +58,11 @@ export async function logIn(page: Page, username: string, password: string) {
   await expect(page).toHaveURL(/\/preferences$/);
 }
 
-/** Creates a standard user through the server functions, signed in as the admin. */
+/** Creates a standard user through the server functions, signed in as the admin; returns its id. */
 export async function createUserViaApi(
   request: APIRequestContext,
   user: { username: string; email: string; first: string; last: string; password: string },
-) {
+): Promise<number> {
   const login = await request.post('/api/login', {
     form: { username: 'admin', password: ADMIN_PASSWORD },
     headers: { Accept: 'application/json' },
@@ -40,6 +79,7 @@ export async function createUserViaApi(
     headers: { Accept: 'application/json' },
   });
   expect(created.ok(), await created.text()).toBeTruthy();
+  return created.json();
 }
 
 /** Marks the current document; if the mark survives an action, there was no full reload. */

@@ -52,10 +52,20 @@ test('the user changes their password and logs out; the old password no longer w
   await logIn(page, username, 'first-password-1');
   await waitForHydration(page);
   const form = page.getByRole('form', { name: 'Change password' });
-  await form.getByLabel('Current password').fill('first-password-1');
   await form.getByLabel('New password').fill('second-password-2');
   await form.getByLabel('Confirm password').fill('second-password-3');
   await form.getByRole('button', { name: 'Save' }).click();
+
+  // Saving first asks to re-authenticate (a login is not one)...
+  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await expect(dialog).toContainText('You need to authenticate to continue');
+  await dialog.getByLabel('Enter your password').fill('wrong-password-9');
+  await dialog.getByRole('button', { name: 'Verify' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('The current password is wrong.');
+  await dialog.getByLabel('Enter your password').fill('first-password-1');
+  await dialog.getByRole('button', { name: 'Verify' }).click();
+  await expect(dialog).toBeHidden();
+  // ...then the form is sent again by itself, and its own mistake shows beside the field.
   await expect(form.getByRole('alert')).toHaveText('The passwords do not match.');
 
   await form.getByLabel('Confirm password').fill('second-password-2');

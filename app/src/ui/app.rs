@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session = RwSignal::new(session::initial());
     provide_context(session);
+    session::provide_texts();
     ReauthGate::provide();
     let lang = move || session.with(|s| s.lang.code());
 

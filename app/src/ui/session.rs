@@ -12,10 +12,18 @@ pub fn use_session() -> RwSignal<SessionInfo> {
     expect_context::<RwSignal<SessionInfo>>()
 }
 
-/// The texts of the current language, reactive to language changes.
+/// The texts of the current language, reactive to language changes. One signal for the
+/// whole app (see `provide_texts`), so a closure of a page being torn down never reads a
+/// signal that went away with it.
 pub fn use_texts() -> Signal<&'static Texts> {
+    expect_context::<Signal<&'static Texts>>()
+}
+
+/// Called once by the root, after the session is provided.
+pub fn provide_texts() {
     let session = use_session();
-    Signal::derive(move || session.with(|s| s.lang.texts()))
+    let texts: Signal<&'static Texts> = Signal::derive(move || session.with(|s| s.lang.texts()));
+    provide_context(texts);
 }
 
 /// JSON for the `<script type="application/json">` tag; `<` is escaped so that no value can
