@@ -94,3 +94,10 @@ export async function expectSameDocument(page: Page) {
 export async function waitForHydration(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor();
 }
+
+/** With SCREENSHOTS=1, saves the page as docs/<name>.png for the README. */
+export async function docShot(page: Page, name: string) {
+  if (process.env.SCREENSHOTS) {
+    await page.screenshot({ path: `${__dirname}/../../docs/${name}.png`, fullPage: true });
+  }
+}

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import {
-  ADMIN_PASSWORD, codeFromMail, createUserViaApi, logIn, uniqueName, waitForHydration, waitForMail,
+  ADMIN_PASSWORD, codeFromMail, createUserViaApi, docShot, logIn, uniqueName, waitForHydration, waitForMail,
 } from './helpers';
 
 async function passwordStep(page: Page, username: string, password: string) {
@@ -65,6 +65,7 @@ test('an admin requires 2FA for a user, who is taken to enrolment at login and c
   await expect(trail.getByRole('row').nth(1)).toContainText('Two-factor authentication required');
   await expect(trail.getByRole('row').nth(1)).toContainText('admin');
   await expect(trail.getByRole('row').nth(1)).toContainText('127.0.0.1');
+  await docShot(page, 'user-audit');
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
 
@@ -120,6 +121,7 @@ test('the re-authentication dialog asks for the emailed code, in Italian', async
   await dialog.getByLabel('Inserisci la tua password').fill('ita-password-1');
   const code = await codeFromMail(request, email, 'per confermare la tua identità', since);
   await dialog.getByLabel('Inserisci il codice di sicurezza ricevuto via email').fill(code);
+  await docShot(page, 'reauth');
   await dialog.getByRole('button', { name: 'Verifica' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'La password è stata cambiata.' })).toBeVisible();

@@ -1,5 +1,5 @@
 //! The server binary as an operator uses it: first start, create-user, reset-password,
-//! migrate. Each test runs the real binary on its own temporary data folder.
+//! reset-2fa, migrate. Each test runs the real binary on its own temporary data folder.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -171,4 +171,72 @@ async fn create_user_reset_password_and_migrate() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn reset_2fa_turns_it_off_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = server(dir.path())
+        .args([
+            "create-user",
+            "carla",
+            "--email",
+            "carla@example.it",
+            "--generate",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Turn 2FA on directly in the database file, as an enrolment would have.
+    let url = format!("sqlite://{}", dir.path().join("syncgate.db").display());
+    let pool = app::backend::store::connect(&url).await.unwrap();
+    let carla = app::backend::store::users::by_username(&pool, "carla")
+        .await
+        .unwrap()
+        .unwrap();
+    app::backend::store::users::set_two_factor(&pool, carla.id, Some("email"), 0)
+        .await
+        .unwrap();
+
+    let out = server(dir.path())
+        .args(["reset-2fa", "carla"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("turned off for 'carla'"));
+    let carla = app::backend::store::users::by_username(&pool, "carla")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(carla.two_factor_method, None);
+    let events = app::backend::store::audit::for_target(&pool, carla.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "two_factor_reset");
+    assert_eq!(events[0].actor, None, "done from the command line");
+    let notices: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        notices
+            .iter()
+            .any(|m| m.contains("Two-factor authentication reset")),
+        "carla is told: {notices:?}"
+    );
+
+    let out = server(dir.path())
+        .args(["reset-2fa", "nobody"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("There is no user 'nobody'"));
 }

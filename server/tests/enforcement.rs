@@ -292,3 +292,20 @@ async fn admin_2fa_controls_are_refused_to_others_and_change_nothing() {
         "2FA was not required by any of it"
     );
 }
+
+#[tokio::test]
+async fn a_code_mail_that_cannot_be_sent_is_reported_and_changes_nothing() {
+    let server = TestServer::start_with_dead_mail().await;
+    server.add_user("anna", "anna-password-1", false).await;
+    let mut b = server.signed_in("anna", "anna-password-1").await;
+    b.reauth("anna-password-1", None).await;
+    let r = b.call("two-factor/enrol", &[("resend", "false")]).await;
+    assert_eq!(r.json(), json!("MailFailed"), "{}", r.body);
+    assert_eq!(b.call("me/profile", &[]).await.json()["two_factor"], "Off");
+
+    server.add_user_with_2fa("bruno", "bruno-password-1").await;
+    let mut c = server.browser();
+    let r = c.login("bruno", "bruno-password-1").await;
+    assert_eq!(r.json(), json!("MailFailed"));
+    assert_eq!(c.whoami().await, None, "not signed in without the code");
+}

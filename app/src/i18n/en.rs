@@ -179,4 +179,5 @@ pub static TEXTS: Texts = Texts {
     audit_two_factor_not_required: "Two-factor authentication no longer required",
     audit_org_two_factor_required: "Two-factor authentication required for all users",
     audit_org_two_factor_not_required: "Two-factor authentication no longer required for all users",
+    required: "required",
 };

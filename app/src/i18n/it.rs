@@ -177,4 +177,5 @@ pub static TEXTS: Texts = Texts {
     audit_two_factor_not_required: "Autenticazione a 2 fattori non più richiesta",
     audit_org_two_factor_required: "Autenticazione a 2 fattori richiesta per tutti gli utenti",
     audit_org_two_factor_not_required: "Autenticazione a 2 fattori non più richiesta per tutti gli utenti",
+    required: "richiesta",
 };

@@ -165,6 +165,7 @@ pub struct Texts {
     pub err_forbidden: &'static str,
     pub err_internal: &'static str,
     pub err_network: &'static str,
+    pub required: &'static str,
     pub err_reauth_required: &'static str,
     pub err_enrolment_required: &'static str,
     pub err_email_needed: &'static str,

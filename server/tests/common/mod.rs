@@ -30,13 +30,26 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(None).await
+    }
+
+    /// A server whose mail server is down (nothing listens on its port).
+    pub async fn start_with_dead_mail() -> TestServer {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = closed.local_addr().expect("addr").port();
+        drop(closed);
+        Self::start_with(Some(format!("smtp://127.0.0.1:{port}"))).await
+    }
+
+    async fn start_with(smtp_url: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let pool = store::connect(&url).await.expect("open db");
         store::migrate(&pool).await.expect("migrate");
         let clock = ManualClock::starting_at(1_700_000_000);
         let smtp = smtp::SmtpSink::start().await;
-        let transport = Transport::Smtp(smtp_transport(&smtp.url()).expect("smtp url"));
+        let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
+        let transport = Transport::Smtp(smtp_transport(&smtp_url).expect("smtp url"));
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
         let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer);
         let sessions = server::router::session_store(&state)

@@ -197,6 +197,17 @@ pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl 
     let value = action.value();
     let saved =
         Signal::derive(move || matches!(value.get(), Some(Ok(()))).then(|| t.get().email_saved));
+    if profile.two_factor == TwoFactorMethod::Email {
+        // The address carries the second factor: shown, not editable (the server agrees).
+        return view! {
+            <section class="card" aria-labelledby="email-title">
+                <h2 id="email-title">{move || t.get().email_title}</h2>
+                <p><strong>{profile.email.clone()}</strong></p>
+                <p class="hint">{move || t.get().err_email_fixed_by_two_factor}</p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section class="card" aria-labelledby="email-title">
             <h2 id="email-title">{move || t.get().email_title}</h2>
@@ -219,4 +230,5 @@ pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl 
             <StatusNote message=saved/>
         </section>
     }
+    .into_any()
 }

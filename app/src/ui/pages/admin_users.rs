@@ -100,6 +100,7 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
                                 TwoFactorMethod::Off => t.get().two_factor_off,
                                 TwoFactorMethod::Email => t.get().two_factor_email,
                             }}
+                            {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
                         </td>
                     </tr>
                 </For>
@@ -143,7 +144,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
             <ActionForm action=action node_ref=form attr:aria-labelledby="create-title">
                 <div class="grid2">
                     <Field name=un label=un_l required=true error=un_e/>
-                    <Field name=em label=em_l kind="email" required=true error=em_e/>
+                    <Field name=em label=em_l kind="email" error=em_e/>
                     <Field name=fi label=fi_l error=fi_e/>
                     <Field name=la label=la_l error=la_e/>
                     <Field
