@@ -80,6 +80,14 @@ pub async fn issue(
     Ok(Ok(code))
 }
 
+fn stored_code(r: &email_codes::CodeRow) -> StoredCode {
+    StoredCode {
+        issued_at: r.issued_at,
+        wrong_tries: u32::try_from(r.wrong_tries).unwrap_or(u32::MAX),
+        used: r.used,
+    }
+}
+
 /// Whether an unused, unexpired, not voided code for `purpose` is waiting to be typed.
 pub async fn has_live_code(
     state: &AppState,
@@ -89,11 +97,7 @@ pub async fn has_live_code(
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
         .await
         .map_err(AppError::internal)?;
-    let stored = row.as_ref().map(|r| StoredCode {
-        issued_at: r.issued_at,
-        wrong_tries: u32::try_from(r.wrong_tries).unwrap_or(u32::MAX),
-        used: r.used,
-    });
+    let stored = row.as_ref().map(stored_code);
     Ok(otp::usable(stored.as_ref(), state.now()).is_ok())
 }
 
@@ -108,11 +112,7 @@ pub async fn verify(
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
         .await
         .map_err(AppError::internal)?;
-    let stored = row.as_ref().map(|r| StoredCode {
-        issued_at: r.issued_at,
-        wrong_tries: u32::try_from(r.wrong_tries).unwrap_or(u32::MAX),
-        used: r.used,
-    });
+    let stored = row.as_ref().map(stored_code);
     if let Err(problem) = otp::usable(stored.as_ref(), now) {
         return Ok(Err(Refusal::Code(problem)));
     }

@@ -54,6 +54,16 @@ pub fn initial() -> SessionInfo {
     SessionInfo::default()
 }
 
+/// Asks the server who is signed in now and updates the session (after a change that may
+/// concern the user themselves, e.g. an admin requiring 2FA of everyone).
+pub fn refresh_session(session: RwSignal<SessionInfo>) {
+    leptos::task::spawn_local(async move {
+        if let Ok(info) = crate::api::session::whoami().await {
+            session.set(info);
+        }
+    });
+}
+
 /// Only same-site paths are followed after login (no open redirect).
 pub fn safe_next(next: Option<String>) -> String {
     match next {

@@ -1,7 +1,9 @@
 //! An audit trail as a table: when, by whom, what, from which address.
 
 use crate::api::dto::{AuditAction, AuditEvent};
+use crate::api::error::AppError;
 use crate::i18n::Texts;
+use crate::ui::components::field::ErrorAlert;
 use crate::ui::format::utc_minute;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -59,4 +61,23 @@ pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// The "Audit trail" card over a resource of events.
+#[component]
+pub fn AuditSection(events: Resource<Result<Vec<AuditEvent>, AppError>>) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <section class="card" aria-labelledby="audit-title">
+            <h2 id="audit-title">{move || t.get().audit_title}</h2>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(events) => view! { <AuditTrail events=events/> }.into_any(),
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }

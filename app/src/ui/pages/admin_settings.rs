@@ -1,11 +1,10 @@
 //! /admin/settings: organisation-wide switches, with their audit trail.
 
-use crate::api::session::whoami;
 use crate::api::settings::{get_settings, settings_audit, SetRequireTwoFactor};
-use crate::ui::components::audit_trail::AuditTrail;
+use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
-use crate::ui::session::{use_session, use_texts};
+use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
 #[component]
@@ -28,11 +27,7 @@ fn Settings() -> impl IntoView {
     // them to enrolment (their session goes on).
     Effect::new(move |_| {
         if let Some(Ok(_)) = require.value().get() {
-            leptos::task::spawn_local(async move {
-                if let Ok(info) = whoami().await {
-                    session.set(info);
-                }
-            });
+            refresh_session(session);
         }
     });
     let value = require.value();
@@ -69,16 +64,6 @@ fn Settings() -> impl IntoView {
             <ErrorAlert message=form_error(value, t)/>
             <StatusNote message=saved/>
         </section>
-        <section class="card" aria-labelledby="audit-title">
-            <h2 id="audit-title">{move || t.get().audit_title}</h2>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
-                {move || Suspend::new(async move {
-                    match audit.await {
-                        Ok(events) => view! { <AuditTrail events=events/> }.into_any(),
-                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        <AuditSection events=audit/>
     }
 }

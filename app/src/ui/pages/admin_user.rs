@@ -1,15 +1,14 @@
 //! /admin/users/:id: one user, with the admin-only controls.
 
 use crate::api::dto::{Profile, TwoFactorMethod};
-use crate::api::session::whoami;
 use crate::api::users::{
     get_user, user_audit, ResetUserTwoFactor, SetUserActive, SetUserTwoFactorRequired,
 };
-use crate::ui::components::audit_trail::AuditTrail;
+use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::role_and_login::RoleAndLogin;
-use crate::ui::session::{use_session, use_texts};
+use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -106,17 +105,7 @@ fn User() -> impl IntoView {
                 }
             })}
         </Transition>
-        <section class="card" aria-labelledby="audit-title">
-            <h2 id="audit-title">{move || t.get().audit_title}</h2>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
-                {move || Suspend::new(async move {
-                    match audit.await {
-                        Ok(events) => view! { <AuditTrail events=events/> }.into_any(),
-                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        <AuditSection events=audit/>
     }
 }
 
@@ -135,11 +124,7 @@ fn SecurityControls(
     // to enrolment.
     Effect::new(move |_| {
         if is_me && matches!(require.value().get(), Some(Ok(_))) {
-            leptos::task::spawn_local(async move {
-                if let Ok(info) = whoami().await {
-                    session.set(info);
-                }
-            });
+            refresh_session(session);
         }
     });
     let reset_done = Signal::derive(move || {
