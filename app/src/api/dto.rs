@@ -40,6 +40,7 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+pub use crate::domain::activesync::DeviceCredential;
 pub use crate::domain::two_factor::TwoFactorMethod;
 
 /// One user's "Role and login" data.
@@ -59,6 +60,13 @@ pub struct Profile {
     pub two_factor_required: bool,
     /// The organisation requires 2FA for everyone.
     pub required_for_all: bool,
+    /// "Enable ActiveSync" (set by admins).
+    pub activesync_enabled: bool,
+    pub activesync_service_on: bool,
+    /// When the sync password was set, if one is.
+    pub sync_password_set_at: Option<i64>,
+    /// Which password devices must use now (SPEC 1.1).
+    pub device_credential: DeviceCredential,
     pub created_at: i64,
 }
 
@@ -76,6 +84,13 @@ impl Profile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgSettings {
     pub require_two_factor: bool,
+    pub activesync_service: bool,
+}
+
+/// What "View and change" shows: the sync password in clear (after re-authentication).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPasswordView {
+    pub current: Option<String>,
 }
 
 /// What a re-authentication asks for (SPEC 1.4).
@@ -103,10 +118,17 @@ pub enum AuditAction {
     TwoFactorNotRequired,
     OrgTwoFactorRequired,
     OrgTwoFactorNotRequired,
+    ActiveSyncEnabled,
+    ActiveSyncDisabled,
+    SyncPasswordChanged,
+    SyncPasswordRemoved,
+    SyncPasswordCleared,
+    OrgActiveSyncOn,
+    OrgActiveSyncOff,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -119,6 +141,13 @@ impl AuditAction {
         AuditAction::TwoFactorNotRequired,
         AuditAction::OrgTwoFactorRequired,
         AuditAction::OrgTwoFactorNotRequired,
+        AuditAction::ActiveSyncEnabled,
+        AuditAction::ActiveSyncDisabled,
+        AuditAction::SyncPasswordChanged,
+        AuditAction::SyncPasswordRemoved,
+        AuditAction::SyncPasswordCleared,
+        AuditAction::OrgActiveSyncOn,
+        AuditAction::OrgActiveSyncOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +164,13 @@ impl AuditAction {
             AuditAction::TwoFactorNotRequired => "two_factor_not_required",
             AuditAction::OrgTwoFactorRequired => "org_two_factor_required",
             AuditAction::OrgTwoFactorNotRequired => "org_two_factor_not_required",
+            AuditAction::ActiveSyncEnabled => "activesync_enabled",
+            AuditAction::ActiveSyncDisabled => "activesync_disabled",
+            AuditAction::SyncPasswordChanged => "sync_password_changed",
+            AuditAction::SyncPasswordRemoved => "sync_password_removed",
+            AuditAction::SyncPasswordCleared => "sync_password_cleared",
+            AuditAction::OrgActiveSyncOn => "org_activesync_on",
+            AuditAction::OrgActiveSyncOff => "org_activesync_off",
         }
     }
 
@@ -166,6 +202,8 @@ pub struct UserRow {
     pub two_factor: TwoFactorMethod,
     /// Required for this user, by an admin or for everyone.
     pub two_factor_required: bool,
+    pub activesync_enabled: bool,
+    pub sync_password_set: bool,
 }
 
 impl UserRow {
@@ -203,6 +241,8 @@ mod tests {
             active: true,
             two_factor: TwoFactorMethod::Off,
             two_factor_required: false,
+            activesync_enabled: false,
+            sync_password_set: false,
         }
     }
 

@@ -32,6 +32,9 @@ pub enum Msg {
     TwoFactorAlreadyOn,
     TwoFactorAlreadyOff,
     CannotResetOwnTwoFactor,
+    SyncPasswordShort,
+    SyncPasswordSameAsLogin,
+    SyncPasswordNeededWithTwoFactor,
 }
 
 impl Msg {
@@ -58,6 +61,9 @@ impl Msg {
             Msg::TwoFactorAlreadyOn => t.err_two_factor_already_on,
             Msg::TwoFactorAlreadyOff => t.err_two_factor_already_off,
             Msg::CannotResetOwnTwoFactor => t.err_cannot_reset_own_two_factor,
+            Msg::SyncPasswordShort => t.err_sync_password_short,
+            Msg::SyncPasswordSameAsLogin => t.err_sync_password_same_as_login,
+            Msg::SyncPasswordNeededWithTwoFactor => t.err_sync_password_needed_with_two_factor,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Server functions, one module per resource, and the data they exchange. A body is thin:
 //! who is asking, validate, one backend call, a DTO back.
 
+pub mod activesync;
 pub mod dto;
 pub mod error;
 pub mod me;

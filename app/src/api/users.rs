@@ -81,6 +81,28 @@ pub async fn reset_user_two_factor(id: i64) -> Result<Profile, AppError> {
     accounts::profile(&state, id).await
 }
 
+/// "Enable ActiveSync" for one user.
+#[server(endpoint = "users/activesync")]
+pub async fn set_user_activesync(id: i64, enabled: bool) -> Result<Profile, AppError> {
+    use crate::backend::{accounts, activesync, context};
+    let state = context::state()?;
+    let admin = context::require_admin().await?;
+    let origin = context::origin(admin.id).await;
+    activesync::set_enabled(&state, &origin, id, enabled).await?;
+    accounts::profile(&state, id).await
+}
+
+/// "Clear ActiveSync password": admins remove it; they never see it.
+#[server(endpoint = "users/clear-sync-password")]
+pub async fn clear_user_sync_password(id: i64) -> Result<Profile, AppError> {
+    use crate::backend::{accounts, activesync, context};
+    let state = context::state()?;
+    let admin = context::require_admin().await?;
+    let origin = context::origin(admin.id).await;
+    activesync::clear(&state, &origin, id, context::browser_lang()).await?;
+    accounts::profile(&state, id).await
+}
+
 /// The user's audit trail, newest first.
 #[server(endpoint = "users/audit")]
 pub async fn user_audit(id: i64) -> Result<Vec<AuditEvent>, AppError> {

@@ -1,6 +1,7 @@
 //! The services behind the API (server only). Nothing here knows about pages.
 
 pub mod accounts;
+pub mod activesync;
 pub mod audit;
 pub mod clock;
 pub mod context;
@@ -10,6 +11,7 @@ pub mod otp;
 pub mod passwords;
 pub mod reauth;
 pub mod second_factor;
+pub mod secrets;
 pub mod sessions;
 pub mod state;
 pub mod store;

@@ -14,6 +14,9 @@ pub enum Notice {
     /// An admin reset it (lost phone or mailbox).
     TwoFactorReset,
     PasswordChanged,
+    SyncPasswordChanged,
+    /// An admin cleared it.
+    SyncPasswordCleared,
 }
 
 /// Queues the notice for `user` in their language; returns at once with the task that
@@ -48,6 +51,8 @@ pub fn notice_email(lang: Lang, to: &str, notice: Notice) -> Email {
         Notice::TwoFactorOff => (t.mail_2fa_off_subject, t.mail_2fa_off_body),
         Notice::TwoFactorReset => (t.mail_2fa_reset_subject, t.mail_2fa_reset_body),
         Notice::PasswordChanged => (t.mail_password_subject, t.mail_password_body),
+        Notice::SyncPasswordChanged => (t.mail_sync_changed_subject, t.mail_sync_changed_body),
+        Notice::SyncPasswordCleared => (t.mail_sync_cleared_subject, t.mail_sync_cleared_body),
     };
     compose(
         lang,

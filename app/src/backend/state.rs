@@ -3,6 +3,7 @@
 use super::clock::Clock;
 use super::mail::Mailer;
 use super::passwords::PasswordHasher;
+use super::secrets::SecretBox;
 use super::throttle::LoginThrottle;
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct AppState {
     /// The server's 256-bit secret (key file): keys the hashes of emailed codes.
     pub key: Arc<Zeroizing<[u8; 32]>>,
     pub mailer: Mailer,
+    /// Seals and opens the stored sync passwords.
+    pub secrets: Arc<SecretBox>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             hasher: Arc::new(PasswordHasher::new(cores)),
             throttle: Arc::new(LoginThrottle::default()),
             clock,
+            secrets: Arc::new(SecretBox::new(&key)),
             key: Arc::new(Zeroizing::new(key)),
             mailer,
         }

@@ -2,6 +2,7 @@
 //! them). No I/O here.
 
 pub mod access;
+pub mod activesync;
 pub mod otp;
 pub mod reauth;
 pub mod throttle;

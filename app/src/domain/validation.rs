@@ -59,6 +59,28 @@ pub fn optional_email(value: &str) -> Result<String, Msg> {
     }
 }
 
+/// The dedicated ActiveSync password: at least this long (SPEC 1.2).
+pub const SYNC_PASSWORD_MIN: usize = 12;
+
+/// A new sync password and its confirmation: `(field, problem)` on the first problem. Being
+/// different from the login password is checked against the stored hash by the backend.
+pub fn sync_password(new: &str, confirm: &str) -> Result<(), (&'static str, Msg)> {
+    let n = new.chars().count();
+    if n == 0 {
+        return Err(("new_sync_password", Msg::Required));
+    }
+    if n < SYNC_PASSWORD_MIN {
+        return Err(("new_sync_password", Msg::SyncPasswordShort));
+    }
+    if n > PASSWORD_MAX {
+        return Err(("new_sync_password", Msg::TooLong));
+    }
+    if new != confirm {
+        return Err(("confirm_sync_password", Msg::PasswordMismatch));
+    }
+    Ok(())
+}
+
 /// First and last names are optional free text.
 pub fn person_name(value: &str) -> Result<String, Msg> {
     let value = value.trim();
@@ -125,6 +147,29 @@ mod tests {
         assert_eq!(optional_email("  ").unwrap(), "");
         assert_eq!(optional_email(" a@b.it").unwrap(), "a@b.it");
         assert_eq!(optional_email("a@b"), Err(Msg::EmailFormat));
+    }
+
+    #[test]
+    fn sync_passwords_are_long_and_confirmed() {
+        assert_eq!(
+            sync_password("", ""),
+            Err(("new_sync_password", Msg::Required))
+        );
+        assert_eq!(
+            sync_password("elevenchars", "elevenchars"),
+            Err(("new_sync_password", Msg::SyncPasswordShort))
+        );
+        assert_eq!(sync_password("twelve-chars", "twelve-chars"), Ok(()));
+        assert_eq!(
+            sync_password("twelve-chars", "twelve-charz"),
+            Err(("confirm_sync_password", Msg::PasswordMismatch))
+        );
+        assert_eq!(
+            sync_password(&"x".repeat(PASSWORD_MAX + 1), ""),
+            Err(("new_sync_password", Msg::TooLong))
+        );
+        // Characters, not bytes: twelve accented letters are enough.
+        assert_eq!(sync_password(&"è".repeat(12), &"è".repeat(12)), Ok(()));
     }
 
     #[test]

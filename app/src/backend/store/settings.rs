@@ -4,6 +4,8 @@ use sqlx::SqlitePool;
 
 /// "Require two-factor authentication for all users" (`'1'` on).
 pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
+/// The organisation's "ActiveSync service" (on unless set to `'0'`).
+pub const ACTIVESYNC_SERVICE: &str = "activesync_service";
 
 pub async fn flag(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
@@ -11,6 +13,15 @@ pub async fn flag(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
         .fetch_optional(pool)
         .await?;
     Ok(row.is_some_and(|(v,)| v == "1"))
+}
+
+/// A flag that is on unless explicitly turned off.
+pub async fn flag_default_on(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_none_or(|(v,)| v != "0"))
 }
 
 pub async fn set_flag(pool: &SqlitePool, key: &str, on: bool) -> Result<(), sqlx::Error> {

@@ -2,6 +2,8 @@
 
 use crate::api::dto::{display_name, CurrentUser, Profile, UserRow};
 use crate::backend::passwords::PasswordHash;
+use crate::backend::secrets::Sealed;
+use crate::domain::activesync::{device_credential, SyncFacts};
 use crate::domain::two_factor::{self, TwoFactorMethod};
 use crate::i18n::Lang;
 use sqlx::{FromRow, SqlitePool};
@@ -26,6 +28,14 @@ pub struct UserRecord {
     pub two_factor_required: bool,
     /// The organisation setting "require 2FA for all users", read with the user.
     pub required_for_all: bool,
+    pub activesync_enabled: bool,
+    pub sync_password_ciphertext: Option<Vec<u8>>,
+    pub sync_password_nonce: Option<Vec<u8>>,
+    pub sync_password_key_id: Option<String>,
+    pub sync_password_set_at: Option<i64>,
+    pub credential_version: i64,
+    /// The organisation's "ActiveSync service" switch, read with the user.
+    pub activesync_service_on: bool,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -65,6 +75,33 @@ impl UserRecord {
         two_factor::must_enrol(self.two_factor(), self.two_factor_is_required())
     }
 
+    /// The stored sync password, sealed, if one is set.
+    pub fn sealed_sync_password(&self) -> Option<Sealed> {
+        match (
+            &self.sync_password_ciphertext,
+            &self.sync_password_nonce,
+            &self.sync_password_key_id,
+        ) {
+            (Some(c), Some(n), Some(k)) => Some(Sealed {
+                ciphertext: c.clone(),
+                nonce: n.clone(),
+                key_id: k.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The facts SPEC 1.1 decides on.
+    pub fn sync_facts(&self) -> SyncFacts {
+        SyncFacts {
+            service_on: self.activesync_service_on,
+            enabled: self.activesync_enabled,
+            two_factor: self.two_factor() != TwoFactorMethod::Off,
+            sync_password_set: self.sync_password_ciphertext.is_some(),
+            active: self.active,
+        }
+    }
+
     pub fn hash(&self) -> PasswordHash {
         PasswordHash::from_stored(self.password_hash.clone())
     }
@@ -93,6 +130,13 @@ impl UserRecord {
             two_factor: self.two_factor(),
             two_factor_required: self.two_factor_required,
             required_for_all: self.required_for_all,
+            activesync_enabled: self.activesync_enabled,
+            activesync_service_on: self.activesync_service_on,
+            sync_password_set_at: self
+                .sync_password_ciphertext
+                .as_ref()
+                .and(self.sync_password_set_at),
+            device_credential: device_credential(self.sync_facts()),
             created_at: self.created_at,
         }
     }
@@ -107,6 +151,8 @@ impl UserRecord {
             active: self.active,
             two_factor: self.two_factor(),
             two_factor_required: self.two_factor_is_required(),
+            activesync_enabled: self.activesync_enabled,
+            sync_password_set: self.sync_password_ciphertext.is_some(),
         }
     }
 }
@@ -115,7 +161,10 @@ const COLUMNS: &str = "id, username, email, first_name, last_name, is_admin, act
      password_hash, session_version, must_change_password, created_at, two_factor_method, \
      two_factor_required, \
      EXISTS (SELECT 1 FROM settings WHERE key = 'require_two_factor' AND value = '1') \
-     AS required_for_all";
+     AS required_for_all, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
+     sync_password_key_id, sync_password_set_at, credential_version, \
+     NOT EXISTS (SELECT 1 FROM settings WHERE key = 'activesync_service' AND value = '0') \
+     AS activesync_service_on";
 
 pub struct Insert<'a> {
     pub username: &'a str,
@@ -203,7 +252,8 @@ pub async fn set_password(
 ) -> Result<i64, sqlx::Error> {
     let row: (i64,) = sqlx::query_as(
         "UPDATE users SET password_hash = ?, must_change_password = ?, \
-         session_version = session_version + 1, updated_at = ? WHERE id = ? \
+         session_version = session_version + 1, credential_version = credential_version + 1, \
+         updated_at = ? WHERE id = ? \
          RETURNING session_version",
     )
     .bind(hash.as_stored())
@@ -224,7 +274,7 @@ pub async fn set_active(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE users SET active = ?, session_version = session_version + (CASE WHEN ? THEN 0 ELSE 1 END), \
-         updated_at = ? WHERE id = ?",
+         credential_version = credential_version + 1, updated_at = ? WHERE id = ?",
     )
     .bind(active)
     .bind(active)
@@ -244,7 +294,8 @@ pub async fn set_two_factor(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (v,): (i64,) = sqlx::query_as(
-        "UPDATE users SET two_factor_method = ?, session_version = session_version + 1, updated_at = ? \
+        "UPDATE users SET two_factor_method = ?, session_version = session_version + 1, \
+         credential_version = credential_version + 1, updated_at = ? \
          WHERE id = ? RETURNING session_version",
     )
     .bind(method)
@@ -285,6 +336,48 @@ pub async fn set_email(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// The admin's "Enable ActiveSync". `false` if there is no such user.
+pub async fn set_activesync_enabled(
+    pool: &SqlitePool,
+    id: i64,
+    enabled: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET activesync_enabled = ?, credential_version = credential_version + 1, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(enabled)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores (`Some`) or removes (`None`) the sealed sync password. `false` if no such user.
+pub async fn set_sync_password(
+    pool: &SqlitePool,
+    id: i64,
+    sealed: Option<&Sealed>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET sync_password_ciphertext = ?, sync_password_nonce = ?, \
+         sync_password_key_id = ?, sync_password_set_at = ?, \
+         credential_version = credential_version + 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(sealed.map(|s| s.ciphertext.as_slice()))
+    .bind(sealed.map(|s| s.nonce.as_slice()))
+    .bind(sealed.map(|s| s.key_id.as_str()))
+    .bind(sealed.map(|_| now))
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]

@@ -22,6 +22,13 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::TwoFactorNotRequired => t.audit_two_factor_not_required,
         AuditAction::OrgTwoFactorRequired => t.audit_org_two_factor_required,
         AuditAction::OrgTwoFactorNotRequired => t.audit_org_two_factor_not_required,
+        AuditAction::ActiveSyncEnabled => t.audit_activesync_enabled,
+        AuditAction::ActiveSyncDisabled => t.audit_activesync_disabled,
+        AuditAction::SyncPasswordChanged => t.audit_sync_password_changed,
+        AuditAction::SyncPasswordRemoved => t.audit_sync_password_removed,
+        AuditAction::SyncPasswordCleared => t.audit_sync_password_cleared,
+        AuditAction::OrgActiveSyncOn => t.audit_org_activesync_on,
+        AuditAction::OrgActiveSyncOff => t.audit_org_activesync_off,
     }
 }
 

@@ -1,3 +1,4 @@
+pub mod activesync;
 pub mod audit_trail;
 pub mod field;
 pub mod guard;

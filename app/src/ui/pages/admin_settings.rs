@@ -1,6 +1,8 @@
 //! /admin/settings: organisation-wide switches, with their audit trail.
 
-use crate::api::settings::{get_settings, settings_audit, SetRequireTwoFactor};
+use crate::api::settings::{
+    get_settings, settings_audit, SetActivesyncService, SetRequireTwoFactor,
+};
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
@@ -21,8 +23,10 @@ fn Settings() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let require = ServerAction::<SetRequireTwoFactor>::new();
-    let settings = Resource::new(move || require.version().get(), |_| get_settings());
-    let audit = Resource::new(move || require.version().get(), |_| settings_audit());
+    let service = ServerAction::<SetActivesyncService>::new();
+    let changes = move || (require.version().get(), service.version().get());
+    let settings = Resource::new(changes, |_| get_settings());
+    let audit = Resource::new(changes, |_| settings_audit());
     // Requiring 2FA for all may concern the admin too: learn it now, and the guard takes
     // them to enrolment (their session goes on).
     Effect::new(move |_| {
@@ -31,7 +35,10 @@ fn Settings() -> impl IntoView {
         }
     });
     let value = require.value();
-    let saved = Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| t.get().saved));
+    let saved = Signal::derive(move || {
+        (matches!(value.get(), Some(Ok(_))) || matches!(service.value().get(), Some(Ok(_))))
+            .then(|| t.get().saved)
+    });
 
     view! {
         <h1>{move || t.get().settings_title}</h1>
@@ -55,6 +62,18 @@ fn Settings() -> impl IntoView {
                                 <label for="require_two_factor_all">{move || t.get().require_two_factor_all}</label>
                             </div>
                             <p class="hint" id="require-all-hint">{move || t.get().require_all_hint}</p>
+                            <div class="field checkbox">
+                                <input
+                                    type="checkbox"
+                                    id="activesync_service"
+                                    prop:checked=s.activesync_service
+                                    disabled=move || service.pending().get()
+                                    on:change=move |ev| {
+                                        service.dispatch(SetActivesyncService { on: event_target_checked(&ev) });
+                                    }
+                                />
+                                <label for="activesync_service">{move || t.get().activesync_service}</label>
+                            </div>
                         }
                         .into_any(),
                         Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
@@ -62,6 +81,7 @@ fn Settings() -> impl IntoView {
                 })}
             </Transition>
             <ErrorAlert message=form_error(value, t)/>
+            <ErrorAlert message=form_error(service.value(), t)/>
             <StatusNote message=saved/>
         </section>
         <AuditSection events=audit/>

@@ -2,8 +2,10 @@
 
 use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::users::{
-    get_user, user_audit, ResetUserTwoFactor, SetUserActive, SetUserTwoFactorRequired,
+    get_user, user_audit, ClearUserSyncPassword, ResetUserTwoFactor, SetUserActive,
+    SetUserActivesync, SetUserTwoFactorRequired,
 };
+use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
@@ -30,11 +32,17 @@ fn User() -> impl IntoView {
     let set_active = ServerAction::<SetUserActive>::new();
     let require = ServerAction::<SetUserTwoFactorRequired>::new();
     let reset = ServerAction::<ResetUserTwoFactor>::new();
+    let sync = SyncActions {
+        enable: ServerAction::<SetUserActivesync>::new(),
+        clear: ServerAction::<ClearUserSyncPassword>::new(),
+    };
     let changes = move || {
         (
             set_active.version().get(),
             require.version().get(),
             reset.version().get(),
+            sync.enable.version().get(),
+            sync.clear.version().get(),
         )
     };
     let user = Resource::new(
@@ -81,6 +89,7 @@ fn User() -> impl IntoView {
                         view! {
                             <h1>{move || t.get().user_title} ": " {p.username.clone()}</h1>
                             <RoleAndLogin profile=p.clone()/>
+                            <ActiveSyncControls profile=p.clone() actions=sync/>
                             <SecurityControls profile=p require=require reset=reset/>
                             <section class="card" aria-labelledby="account-title">
                                 <h2 id="account-title">{move || t.get().account_actions}</h2>
@@ -106,6 +115,55 @@ fn User() -> impl IntoView {
             })}
         </Transition>
         <AuditSection events=audit/>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SyncActions {
+    enable: ServerAction<SetUserActivesync>,
+    clear: ServerAction<ClearUserSyncPassword>,
+}
+
+/// "Enable ActiveSync" and "Clear ActiveSync password", beside the state the user sees.
+#[component]
+fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
+    let t = use_texts();
+    let uid = profile.id;
+    let has_password = profile.sync_password_set_at.is_some();
+    let enabled = profile.activesync_enabled;
+    let cleared = Signal::derive(move || {
+        matches!(actions.clear.value().get(), Some(Ok(_))).then(|| t.get().sync_cleared)
+    });
+    view! {
+        <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
+        <section class="card" aria-labelledby="activesync-admin-title">
+            <h2 id="activesync-admin-title">{move || t.get().enable_activesync}</h2>
+            <div class="field checkbox">
+                <input
+                    type="checkbox"
+                    id="activesync_enabled"
+                    prop:checked=enabled
+                    disabled=move || actions.enable.pending().get()
+                    on:change=move |ev| {
+                        actions.enable.dispatch(SetUserActivesync { id: uid, enabled: event_target_checked(&ev) });
+                    }
+                />
+                <label for="activesync_enabled">{move || t.get().enable_activesync}</label>
+            </div>
+            <ErrorAlert message=form_error(actions.enable.value(), t)/>
+            <button
+                type="button"
+                class="danger"
+                disabled=move || !has_password || actions.clear.pending().get()
+                on:click=move |_| {
+                    actions.clear.dispatch(ClearUserSyncPassword { id: uid });
+                }
+            >
+                {move || t.get().clear_sync_password}
+            </button>
+            <ErrorAlert message=form_error(actions.clear.value(), t)/>
+            <StatusNote message=cleared/>
+        </section>
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::api::dto::Profile;
 use crate::api::me::{my_profile, ChangePassword, SetLanguage};
 use crate::i18n::Lang;
+use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
@@ -60,6 +61,7 @@ fn Preferences() -> impl IntoView {
                 match profile.await {
                     Ok(p) => view! {
                         <RoleAndLogin profile=p.clone()/>
+                        {p.activesync_enabled.then(|| view! { <ActiveSyncBlock profile=p.clone() owner=true changed=changed/> })}
                         <TwoFactorBlock profile=p.clone() changed=changed/>
                         <EmailForm profile=p.clone() changed=changed/>
                         <LanguageForm profile=p action=set_language/>

@@ -1,0 +1,172 @@
+//! The dedicated ActiveSync password and the switches around it (SPEC 1.2): viewing and
+//! changing it (the caller has checked the re-authentication), removing it while 2FA is off,
+//! the admin's "Enable ActiveSync" and "Clear", and the organisation's service switch.
+//! Admins never read another user's sync password: nothing here returns it to anyone but the
+//! owner's own request.
+
+use super::accounts::random_password;
+use super::audit::{self, Origin};
+use super::notices::{self, Notice};
+use super::state::AppState;
+use super::store::settings;
+use super::store::users::{self, UserRecord};
+use crate::api::dto::{AuditAction, SyncPasswordView};
+use crate::api::error::{AppError, Msg};
+use crate::domain::activesync;
+use crate::domain::validation;
+use crate::i18n::Lang;
+use zeroize::Zeroizing;
+
+fn require_enabled(user: &UserRecord) -> Result<(), AppError> {
+    if user.activesync_enabled {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The owner's sync password in clear, for the response that shows it only.
+pub fn view(state: &AppState, user: &UserRecord) -> Result<SyncPasswordView, AppError> {
+    require_enabled(user)?;
+    let current = match user.sealed_sync_password() {
+        None => None,
+        Some(sealed) => Some(
+            state
+                .secrets
+                .open(user.id, &sealed)
+                .map_err(AppError::internal)?
+                .to_string(),
+        ),
+    };
+    Ok(SyncPasswordView { current })
+}
+
+/// A strong random suggestion for "Generate" (not stored).
+pub fn generate() -> String {
+    random_password(20)
+}
+
+/// Sets a new sync password: at least 12 characters, not the login password, confirmed.
+pub async fn change(
+    state: &AppState,
+    user: &UserRecord,
+    origin: &Origin,
+    new: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    require_enabled(user)?;
+    validation::sync_password(&new, &confirm).map_err(|(field, m)| AppError::invalid(field, m))?;
+    let same_as_login = state
+        .hasher
+        .verify(new.clone(), Some(user.hash()))
+        .await
+        .map_err(AppError::internal)?;
+    if same_as_login {
+        return Err(AppError::invalid(
+            "new_sync_password",
+            Msg::SyncPasswordSameAsLogin,
+        ));
+    }
+    let sealed = state.secrets.seal(user.id, &new);
+    users::set_sync_password(&state.pool, user.id, Some(&sealed), state.now())
+        .await
+        .map_err(AppError::internal)?;
+    audit::record(
+        state,
+        origin,
+        Some(user.id),
+        AuditAction::SyncPasswordChanged,
+    )
+    .await?;
+    notices::send(state, user, Notice::SyncPasswordChanged, lang);
+    tracing::info!(user = user.id, "sync password changed");
+    Ok(())
+}
+
+/// The owner removes it (devices go back to the login password); refused while 2FA is on.
+pub async fn remove(state: &AppState, user: &UserRecord, origin: &Origin) -> Result<(), AppError> {
+    require_enabled(user)?;
+    let two_factor = user.sync_facts().two_factor;
+    if !activesync::may_remove_sync_password(two_factor) {
+        return Err(AppError::invalid(
+            "sync_password",
+            Msg::SyncPasswordNeededWithTwoFactor,
+        ));
+    }
+    users::set_sync_password(&state.pool, user.id, None, state.now())
+        .await
+        .map_err(AppError::internal)?;
+    audit::record(
+        state,
+        origin,
+        Some(user.id),
+        AuditAction::SyncPasswordRemoved,
+    )
+    .await
+}
+
+/// The admin's "Enable ActiveSync" for one user.
+pub async fn set_enabled(
+    state: &AppState,
+    origin: &Origin,
+    target: i64,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let found = users::set_activesync_enabled(&state.pool, target, enabled, state.now())
+        .await
+        .map_err(AppError::internal)?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    let action = if enabled {
+        AuditAction::ActiveSyncEnabled
+    } else {
+        AuditAction::ActiveSyncDisabled
+    };
+    audit::record(state, origin, Some(target), action).await
+}
+
+/// The admin's "Clear ActiveSync password": removed, audited, the user told.
+pub async fn clear(
+    state: &AppState,
+    origin: &Origin,
+    target: i64,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let user = users::by_id(&state.pool, target)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    users::set_sync_password(&state.pool, target, None, state.now())
+        .await
+        .map_err(AppError::internal)?;
+    audit::record(
+        state,
+        origin,
+        Some(target),
+        AuditAction::SyncPasswordCleared,
+    )
+    .await?;
+    notices::send(state, &user, Notice::SyncPasswordCleared, lang);
+    Ok(())
+}
+
+pub async fn service_on(state: &AppState) -> Result<bool, AppError> {
+    settings::flag_default_on(&state.pool, settings::ACTIVESYNC_SERVICE)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The organisation's "ActiveSync service" switch.
+pub async fn set_service(state: &AppState, origin: &Origin, on: bool) -> Result<(), AppError> {
+    settings::set_flag(&state.pool, settings::ACTIVESYNC_SERVICE, on)
+        .await
+        .map_err(AppError::internal)?;
+    let action = if on {
+        AuditAction::OrgActiveSyncOn
+    } else {
+        AuditAction::OrgActiveSyncOff
+    };
+    audit::record(state, origin, None, action).await
+}

@@ -1,0 +1,173 @@
+//! Which password an ActiveSync device must use (SPEC 1.1). One pure function, shared by the
+//! door (which enforces it) and the console (which explains it in words).
+
+use serde::{Deserialize, Serialize};
+
+/// What decides a user's device credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncFacts {
+    /// The organisation's "ActiveSync service" switch.
+    pub service_on: bool,
+    /// "Enable ActiveSync" for this user (admins only).
+    pub enabled: bool,
+    /// 2FA is active for the user.
+    pub two_factor: bool,
+    /// A dedicated sync password is set.
+    pub sync_password_set: bool,
+    /// The account is active.
+    pub active: bool,
+}
+
+/// Why devices are refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    Inactive,
+    ServiceOff,
+    NotEnabled,
+    /// 2FA is on and no sync password is set: devices wait for one.
+    AwaitingSyncPassword,
+}
+
+/// The password a device must present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceCredential {
+    LoginPassword,
+    SyncPassword,
+    Refused(Refusal),
+}
+
+#[must_use]
+pub fn device_credential(f: SyncFacts) -> DeviceCredential {
+    use DeviceCredential::*;
+    if !f.active {
+        return Refused(Refusal::Inactive);
+    }
+    if !f.service_on {
+        return Refused(Refusal::ServiceOff);
+    }
+    match (f.enabled, f.two_factor, f.sync_password_set) {
+        (false, _, _) => Refused(Refusal::NotEnabled),
+        (true, false, false) => LoginPassword,
+        (true, false, true) => SyncPassword,
+        (true, true, false) => Refused(Refusal::AwaitingSyncPassword),
+        (true, true, true) => SyncPassword,
+    }
+}
+
+/// Which of a user's passwords a device presented (the door tries both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presented {
+    LoginPassword,
+    SyncPassword,
+    Neither,
+}
+
+/// Whether a device presenting `presented` gets in.
+#[must_use]
+pub fn accepts(credential: DeviceCredential, presented: Presented) -> bool {
+    matches!(
+        (credential, presented),
+        (DeviceCredential::LoginPassword, Presented::LoginPassword)
+            | (DeviceCredential::SyncPassword, Presented::SyncPassword)
+    )
+}
+
+/// The user may remove their sync password only while 2FA is off (devices then go back to the
+/// login password); with 2FA on it is what keeps their devices working.
+#[must_use]
+pub fn may_remove_sync_password(two_factor: bool) -> bool {
+    !two_factor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeviceCredential::*;
+    use super::Presented::{LoginPassword as Login, Neither, SyncPassword as Sync};
+    use super::Refusal::*;
+    use super::*;
+
+    fn facts(enabled: bool, two_factor: bool, sync_password_set: bool) -> SyncFacts {
+        SyncFacts {
+            service_on: true,
+            enabled,
+            two_factor,
+            sync_password_set,
+            active: true,
+        }
+    }
+
+    /// SPEC 1.1, row by row: (A, T, S) → login password, sync password, anything else.
+    #[test]
+    fn the_table() {
+        let rows = [
+            // A      T      S      login  sync   else
+            ((false, false, false), (false, false, false)),
+            ((false, false, true), (false, false, false)),
+            ((false, true, false), (false, false, false)),
+            ((false, true, true), (false, false, false)),
+            ((true, false, false), (true, false, false)),
+            ((true, false, true), (false, true, false)),
+            ((true, true, false), (false, false, false)),
+            ((true, true, true), (false, true, false)),
+        ];
+        for ((a, t, s), (login, sync, other)) in rows {
+            let c = device_credential(facts(a, t, s));
+            assert_eq!(
+                accepts(c, Login),
+                login,
+                "A={a} T={t} S={s}: login password"
+            );
+            assert_eq!(accepts(c, Sync), sync, "A={a} T={t} S={s}: sync password");
+            assert_eq!(
+                accepts(c, Neither),
+                other,
+                "A={a} T={t} S={s}: anything else"
+            );
+        }
+    }
+
+    #[test]
+    fn each_row_says_why() {
+        assert_eq!(
+            device_credential(facts(false, false, false)),
+            Refused(NotEnabled)
+        );
+        assert_eq!(device_credential(facts(true, false, false)), LoginPassword);
+        assert_eq!(device_credential(facts(true, false, true)), SyncPassword);
+        assert_eq!(
+            device_credential(facts(true, true, false)),
+            Refused(AwaitingSyncPassword)
+        );
+        assert_eq!(device_credential(facts(true, true, true)), SyncPassword);
+    }
+
+    #[test]
+    fn an_inactive_user_is_refused_everywhere() {
+        for (a, t, s) in [
+            (true, false, false),
+            (true, false, true),
+            (true, true, true),
+        ] {
+            let f = SyncFacts {
+                active: false,
+                ..facts(a, t, s)
+            };
+            assert_eq!(device_credential(f), Refused(Inactive));
+        }
+    }
+
+    #[test]
+    fn the_organisation_switch_refuses_everyone() {
+        let f = SyncFacts {
+            service_on: false,
+            ..facts(true, false, false)
+        };
+        assert_eq!(device_credential(f), Refused(ServiceOff));
+    }
+
+    #[test]
+    fn the_sync_password_can_be_removed_only_without_2fa() {
+        assert!(may_remove_sync_password(false));
+        assert!(!may_remove_sync_password(true));
+    }
+}

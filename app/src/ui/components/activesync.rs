@@ -1,0 +1,276 @@
+//! The ActiveSync block (SPEC 1.2): which password devices must use now, in words, and for the
+//! owner "View and change", which opens "Change ActiveSync password" after re-authentication.
+
+use crate::api::activesync::{
+    ChangeSyncPassword, GenerateSyncPassword, RemoveSyncPassword, ViewSyncPassword,
+};
+use crate::api::dto::{DeviceCredential, Profile, TwoFactorMethod};
+use crate::domain::activesync::Refusal;
+use crate::i18n::{fill, Texts};
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::format::utc_minute;
+use crate::ui::session::use_texts;
+use leptos::prelude::*;
+
+/// The status line: which password devices must use, or why they are refused.
+pub fn status_text(p: &Profile, t: &Texts) -> String {
+    match p.device_credential {
+        DeviceCredential::LoginPassword => t.sync_status_login.to_string(),
+        DeviceCredential::SyncPassword => fill(
+            t.sync_status_sync,
+            p.sync_password_set_at.map(utc_minute).unwrap_or_default(),
+        ),
+        DeviceCredential::Refused(Refusal::AwaitingSyncPassword) => {
+            t.sync_status_awaiting.to_string()
+        }
+        DeviceCredential::Refused(Refusal::NotEnabled) => t.sync_status_not_enabled.to_string(),
+        DeviceCredential::Refused(Refusal::ServiceOff) => t.sync_status_service_off.to_string(),
+        DeviceCredential::Refused(Refusal::Inactive) => t.sync_status_inactive.to_string(),
+    }
+}
+
+#[component]
+pub fn ActiveSyncBlock(
+    profile: Profile,
+    /// The owner's own page: "View and change" is offered (admins only see the state).
+    owner: bool,
+    #[prop(into)] changed: Callback<()>,
+) -> impl IntoView {
+    let t = use_texts();
+    let p = StoredValue::new(profile);
+    let open = RwSignal::new(false);
+    let saved = RwSignal::new(None::<&'static str>);
+    let warn = p.with_value(|p| {
+        matches!(
+            p.device_credential,
+            DeviceCredential::Refused(Refusal::AwaitingSyncPassword)
+        )
+    });
+    view! {
+        <section class="card" aria-labelledby="activesync-title">
+            <h2 id="activesync-title">{move || t.get().activesync_title}</h2>
+            <dl class="kv-grid">
+                <div class="kv">
+                    <dt>{move || t.get().sync_password}</dt>
+                    <dd>
+                        {if owner {
+                            view! {
+                                <button type="button" class="link" on:click=move |_| open.set(true)>
+                                    {move || t.get().view_and_change}
+                                </button>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                {move || p.with_value(|p| p.sync_password_set_at).map(utc_minute)
+                                    .unwrap_or_else(|| t.get().sync_none_set.to_string())}
+                            }
+                                .into_any()
+                        }}
+                    </dd>
+                </div>
+            </dl>
+            <p id="sync-status" class:alert=warn class:warning=warn>
+                {move || p.with_value(|p| status_text(p, t.get()))}
+            </p>
+            <StatusNote message=saved/>
+            <Show when=move || open.get()>
+                <SyncPasswordDialog
+                    two_factor=p.with_value(|p| p.two_factor != TwoFactorMethod::Off)
+                    close=Callback::new(move |done: Option<&'static str>| {
+                        open.set(false);
+                        if done.is_some() {
+                            saved.set(done);
+                            changed.run(());
+                        }
+                    })
+                />
+            </Show>
+        </section>
+    }
+}
+
+/// "Change ActiveSync password": fetched (and re-authenticated) when it opens.
+#[component]
+fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -> impl IntoView {
+    let t = use_texts();
+    let view_action = ServerAction::<ViewSyncPassword>::new();
+    let change = ServerAction::<ChangeSyncPassword>::new();
+    let remove = ServerAction::<RemoveSyncPassword>::new();
+    let generate = ServerAction::<GenerateSyncPassword>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let shown = RwSignal::new(false);
+    let copied = RwSignal::new(None::<&'static str>);
+    view_action.dispatch(ViewSyncPassword {});
+    retry_after_reauth(
+        view_action.value(),
+        move || {
+            view_action.dispatch(ViewSyncPassword {});
+        },
+        move || close.run(None),
+    );
+    retry_after_reauth(change.value(), resubmit(form), || ());
+    retry_after_reauth(
+        remove.value(),
+        move || {
+            remove.dispatch(RemoveSyncPassword {});
+        },
+        || (),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            close.run(Some(t.get_untracked().sync_saved));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            close.run(Some(t.get_untracked().sync_removed));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(password)) = generate.value().get() {
+            fill_new_password(&password);
+        }
+    });
+    let current = Memo::new(move |_| {
+        view_action.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|v| v.current.clone())
+        })
+    });
+    let value = change.value();
+
+    view! {
+        <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { close.run(None) }>
+            <div class="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="sync-dialog-title">
+                <h2 id="sync-dialog-title">{move || t.get().change_sync_password}</h2>
+                <ErrorAlert message=form_error(view_action.value(), t)/>
+                {move || {
+                    current
+                        .get()
+                        .map(|current| match current {
+                            Some(pw) => {
+                                let for_copy = pw.clone();
+                                view! {
+                                    <div class="field">
+                                        <label for="current_sync_password">{move || t.get().current_password}</label>
+                                        <div class="buttons">
+                                            <input
+                                                id="current_sync_password"
+                                                readonly
+                                                type=move || if shown.get() { "text" } else { "password" }
+                                                value=pw.clone()
+                                            />
+                                            <button type="button" class="plain" on:click=move |_| shown.update(|s| *s = !*s)>
+                                                {move || if shown.get() { t.get().hide } else { t.get().show }}
+                                            </button>
+                                            <button
+                                                type="button"
+                                                class="plain"
+                                                on:click=move |_| {
+                                                    copy_to_clipboard(&for_copy);
+                                                    copied.set(Some(t.get_untracked().copied));
+                                                }
+                                            >
+                                                {move || t.get().copy}
+                                            </button>
+                                        </div>
+                                        <StatusNote message=copied/>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { <p>{move || t.get().sync_none_set}</p> }.into_any(),
+                        })
+                }}
+                <Show when=move || current.with(Option::is_some)>
+                    <ErrorAlert message=form_error(value, t)/>
+                    <ActionForm action=change node_ref=form attr:aria-labelledby="sync-dialog-title">
+                        <Field
+                            name="new_sync_password"
+                            kind="password"
+                            autocomplete="new-password"
+                            required=true
+                            label=Signal::derive(move || t.get().new_password)
+                            hint=Signal::derive(move || t.get().sync_password_hint)
+                            error=field_error(value, "new_sync_password", t)
+                        />
+                        <Field
+                            name="confirm_sync_password"
+                            kind="password"
+                            autocomplete="new-password"
+                            required=true
+                            label=Signal::derive(move || t.get().confirm_password)
+                            error=field_error(value, "confirm_sync_password", t)
+                        />
+                        <div class="buttons">
+                            <button type="submit" disabled=move || change.pending().get()>
+                                {move || t.get().save}
+                            </button>
+                            <button
+                                type="button"
+                                class="plain"
+                                on:click=move |_| {
+                                    generate.dispatch(GenerateSyncPassword {});
+                                }
+                            >
+                                {move || t.get().generate}
+                            </button>
+                            {(!two_factor)
+                                .then(|| {
+                                    view! {
+                                        <Show when=move || current.with(|c| matches!(c, Some(Some(_))))>
+                                            <button
+                                                type="button"
+                                                class="plain"
+                                                on:click=move |_| {
+                                                    remove.dispatch(RemoveSyncPassword {});
+                                                }
+                                            >
+                                                {move || t.get().remove}
+                                            </button>
+                                        </Show>
+                                    }
+                                })}
+                            <button type="button" class="plain" on:click=move |_| close.run(None)>
+                                {move || t.get().cancel}
+                            </button>
+                        </div>
+                    </ActionForm>
+                    {move || field_error(remove.value(), "sync_password", t).get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    <ErrorAlert message=form_error(remove.value(), t)/>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// Puts a generated password in both fields, shown, so the user can read it (browser only).
+fn fill_new_password(password: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        for id in ["new_sync_password", "confirm_sync_password"] {
+            if let Some(input) = document()
+                .get_element_by_id(id)
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                input.set_value(password);
+                input.set_type("text");
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = password;
+}
+
+fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
