@@ -201,8 +201,6 @@ pub static TEXTS: Texts = Texts {
     generate: "Generate",
     remove: "Remove",
     sync_none_set: "No ActiveSync password is set.",
-    sync_saved: "ActiveSync password saved.",
-    sync_removed: "ActiveSync password removed: devices use the login password again.",
     sync_password_hint: "At least 12 characters, different from the login password.",
     clear_sync_password: "Clear ActiveSync password",
     sync_cleared: "The ActiveSync password has been cleared.",

@@ -199,8 +199,6 @@ pub static TEXTS: Texts = Texts {
     generate: "Genera",
     remove: "Rimuovi",
     sync_none_set: "Nessuna password ActiveSync impostata.",
-    sync_saved: "Password ActiveSync salvata.",
-    sync_removed: "Password ActiveSync rimossa: i dispositivi usano di nuovo la password di accesso.",
     sync_password_hint: "Almeno 12 caratteri, diversa dalla password di accesso.",
     clear_sync_password: "Cancella la password ActiveSync",
     sync_cleared: "La password ActiveSync è stata cancellata.",

@@ -186,8 +186,6 @@ pub struct Texts {
     pub generate: &'static str,
     pub remove: &'static str,
     pub sync_none_set: &'static str,
-    pub sync_saved: &'static str,
-    pub sync_removed: &'static str,
     pub sync_password_hint: &'static str,
     pub clear_sync_password: &'static str,
     pub sync_cleared: &'static str,

@@ -40,7 +40,6 @@ pub fn ActiveSyncBlock(
     let t = use_texts();
     let p = StoredValue::new(profile);
     let open = RwSignal::new(false);
-    let saved = RwSignal::new(None::<&'static str>);
     let warn = p.with_value(|p| {
         matches!(
             p.device_credential,
@@ -74,14 +73,13 @@ pub fn ActiveSyncBlock(
             <p id="sync-status" class:alert=warn class:warning=warn>
                 {move || p.with_value(|p| status_text(p, t.get()))}
             </p>
-            <StatusNote message=saved/>
             <Show when=move || open.get()>
                 <SyncPasswordDialog
                     two_factor=p.with_value(|p| p.two_factor != TwoFactorMethod::Off)
-                    close=Callback::new(move |done: Option<&'static str>| {
+                    close=Callback::new(move |changed_it: bool| {
                         open.set(false);
-                        if done.is_some() {
-                            saved.set(done);
+                        // The page reloads the profile: the status line shows the new state.
+                        if changed_it {
                             changed.run(());
                         }
                     })
@@ -93,7 +91,7 @@ pub fn ActiveSyncBlock(
 
 /// "Change ActiveSync password": fetched (and re-authenticated) when it opens.
 #[component]
-fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -> impl IntoView {
+fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView {
     let t = use_texts();
     let view_action = ServerAction::<ViewSyncPassword>::new();
     let change = ServerAction::<ChangeSyncPassword>::new();
@@ -108,7 +106,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -
         move || {
             view_action.dispatch(ViewSyncPassword {});
         },
-        move || close.run(None),
+        move || close.run(false),
     );
     retry_after_reauth(change.value(), resubmit(form), || ());
     retry_after_reauth(
@@ -120,12 +118,12 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -
     );
     Effect::new(move |_| {
         if let Some(Ok(())) = change.value().get() {
-            close.run(Some(t.get_untracked().sync_saved));
+            close.run(true);
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = remove.value().get() {
-            close.run(Some(t.get_untracked().sync_removed));
+            close.run(true);
         }
     });
     Effect::new(move |_| {
@@ -143,7 +141,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -
     let value = change.value();
 
     view! {
-        <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { close.run(None) }>
+        <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { close.run(false) }>
             <div class="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="sync-dialog-title">
                 <h2 id="sync-dialog-title">{move || t.get().change_sync_password}</h2>
                 <ErrorAlert message=form_error(view_action.value(), t)/>
@@ -234,7 +232,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<Option<&'static str>>) -
                                         </Show>
                                     }
                                 })}
-                            <button type="button" class="plain" on:click=move |_| close.run(None)>
+                            <button type="button" class="plain" on:click=move |_| close.run(false)>
                                 {move || t.get().cancel}
                             </button>
                         </div>
