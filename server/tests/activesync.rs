@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{Browser, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -22,6 +22,22 @@ async fn enable(server: &TestServer, id: i64) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["activesync_enabled"], true);
+}
+
+/// anna, with ActiveSync enabled, signed in and freshly re-authenticated.
+async fn anna_reauthed(server: &TestServer) -> (i64, Browser) {
+    let id = server.add_user("anna", "anna-password-1", false).await;
+    enable(server, id).await;
+    let mut b = server.signed_in("anna", "anna-password-1").await;
+    b.reauth("anna-password-1", None).await;
+    (id, b)
+}
+
+async fn set_sync_password(b: &mut Browser, password: &str) {
+    let r = b
+        .call("activesync/change", &new_sync(password, password))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test]
@@ -79,15 +95,8 @@ async fn viewing_needs_a_fresh_reauth_and_expires_after_five_minutes() {
 #[tokio::test]
 async fn the_stored_password_is_encrypted_with_its_key_id() {
     let server = TestServer::start().await;
-    let id = server.add_user("anna", "anna-password-1", false).await;
-    enable(&server, id).await;
-    let mut b = server.signed_in("anna", "anna-password-1").await;
-    b.reauth("anna-password-1", None).await;
-    b.call(
-        "activesync/change",
-        &new_sync("phone-secret-42", "phone-secret-42"),
-    )
-    .await;
+    let (id, mut b) = anna_reauthed(&server).await;
+    set_sync_password(&mut b, "phone-secret-42").await;
     let row = app::backend::store::users::by_id(&server.state.pool, id)
         .await
         .unwrap()
@@ -107,10 +116,7 @@ async fn the_stored_password_is_encrypted_with_its_key_id() {
 #[tokio::test]
 async fn a_new_sync_password_follows_the_rules_and_bad_ones_change_nothing() {
     let server = TestServer::start().await;
-    let id = server.add_user("anna", "anna-password-1", false).await;
-    enable(&server, id).await;
-    let mut b = server.signed_in("anna", "anna-password-1").await;
-    b.reauth("anna-password-1", None).await;
+    let (_, mut b) = anna_reauthed(&server).await;
     for ((new, confirm), (field, msg)) in [
         (
             ("short-one", "short-one"),
@@ -158,15 +164,8 @@ async fn without_activesync_enabled_there_is_nothing_to_view() {
 #[tokio::test]
 async fn admins_enable_and_clear_but_never_read_another_users_password() {
     let server = TestServer::start().await;
-    let id = server.add_user("anna", "anna-password-1", false).await;
-    enable(&server, id).await;
-    let mut anna = server.signed_in("anna", "anna-password-1").await;
-    anna.reauth("anna-password-1", None).await;
-    anna.call(
-        "activesync/change",
-        &new_sync("phone-secret-42", "phone-secret-42"),
-    )
-    .await;
+    let (id, mut anna) = anna_reauthed(&server).await;
+    set_sync_password(&mut anna, "phone-secret-42").await;
 
     let mut admin = server.signed_in_admin().await;
     admin.reauth(common::ADMIN_PASSWORD, None).await;
@@ -223,15 +222,8 @@ async fn admins_enable_and_clear_but_never_read_another_users_password() {
 #[tokio::test]
 async fn with_2fa_on_the_sync_password_cannot_be_removed() {
     let server = TestServer::start().await;
-    let id = server.add_user("anna", "anna-password-1", false).await;
-    enable(&server, id).await;
-    let mut b = server.signed_in("anna", "anna-password-1").await;
-    b.reauth("anna-password-1", None).await;
-    b.call(
-        "activesync/change",
-        &new_sync("phone-secret-42", "phone-secret-42"),
-    )
-    .await;
+    let (id, mut b) = anna_reauthed(&server).await;
+    set_sync_password(&mut b, "phone-secret-42").await;
     let r = b.call("activesync/remove", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "without 2FA: {}", r.body);
     assert_eq!(
@@ -239,11 +231,7 @@ async fn with_2fa_on_the_sync_password_cannot_be_removed() {
         "LoginPassword"
     );
 
-    b.call(
-        "activesync/change",
-        &new_sync("phone-secret-42", "phone-secret-42"),
-    )
-    .await;
+    set_sync_password(&mut b, "phone-secret-42").await;
     app::backend::store::users::set_two_factor(&server.state.pool, id, Some("email"), 0)
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 use super::state::AppState;
 use super::store;
 use super::store::users::UserRecord;
-use crate::api::dto::{mask_email, CurrentUser, SessionInfo};
+use crate::api::dto::{mask_email, SessionInfo};
 use crate::api::error::AppError;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
@@ -125,14 +125,6 @@ pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), 
 /// Deletes the session record on the server.
 pub async fn end(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(AppError::internal)
-}
-
-/// The user behind this session if it is still valid; ends it if it is not.
-pub async fn current_user(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<CurrentUser>, AppError> {
-    Ok(current_record(state, session).await?.map(|u| u.current()))
 }
 
 /// The signed-in user's full record if the session is still valid.

@@ -110,3 +110,48 @@ pub fn StatusNote(#[prop(into)] message: Signal<Option<&'static str>>) -> impl I
         </p>
     }
 }
+
+/// "Send a new code" under a code field, with what became of the last request.
+#[component]
+pub fn SendNewCode(
+    #[prop(into)] pending: Signal<bool>,
+    /// The last request succeeded: a new code is on its way.
+    #[prop(into)]
+    sent: Signal<bool>,
+    #[prop(into)] error: Signal<Option<String>>,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    let t = crate::ui::session::use_texts();
+    view! {
+        <button type="button" class="link" disabled=move || pending.get() on:click=move |_| on_click.run(())>
+            {move || t.get().send_new_code}
+        </button>
+        <ErrorAlert message=error/>
+        <StatusNote message=Signal::derive(move || sent.get().then(|| t.get().new_code_sent))/>
+    }
+}
+
+/// A labelled checkbox that acts at once (an admin switch): disabled while its request runs.
+#[component]
+pub fn Switch(
+    id: &'static str,
+    label: Signal<&'static str>,
+    checked: bool,
+    #[prop(into)] busy: Signal<bool>,
+    on_change: Callback<bool>,
+    #[prop(optional)] described_by: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <div class="field checkbox">
+            <input
+                type="checkbox"
+                id=id
+                aria-describedby=described_by
+                prop:checked=checked
+                disabled=move || busy.get()
+                on:change=move |ev| on_change.run(event_target_checked(&ev))
+            />
+            <label for=id>{label}</label>
+        </div>
+    }
+}

@@ -5,7 +5,7 @@
 use crate::api::error::AppError;
 use crate::api::reauth::{Reauthenticate, ResendReauthCode, StartReauth};
 use crate::i18n::fill;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -130,9 +130,6 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
     });
     focus_first_field();
     let value = confirm.value();
-    let resent = Signal::derive(move || {
-        matches!(resend.value().get(), Some(Ok(()))).then(|| t.get().new_code_sent)
-    });
     let title = move || {
         if code_to.with(Option::is_some) {
             t.get().reauth_title_two_factor
@@ -202,18 +199,14 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                     </div>
                 </ActionForm>
                 <Show when=move || code_to.with(Option::is_some)>
-                    <button
-                        type="button"
-                        class="link"
-                        disabled=move || resend.pending().get()
-                        on:click=move |_| {
+                    <SendNewCode
+                        pending=resend.pending()
+                        sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(()))))
+                        error=form_error(resend.value(), t)
+                        on_click=Callback::new(move |()| {
                             resend.dispatch(ResendReauthCode {});
-                        }
-                    >
-                        {move || t.get().send_new_code}
-                    </button>
-                    <ErrorAlert message=form_error(resend.value(), t)/>
-                    <StatusNote message=resent/>
+                        })
+                    />
                 </Show>
             </div>
         </div>

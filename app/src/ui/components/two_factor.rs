@@ -6,7 +6,9 @@ use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::me::ChangeEmail;
 use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor};
 use crate::i18n::fill;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::field::{
+    field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
+};
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
@@ -78,9 +80,6 @@ pub fn TwoFactorBlock(
         field_error(enrol.value(), "two_factor", t)
             .get()
             .or_else(|| field_error(off.value(), "two_factor", t).get())
-    });
-    let resent = Signal::derive(move || {
-        matches!(resend.value().get(), Some(Ok(_))).then(|| t.get().new_code_sent)
     });
     let cancel = move |_| {
         enrol.value().set(None);
@@ -161,18 +160,14 @@ pub fn TwoFactorBlock(
                                         </button>
                                     </div>
                                 </ActionForm>
-                                <button
-                                    type="button"
-                                    class="link"
-                                    disabled=move || resend.pending().get()
-                                    on:click=move |_| {
+                                <SendNewCode
+                                    pending=resend.pending()
+                                    sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(_))))
+                                    error=form_error(resend.value(), t)
+                                    on_click=Callback::new(move |()| {
                                         resend.dispatch(StartEnrolment { resend: true });
-                                    }
-                                >
-                                    {move || t.get().send_new_code}
-                                </button>
-                                <ErrorAlert message=form_error(resend.value(), t)/>
-                                <StatusNote message=resent/>
+                                    })
+                                />
                             </div>
                         }
                     })

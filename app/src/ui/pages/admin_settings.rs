@@ -4,7 +4,7 @@ use crate::api::settings::{
     get_settings, settings_audit, SetActivesyncService, SetRequireTwoFactor,
 };
 use crate::ui::components::audit_trail::AuditSection;
-use crate::ui::components::field::{form_error, ErrorAlert, StatusNote};
+use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
@@ -48,32 +48,26 @@ fn Settings() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
-                            <div class="field checkbox">
-                                <input
-                                    type="checkbox"
-                                    id="require_two_factor_all"
-                                    aria-describedby="require-all-hint"
-                                    prop:checked=s.require_two_factor
-                                    disabled=move || require.pending().get()
-                                    on:change=move |ev| {
-                                        require.dispatch(SetRequireTwoFactor { required: event_target_checked(&ev) });
-                                    }
-                                />
-                                <label for="require_two_factor_all">{move || t.get().require_two_factor_all}</label>
-                            </div>
+                            <Switch
+                                id="require_two_factor_all"
+                                label=Signal::derive(move || t.get().require_two_factor_all)
+                                checked=s.require_two_factor
+                                busy=require.pending()
+                                described_by="require-all-hint"
+                                on_change=Callback::new(move |on| {
+                                    require.dispatch(SetRequireTwoFactor { required: on });
+                                })
+                            />
                             <p class="hint" id="require-all-hint">{move || t.get().require_all_hint}</p>
-                            <div class="field checkbox">
-                                <input
-                                    type="checkbox"
-                                    id="activesync_service"
-                                    prop:checked=s.activesync_service
-                                    disabled=move || service.pending().get()
-                                    on:change=move |ev| {
-                                        service.dispatch(SetActivesyncService { on: event_target_checked(&ev) });
-                                    }
-                                />
-                                <label for="activesync_service">{move || t.get().activesync_service}</label>
-                            </div>
+                            <Switch
+                                id="activesync_service"
+                                label=Signal::derive(move || t.get().activesync_service)
+                                checked=s.activesync_service
+                                busy=service.pending()
+                                on_change=Callback::new(move |on| {
+                                    service.dispatch(SetActivesyncService { on });
+                                })
+                            />
                         }
                         .into_any(),
                         Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),

@@ -7,7 +7,7 @@ use crate::api::users::{
 };
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote};
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::session::{refresh_session, use_session, use_texts};
@@ -138,18 +138,15 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
         <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
         <section class="card" aria-labelledby="activesync-admin-title">
             <h2 id="activesync-admin-title">{move || t.get().enable_activesync}</h2>
-            <div class="field checkbox">
-                <input
-                    type="checkbox"
-                    id="activesync_enabled"
-                    prop:checked=enabled
-                    disabled=move || actions.enable.pending().get()
-                    on:change=move |ev| {
-                        actions.enable.dispatch(SetUserActivesync { id: uid, enabled: event_target_checked(&ev) });
-                    }
-                />
-                <label for="activesync_enabled">{move || t.get().enable_activesync}</label>
-            </div>
+            <Switch
+                id="activesync_enabled"
+                label=Signal::derive(move || t.get().enable_activesync)
+                checked=enabled
+                busy=actions.enable.pending()
+                on_change=Callback::new(move |on| {
+                    actions.enable.dispatch(SetUserActivesync { id: uid, enabled: on });
+                })
+            />
             <ErrorAlert message=form_error(actions.enable.value(), t)/>
             <button
                 type="button"
@@ -194,18 +191,15 @@ fn SecurityControls(
     view! {
         <section class="card" aria-labelledby="security-title">
             <h2 id="security-title">{move || t.get().security_title}</h2>
-            <div class="field checkbox">
-                <input
-                    type="checkbox"
-                    id="require_two_factor"
-                    prop:checked=profile.two_factor_required
-                    disabled=move || require.pending().get()
-                    on:change=move |ev| {
-                        require.dispatch(SetUserTwoFactorRequired { id: uid, required: event_target_checked(&ev) });
-                    }
-                />
-                <label for="require_two_factor">{move || t.get().require_two_factor}</label>
-            </div>
+            <Switch
+                id="require_two_factor"
+                label=Signal::derive(move || t.get().require_two_factor)
+                checked=profile.two_factor_required
+                busy=require.pending()
+                on_change=Callback::new(move |on| {
+                    require.dispatch(SetUserTwoFactorRequired { id: uid, required: on });
+                })
+            />
             {profile.required_for_all.then(|| view! { <p class="hint">{move || t.get().required_by_all_note}</p> })}
             <ErrorAlert message=form_error(require.value(), t)/>
             <StatusNote message=saved/>

@@ -2,7 +2,7 @@
 
 use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
 use crate::i18n::fill;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::{safe_next, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -99,9 +99,6 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
         }
     });
     let value = verify.value();
-    let resent = Signal::derive(move || {
-        matches!(resend.value().get(), Some(Ok(()))).then(|| t.get().new_code_sent)
-    });
     view! {
         <section class="card narrow" aria-labelledby="code-title">
             <h1 id="code-title">{move || t.get().two_factor}</h1>
@@ -124,18 +121,14 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
                     {move || t.get().verify}
                 </button>
             </ActionForm>
-            <button
-                type="button"
-                class="link"
-                disabled=move || resend.pending().get()
-                on:click=move |_| {
+            <SendNewCode
+                pending=resend.pending()
+                sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(()))))
+                error=form_error(resend.value(), t)
+                on_click=Callback::new(move |()| {
                     resend.dispatch(ResendLoginCode {});
-                }
-            >
-                {move || t.get().send_new_code}
-            </button>
-            <ErrorAlert message=form_error(resend.value(), t)/>
-            <StatusNote message=resent/>
+                })
+            />
         </section>
     }
 }
