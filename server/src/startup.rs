@@ -35,7 +35,10 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     };
     let mailer = Mailer::start(transport, &config.mail_from)
         .map_err(|e| anyhow::anyhow!("SYNCGATE_MAIL_FROM: {e}"))?;
-    Ok(AppState::new(pool, Arc::new(SystemClock), *key, mailer))
+    Ok(
+        AppState::new(pool, Arc::new(SystemClock), *key, mailer)
+            .with_public_url(&config.public_url),
+    )
 }
 
 /// Reads the 64 hex digits of the key file.

@@ -50,6 +50,7 @@ pub async fn remove_sync_password() -> Result<(), AppError> {
 #[server(endpoint = "activesync/generate")]
 pub async fn generate_sync_password() -> Result<String, AppError> {
     use crate::backend::{activesync, context};
-    context::require_user().await?;
+    // Also offered while a user who must enrol sets the sync password that 2FA needs.
+    context::require_signed_in().await?;
     Ok(activesync::generate())
 }

@@ -14,6 +14,10 @@ pub struct CurrentUser {
     /// 2FA is required and not set up: only the enrolment page is open to them.
     #[serde(default)]
     pub must_enrol: bool,
+    /// 2FA is on, ActiveSync is enabled and no sync password is set: devices are refused
+    /// until the user sets one, so every page prompts them.
+    #[serde(default)]
+    pub sync_password_needed: bool,
 }
 
 /// What every page knows from the first byte: who is signed in and in which language.
@@ -41,6 +45,7 @@ pub fn mask_email(email: &str) -> String {
 }
 
 pub use crate::domain::activesync::DeviceCredential;
+pub use crate::domain::device_setup::DeviceEndpoint;
 pub use crate::domain::two_factor::TwoFactorMethod;
 
 /// One user's "Role and login" data.
@@ -67,6 +72,8 @@ pub struct Profile {
     pub sync_password_set_at: Option<i64>,
     /// Which password devices must use now (SPEC 1.1).
     pub device_credential: DeviceCredential,
+    /// What to type on a phone (the device setup help).
+    pub device_endpoint: DeviceEndpoint,
     pub created_at: i64,
 }
 

@@ -35,6 +35,7 @@ pub enum Msg {
     SyncPasswordShort,
     SyncPasswordSameAsLogin,
     SyncPasswordNeededWithTwoFactor,
+    SyncPasswordNeededForTwoFactor,
 }
 
 impl Msg {
@@ -64,6 +65,7 @@ impl Msg {
             Msg::SyncPasswordShort => t.err_sync_password_short,
             Msg::SyncPasswordSameAsLogin => t.err_sync_password_same_as_login,
             Msg::SyncPasswordNeededWithTwoFactor => t.err_sync_password_needed_with_two_factor,
+            Msg::SyncPasswordNeededForTwoFactor => t.err_sync_password_needed_for_two_factor,
         }
     }
 }

@@ -8,7 +8,10 @@ use leptos::prelude::*;
 #[server(endpoint = "me/profile")]
 pub async fn my_profile() -> Result<Profile, AppError> {
     use crate::backend::context;
-    Ok(context::require_signed_in().await?.profile())
+    let state = context::state()?;
+    Ok(context::require_signed_in()
+        .await?
+        .profile(&state.device_endpoint))
 }
 
 /// `language` is a language code, or empty to follow the browser.

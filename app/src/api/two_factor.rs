@@ -6,14 +6,36 @@ use super::error::AppError;
 use leptos::prelude::*;
 
 /// Mails the enrolment code; returns the masked address. `resend` asks for a new code even
-/// if one was sent less than a minute ago (and is refused then with the wait).
+/// if one was sent less than a minute ago (and is refused then with the wait). When ActiveSync
+/// is enabled for the user and no sync password is set, the new sync password comes with the
+/// request (SPEC 1.3) and is committed with 2FA by `two-factor/confirm`.
 #[server(endpoint = "two-factor/enrol")]
-pub async fn start_enrolment(resend: bool) -> Result<String, AppError> {
+pub async fn start_enrolment(
+    resend: bool,
+    new_sync_password: Option<String>,
+    confirm_sync_password: Option<String>,
+) -> Result<String, AppError> {
     use crate::backend::{context, two_factor};
+    use zeroize::Zeroizing;
     let state = context::state()?;
+    let session = context::session().await?;
     let me = context::require_signed_in().await?;
     context::require_reauth().await?;
-    two_factor::start_enrolment(&state, &me, context::lang_of(&me), resend).await
+    let sync_password = new_sync_password.map(|new| {
+        (
+            Zeroizing::new(new),
+            Zeroizing::new(confirm_sync_password.unwrap_or_default()),
+        )
+    });
+    two_factor::start_enrolment(
+        &state,
+        &session,
+        &me,
+        context::lang_of(&me),
+        resend,
+        sync_password,
+    )
+    .await
 }
 
 /// The code from the enrolment mail: 2FA goes on. Returns the updated session.

@@ -171,7 +171,7 @@ pub async fn profile(state: &AppState, id: i64) -> Result<Profile, AppError> {
     users::by_id(&state.pool, id)
         .await
         .map_err(AppError::internal)?
-        .map(|u| u.profile())
+        .map(|u| u.profile(&state.device_endpoint))
         .ok_or(AppError::NotFound)
 }
 

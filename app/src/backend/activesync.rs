@@ -7,6 +7,7 @@
 use super::accounts::random_password;
 use super::audit::{self, Origin};
 use super::notices::{self, Notice};
+use super::secrets::Sealed;
 use super::state::AppState;
 use super::store::settings;
 use super::store::users::{self, UserRecord};
@@ -46,15 +47,14 @@ pub fn generate() -> String {
     random_password(20)
 }
 
-/// Sets a new sync password: at least 12 characters, not the login password, confirmed.
-pub async fn change(
+/// Checks a new sync password (at least 12 characters, confirmed, not the login password) and
+/// seals it for `user`.
+pub async fn checked_and_sealed(
     state: &AppState,
     user: &UserRecord,
-    origin: &Origin,
     new: Zeroizing<String>,
     confirm: Zeroizing<String>,
-    lang: Lang,
-) -> Result<(), AppError> {
+) -> Result<Sealed, AppError> {
     require_enabled(user)?;
     validation::sync_password(&new, &confirm).map_err(|(field, m)| AppError::invalid(field, m))?;
     let same_as_login = state
@@ -68,7 +68,19 @@ pub async fn change(
             Msg::SyncPasswordSameAsLogin,
         ));
     }
-    let sealed = state.secrets.seal(user.id, &new);
+    Ok(state.secrets.seal(user.id, &new))
+}
+
+/// Sets a new sync password.
+pub async fn change(
+    state: &AppState,
+    user: &UserRecord,
+    origin: &Origin,
+    new: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let sealed = checked_and_sealed(state, user, new, confirm).await?;
     users::set_sync_password(&state.pool, user.id, Some(&sealed), state.now())
         .await
         .map_err(AppError::internal)?;

@@ -5,6 +5,7 @@ use super::state::AppState;
 use super::store::audit::{self, EventRow, NewEvent};
 use crate::api::dto::{AuditAction, AuditEvent};
 use crate::api::error::AppError;
+use sqlx::SqliteExecutor;
 
 /// Who made a change, and from where.
 #[derive(Clone, Debug)]
@@ -37,10 +38,21 @@ pub async fn record(
     target: Option<i64>,
     action: AuditAction,
 ) -> Result<(), AppError> {
+    record_in(&state.pool, state.now(), origin, target, action).await
+}
+
+/// Writes one event inside the caller's transaction, so it commits with the change it records.
+pub async fn record_in<'e>(
+    db: impl SqliteExecutor<'e>,
+    at: i64,
+    origin: &Origin,
+    target: Option<i64>,
+    action: AuditAction,
+) -> Result<(), AppError> {
     audit::insert(
-        &state.pool,
+        db,
         NewEvent {
-            at: state.now(),
+            at,
             actor_id: origin.actor_id,
             target_id: target,
             action: action.as_str(),

@@ -21,7 +21,7 @@ pub enum SecretError {
 }
 
 /// A sealed secret as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sealed {
     pub ciphertext: Vec<u8>,
     pub nonce: Vec<u8>,

@@ -2,6 +2,7 @@
 //! session version; bumping the version in the database (deactivation, password change)
 //! ends every other session of that user at its next request.
 
+use super::secrets::Sealed;
 use super::state::AppState;
 use super::store;
 use super::store::users::UserRecord;
@@ -18,11 +19,19 @@ const PENDING: &str = "pending";
 const PENDING_SECS: i64 = 15 * 60;
 /// When this session last re-authenticated (SPEC 1.4); absent: never.
 const REAUTH: &str = "reauthed_at";
+/// The sync password chosen in the enrolment dialog, sealed, until the enrolment code arrives.
+const HELD_SYNC_PASSWORD: &str = "enrol_sync_password";
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SignedIn {
     user_id: i64,
     version: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct HeldSyncPassword {
+    user_id: i64,
+    sealed: Sealed,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -44,6 +53,7 @@ pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), 
         .remove_value(REAUTH)
         .await
         .map_err(AppError::internal)?;
+    drop_held_sync_password(session).await?;
     session
         .insert(KEY, SignedIn { user_id, version })
         .await
@@ -56,6 +66,38 @@ pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), App
     session
         .insert(REAUTH, now)
         .await
+        .map_err(AppError::internal)
+}
+
+/// Keeps the sync password chosen while turning 2FA on (sealed) until the code confirms it.
+pub async fn hold_sync_password(
+    session: &Session,
+    user_id: i64,
+    sealed: Sealed,
+) -> Result<(), AppError> {
+    session
+        .insert(HELD_SYNC_PASSWORD, HeldSyncPassword { user_id, sealed })
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The sync password held for `user_id`'s enrolment, if any.
+pub async fn held_sync_password(
+    session: &Session,
+    user_id: i64,
+) -> Result<Option<Sealed>, AppError> {
+    let held = session
+        .get::<HeldSyncPassword>(HELD_SYNC_PASSWORD)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
+}
+
+pub async fn drop_held_sync_password(session: &Session) -> Result<(), AppError> {
+    session
+        .remove_value(HELD_SYNC_PASSWORD)
+        .await
+        .map(drop)
         .map_err(AppError::internal)
 }
 

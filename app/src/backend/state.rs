@@ -5,9 +5,12 @@ use super::mail::Mailer;
 use super::passwords::PasswordHasher;
 use super::secrets::SecretBox;
 use super::throttle::LoginThrottle;
+use crate::domain::device_setup::{self, DeviceEndpoint};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use zeroize::Zeroizing;
+
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,6 +23,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Seals and opens the stored sync passwords.
     pub secrets: Arc<SecretBox>,
+    /// The server as a phone must be told about it (device setup help).
+    pub device_endpoint: DeviceEndpoint,
 }
 
 impl AppState {
@@ -35,7 +40,17 @@ impl AppState {
             secrets: Arc::new(SecretBox::new(&key)),
             key: Arc::new(Zeroizing::new(key)),
             mailer,
+            device_endpoint: device_setup::endpoint(DEFAULT_PUBLIC_URL)
+                .expect("the default public URL is a valid http URL"),
         }
+    }
+
+    /// The public base URL users reach the console at: phones are told its host and port.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        if let Some(endpoint) = device_setup::endpoint(url) {
+            self.device_endpoint = endpoint;
+        }
+        self
     }
 
     pub fn now(&self) -> i64 {

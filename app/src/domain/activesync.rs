@@ -79,6 +79,21 @@ pub fn may_remove_sync_password(two_factor: bool) -> bool {
     !two_factor
 }
 
+/// SPEC 1.3: turning 2FA on while ActiveSync is enabled and no sync password is set must set
+/// one in the same step; otherwise the user's devices would stop working without the user ever
+/// having been asked.
+#[must_use]
+pub fn enrolment_needs_sync_password(enabled: bool, sync_password_set: bool) -> bool {
+    enabled && !sync_password_set
+}
+
+/// The user should be prompted to set a sync password now: their devices are refused until
+/// they do (an admin enabled ActiveSync after they turned 2FA on).
+#[must_use]
+pub fn awaits_sync_password(f: SyncFacts) -> bool {
+    device_credential(f) == DeviceCredential::Refused(Refusal::AwaitingSyncPassword)
+}
+
 #[cfg(test)]
 mod tests {
     use super::DeviceCredential::*;
@@ -169,5 +184,39 @@ mod tests {
     fn the_sync_password_can_be_removed_only_without_2fa() {
         assert!(may_remove_sync_password(false));
         assert!(!may_remove_sync_password(true));
+    }
+
+    #[test]
+    fn enrolment_asks_for_a_sync_password_only_when_activesync_would_need_one() {
+        // (enabled, sync password set) → the dialog first
+        for ((enabled, set), needed) in [
+            ((false, false), false),
+            ((false, true), false),
+            ((true, false), true),
+            ((true, true), false),
+        ] {
+            assert_eq!(
+                enrolment_needs_sync_password(enabled, set),
+                needed,
+                "enabled={enabled} set={set}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_prompt_appears_only_while_devices_wait_for_a_sync_password() {
+        assert!(awaits_sync_password(facts(true, true, false)));
+        for (a, t, s) in [
+            (false, true, false),
+            (true, false, false),
+            (true, true, true),
+        ] {
+            assert!(!awaits_sync_password(facts(a, t, s)), "A={a} T={t} S={s}");
+        }
+        let inactive = SyncFacts {
+            active: false,
+            ..facts(true, true, false)
+        };
+        assert!(!awaits_sync_password(inactive));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod activesync;
+pub mod device_setup;
 pub mod otp;
 pub mod reauth;
 pub mod throttle;

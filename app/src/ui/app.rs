@@ -1,5 +1,6 @@
 //! The document shell and the routes.
 
+use super::components::activesync::SyncPasswordPrompt;
 use super::components::header::Header;
 use super::components::reauth::{ReauthDialog, ReauthGate};
 use super::pages::{
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main" tabindex="-1">
+                <SyncPasswordPrompt/>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=|| view! { <Redirect path="/preferences"/> }/>
                     <Route path=path!("/login") view=LoginPage/>

@@ -22,7 +22,9 @@ pub fn use_texts() -> Signal<&'static Texts> {
 /// Called once by the root, after the session is provided.
 pub fn provide_texts() {
     let session = use_session();
-    let texts: Signal<&'static Texts> = Signal::derive(move || session.with(|s| s.lang.texts()));
+    // Only a change of language notifies the readers, not every session update.
+    let lang = Memo::new(move |_| session.with(|s| s.lang));
+    let texts: Signal<&'static Texts> = Signal::derive(move || lang.get().texts());
     provide_context(texts);
 }
 
@@ -99,6 +101,7 @@ mod tests {
                 is_admin: false,
                 must_change_password: false,
                 must_enrol: false,
+                sync_password_needed: false,
             }),
             lang: Default::default(),
             pending_code_to: None,

@@ -51,7 +51,8 @@ impl TestServer {
         let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
         let transport = Transport::Smtp(smtp_transport(&smtp_url).expect("smtp url"));
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
-        let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer);
+        let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer)
+            .with_public_url("https://crm.example.it/");
         let sessions = server::router::session_store(&state)
             .await
             .expect("session store");

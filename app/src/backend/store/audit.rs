@@ -1,6 +1,6 @@
 //! The `audit_events` table: who did what to whom, when, from where.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 pub struct NewEvent<'a> {
     pub at: i64,
@@ -21,7 +21,7 @@ pub struct EventRow {
     pub address: String,
 }
 
-pub async fn insert(pool: &SqlitePool, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert<'e>(db: impl SqliteExecutor<'e>, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, target_id, action, address) VALUES (?, ?, ?, ?, ?)",
     )
@@ -30,7 +30,7 @@ pub async fn insert(pool: &SqlitePool, e: NewEvent<'_>) -> Result<(), sqlx::Erro
     .bind(e.target_id)
     .bind(e.action)
     .bind(e.address)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

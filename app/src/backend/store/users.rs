@@ -1,12 +1,12 @@
 //! The `users` table.
 
-use crate::api::dto::{display_name, CurrentUser, Profile, UserRow};
+use crate::api::dto::{display_name, CurrentUser, DeviceEndpoint, Profile, UserRow};
 use crate::backend::passwords::PasswordHash;
 use crate::backend::secrets::Sealed;
-use crate::domain::activesync::{device_credential, SyncFacts};
+use crate::domain::activesync::{self, device_credential, SyncFacts};
 use crate::domain::two_factor::{self, TwoFactorMethod};
 use crate::i18n::Lang;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 /// A user as stored. Holds the hash, so it never leaves the backend.
 #[derive(Debug, Clone, FromRow)]
@@ -114,10 +114,12 @@ impl UserRecord {
             is_admin: self.is_admin,
             must_change_password: self.must_change_password,
             must_enrol: self.must_enrol(),
+            sync_password_needed: activesync::awaits_sync_password(self.sync_facts()),
         }
     }
 
-    pub fn profile(&self) -> Profile {
+    /// `endpoint`: the server as a phone sees it (from the public URL).
+    pub fn profile(&self, endpoint: &DeviceEndpoint) -> Profile {
         Profile {
             id: self.id,
             username: self.username.clone(),
@@ -137,6 +139,7 @@ impl UserRecord {
                 .as_ref()
                 .and(self.sync_password_set_at),
             device_credential: device_credential(self.sync_facts()),
+            device_endpoint: endpoint.clone(),
             created_at: self.created_at,
         }
     }
@@ -287,8 +290,8 @@ pub async fn set_active(
 
 /// Turns the second factor on (`Some("email")`) or off; a change ends the user's other
 /// sessions (version bump), as a password change does. Returns the new version.
-pub async fn set_two_factor(
-    pool: &SqlitePool,
+pub async fn set_two_factor<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     method: Option<&str>,
     now: i64,
@@ -301,7 +304,7 @@ pub async fn set_two_factor(
     .bind(method)
     .bind(now)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(v)
 }
@@ -358,8 +361,8 @@ pub async fn set_activesync_enabled(
 }
 
 /// Stores (`Some`) or removes (`None`) the sealed sync password. `false` if no such user.
-pub async fn set_sync_password(
-    pool: &SqlitePool,
+pub async fn set_sync_password<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     sealed: Option<&Sealed>,
     now: i64,
@@ -375,7 +378,7 @@ pub async fn set_sync_password(
     .bind(sealed.map(|_| now))
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -414,7 +417,7 @@ mod tests {
         let u = by_username(&pool, " ANNA ").await.unwrap().unwrap();
         assert_eq!(u.id, id);
         assert!(u.active);
-        assert_eq!(u.profile().first_name, "Anna");
+        assert_eq!(u.profile(&DeviceEndpoint::default()).first_name, "Anna");
         assert!(by_username(&pool, "nobody").await.unwrap().is_none());
     }
 

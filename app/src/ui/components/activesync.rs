@@ -5,8 +5,10 @@ use crate::api::activesync::{
     ChangeSyncPassword, GenerateSyncPassword, RemoveSyncPassword, ViewSyncPassword,
 };
 use crate::api::dto::{DeviceCredential, Profile, TwoFactorMethod};
+use crate::api::two_factor::StartEnrolment;
 use crate::domain::activesync::Refusal;
 use crate::i18n::{fill, Texts};
+use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::format::utc_minute;
@@ -38,14 +40,15 @@ pub fn ActiveSyncBlock(
     #[prop(into)] changed: Callback<()>,
 ) -> impl IntoView {
     let t = use_texts();
-    let p = StoredValue::new(profile);
     let open = RwSignal::new(false);
-    let warn = p.with_value(|p| {
-        matches!(
-            p.device_credential,
-            DeviceCredential::Refused(Refusal::AwaitingSyncPassword)
-        )
-    });
+    // Plain values captured by closures, not a StoredValue (see `kv_row`).
+    let warn = matches!(
+        profile.device_credential,
+        DeviceCredential::Refused(Refusal::AwaitingSyncPassword)
+    );
+    let set_at = profile.sync_password_set_at;
+    let two_factor = profile.two_factor != TwoFactorMethod::Off;
+    let for_status = profile.clone();
     view! {
         <section class="card" aria-labelledby="activesync-title">
             <h2 id="activesync-title">{move || t.get().activesync_title}</h2>
@@ -62,7 +65,7 @@ pub fn ActiveSyncBlock(
                                 .into_any()
                         } else {
                             view! {
-                                {move || p.with_value(|p| p.sync_password_set_at).map(utc_minute)
+                                {move || set_at.map(utc_minute)
                                     .unwrap_or_else(|| t.get().sync_none_set.to_string())}
                             }
                                 .into_any()
@@ -71,11 +74,22 @@ pub fn ActiveSyncBlock(
                 </div>
             </dl>
             <p id="sync-status" class:alert=warn class:warning=warn>
-                {move || p.with_value(|p| status_text(p, t.get()))}
+                {move || status_text(&for_status, t.get())}
             </p>
+            {(owner && warn)
+                .then(|| {
+                    view! {
+                        <p>
+                            <button type="button" on:click=move |_| open.set(true)>
+                                {move || t.get().sync_prompt_action}
+                            </button>
+                        </p>
+                    }
+                })}
+            <DeviceSetupHelp profile=profile/>
             <Show when=move || open.get()>
                 <SyncPasswordDialog
-                    two_factor=p.with_value(|p| p.two_factor != TwoFactorMethod::Off)
+                    two_factor=two_factor
                     close=Callback::new(move |changed_it: bool| {
                         open.set(false);
                         // The page reloads the profile: the status line shows the new state.
@@ -89,6 +103,85 @@ pub fn ActiveSyncBlock(
     }
 }
 
+/// What to type on a phone, as the source guide lists it: the values come from the public URL
+/// and the user's own account, and the password line follows the SPEC 1.1 policy.
+#[component]
+fn DeviceSetupHelp(profile: Profile) -> impl IntoView {
+    let t = use_texts();
+    let endpoint = profile.device_endpoint.clone();
+    let credential = profile.device_credential;
+    let password = move || match credential {
+        DeviceCredential::LoginPassword => t.get().setup_password_login,
+        DeviceCredential::SyncPassword => t.get().setup_password_sync,
+        DeviceCredential::Refused(_) => t.get().setup_password_none,
+    };
+    let ssl = endpoint.ssl;
+    // Plain closures rather than derived signals (see `kv_row`).
+    let row = |label: fn(&Texts) -> &'static str,
+               value: AnyView,
+               note: Option<fn(&Texts) -> &'static str>| {
+        view! {
+            <tr>
+                <th scope="row">{move || label(t.get())}</th>
+                <td>{value}</td>
+                <td class="muted">{move || note.map(|n| n(t.get()))}</td>
+            </tr>
+        }
+    };
+    view! {
+        <details class="device-setup">
+            <summary>{move || t.get().setup_title}</summary>
+            <p>{move || t.get().setup_intro}</p>
+            <table class="list">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t.get().setup_value}</th>
+                        <th scope="col">{move || t.get().setup_what}</th>
+                        <th scope="col"></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {row(|t| t.setup_email, view! { "—" }.into_any(), Some(|t| t.setup_email_note))}
+                    {row(|t| t.setup_username, view! { <code>{profile.username.clone()}</code> }.into_any(), None)}
+                    {row(|t| t.setup_password, view! { {password} }.into_any(), None)}
+                    {row(|t| t.setup_server, view! { <code>{endpoint.host.clone()}</code> }.into_any(), Some(|t| t.setup_server_note))}
+                    {row(|t| t.setup_port, view! { <code>{endpoint.port}</code> }.into_any(), None)}
+                    {row(
+                        |t| t.setup_ssl,
+                        view! { {move || if ssl { t.get().setup_ssl_on } else { t.get().setup_ssl_off }} }.into_any(),
+                        None,
+                    )}
+                    {row(|t| t.setup_domain, view! { "—" }.into_any(), Some(|t| t.setup_domain_note))}
+                </tbody>
+            </table>
+            <p>{move || t.get().setup_finally}</p>
+        </details>
+    }
+}
+
+/// Every page tells a user whose devices wait for a sync password (an admin enabled
+/// ActiveSync after they turned 2FA on) and leads them to the block where they set it.
+#[component]
+pub fn SyncPasswordPrompt() -> impl IntoView {
+    let t = use_texts();
+    let session = crate::ui::session::use_session();
+    let needed = move || {
+        session.with(|s| {
+            s.user
+                .as_ref()
+                .is_some_and(|u| u.sync_password_needed && !u.must_enrol)
+        })
+    };
+    view! {
+        <Show when=needed>
+            <p class="alert warning" role="alert" id="sync-prompt">
+                {move || t.get().sync_prompt} " "
+                <a href="/preferences#activesync-title">{move || t.get().sync_prompt_action}</a>
+            </p>
+        </Show>
+    }
+}
+
 /// "Change ActiveSync password": fetched (and re-authenticated) when it opens.
 #[component]
 fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView {
@@ -96,7 +189,6 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
     let view_action = ServerAction::<ViewSyncPassword>::new();
     let change = ServerAction::<ChangeSyncPassword>::new();
     let remove = ServerAction::<RemoveSyncPassword>::new();
-    let generate = ServerAction::<GenerateSyncPassword>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     let shown = RwSignal::new(false);
     let copied = RwSignal::new(None::<&'static str>);
@@ -124,11 +216,6 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
     Effect::new(move |_| {
         if let Some(Ok(())) = remove.value().get() {
             close.run(true);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(password)) = generate.value().get() {
-            fill_new_password(&password);
         }
     });
     let current = Memo::new(move |_| {
@@ -186,35 +273,13 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                 <Show when=move || current.with(Option::is_some)>
                     <ErrorAlert message=form_error(value, t)/>
                     <ActionForm action=change node_ref=form attr:aria-labelledby="sync-dialog-title">
-                        <Field
-                            name="new_sync_password"
-                            kind="password"
-                            autocomplete="new-password"
-                            required=true
-                            label=Signal::derive(move || t.get().new_password)
-                            hint=Signal::derive(move || t.get().sync_password_hint)
-                            error=field_error(value, "new_sync_password", t)
-                        />
-                        <Field
-                            name="confirm_sync_password"
-                            kind="password"
-                            autocomplete="new-password"
-                            required=true
-                            label=Signal::derive(move || t.get().confirm_password)
-                            error=field_error(value, "confirm_sync_password", t)
+                        <NewSyncPasswordFields
+                            new_error=field_error(value, "new_sync_password", t)
+                            confirm_error=field_error(value, "confirm_sync_password", t)
                         />
                         <div class="buttons">
                             <button type="submit" disabled=move || change.pending().get()>
                                 {move || t.get().save}
-                            </button>
-                            <button
-                                type="button"
-                                class="plain"
-                                on:click=move |_| {
-                                    generate.dispatch(GenerateSyncPassword {});
-                                }
-                            >
-                                {move || t.get().generate}
                             </button>
                             {(!two_factor)
                                 .then(|| {
@@ -240,6 +305,89 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                     {move || field_error(remove.value(), "sync_password", t).get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     <ErrorAlert message=form_error(remove.value(), t)/>
                 </Show>
+            </div>
+        </div>
+    }
+}
+
+/// "New password" and "Confirm password" with "Generate", which fills both with a strong
+/// random password, shown so the user can read it.
+#[component]
+fn NewSyncPasswordFields(
+    new_error: Signal<Option<String>>,
+    confirm_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let t = use_texts();
+    let generate = ServerAction::<GenerateSyncPassword>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(password)) = generate.value().get() {
+            fill_new_password(&password);
+        }
+    });
+    view! {
+        <Field
+            name="new_sync_password"
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            label=Signal::derive(move || t.get().new_password)
+            hint=Signal::derive(move || t.get().sync_password_hint)
+            error=new_error
+        />
+        <Field
+            name="confirm_sync_password"
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            label=Signal::derive(move || t.get().confirm_password)
+            error=confirm_error
+        />
+        <p>
+            <button
+                type="button"
+                class="plain"
+                on:click=move |_| {
+                    generate.dispatch(GenerateSyncPassword {});
+                }
+            >
+                {move || t.get().generate}
+            </button>
+        </p>
+    }
+}
+
+/// "Change ActiveSync password" while turning 2FA on (SPEC 1.3): the new password goes with
+/// the enrolment request and is saved together with 2FA once the emailed code is typed.
+#[component]
+pub fn EnrolSyncPasswordDialog(
+    action: ServerAction<StartEnrolment>,
+    form: NodeRef<leptos::html::Form>,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let t = use_texts();
+    let value = action.value();
+    focus_on_open("new_sync_password");
+    view! {
+        <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { cancel.run(()) }>
+            <div class="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="sync-dialog-title">
+                <h2 id="sync-dialog-title">{move || t.get().change_sync_password}</h2>
+                <p class="hint">{move || t.get().err_sync_password_needed_for_two_factor}</p>
+                <ErrorAlert message=form_error(value, t)/>
+                <ActionForm action=action node_ref=form attr:aria-labelledby="sync-dialog-title">
+                    <input type="hidden" name="resend" value="false"/>
+                    <NewSyncPasswordFields
+                        new_error=field_error(value, "new_sync_password", t)
+                        confirm_error=field_error(value, "confirm_sync_password", t)
+                    />
+                    <div class="buttons">
+                        <button type="submit" disabled=move || action.pending().get()>
+                            {move || t.get().save}
+                        </button>
+                        <button type="button" class="plain" on:click=move |_| cancel.run(())>
+                            {move || t.get().cancel}
+                        </button>
+                    </div>
+                </ActionForm>
             </div>
         </div>
     }

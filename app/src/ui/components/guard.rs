@@ -9,9 +9,15 @@ use leptos_router::hooks::use_location;
 
 fn login_redirect() -> impl IntoView {
     let location = use_location();
-    let here = location.pathname.get_untracked() + &location.search.get_untracked();
-    let next: String = url_escape(&here);
-    view! { <Redirect path=format!("/login?next={next}")/> }
+    let path = location.pathname.get_untracked();
+    // After "Log out" the header has already gone to /login: no "next" back to it.
+    let target = if path == "/login" {
+        path
+    } else {
+        let here = path + &location.search.get_untracked();
+        format!("/login?next={}", url_escape(&here))
+    };
+    view! { <Redirect path=target/> }
 }
 
 /// Percent-encodes a path for a query value.

@@ -14,6 +14,12 @@ pub fn Header() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(info)) = logout.value().get() {
+            // A fresh page load: nothing of the signed-in pages stays in memory, and no page
+            // is left reacting to the change of user while it is torn down.
+            #[cfg(feature = "hydrate")]
+            if window().location().set_href("/login").is_ok() {
+                return;
+            }
             session.set(info);
             navigate("/login", Default::default());
         }

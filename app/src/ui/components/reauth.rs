@@ -5,6 +5,7 @@
 use crate::api::error::AppError;
 use crate::api::reauth::{Reauthenticate, ResendReauthCode, StartReauth};
 use crate::i18n::fill;
+use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -128,7 +129,7 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
             gate.finish(true);
         }
     });
-    focus_first_field();
+    focus_on_open("reauth_password");
     let value = confirm.value();
     let title = move || {
         if code_to.with(Option::is_some) {
@@ -211,18 +212,4 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// Puts the keyboard in the dialog's first field when it opens (browser only).
-fn focus_first_field() {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::JsCast;
-        if let Some(el) = document()
-            .get_element_by_id("reauth_password")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
-        }
-    });
 }

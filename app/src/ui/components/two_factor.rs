@@ -5,13 +5,26 @@
 use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::me::ChangeEmail;
 use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor};
+use crate::domain::activesync;
 use crate::i18n::fill;
+use crate::ui::components::activesync::EnrolSyncPasswordDialog;
+use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::field::{
     field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
 };
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
+
+/// Where turning 2FA on stands when ActiveSync first needs a dedicated password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SyncPasswordStep {
+    None,
+    /// "Turning on two-factor verification requires a dedicated ActiveSync password." OK/Cancel.
+    Notice,
+    /// "Change ActiveSync password", whose Save starts the enrolment.
+    Dialog,
+}
 
 fn method_value(m: TwoFactorMethod) -> &'static str {
     match m {
@@ -38,13 +51,36 @@ pub fn TwoFactorBlock(
     // What the select shows: the stored method, or "email" while an enrolment is under way.
     let shown = RwSignal::new(stored);
     let code_form = NodeRef::<leptos::html::Form>::new();
+    // SPEC 1.3: with ActiveSync enabled and no sync password, turning 2FA on first asks for one.
+    let needs_sync_password = activesync::enrolment_needs_sync_password(
+        profile.activesync_enabled,
+        profile.sync_password_set_at.is_some(),
+    );
+    let asking = RwSignal::new(SyncPasswordStep::None);
+    let sync_form = NodeRef::<leptos::html::Form>::new();
+    let start = move || {
+        enrol.dispatch(StartEnrolment {
+            resend: false,
+            new_sync_password: None,
+            confirm_sync_password: None,
+        });
+    };
+    let give_up = move || {
+        asking.set(SyncPasswordStep::None);
+        enrol.value().set(None);
+        shown.set(stored);
+    };
 
     retry_after_reauth(
         enrol.value(),
         move || {
-            enrol.dispatch(StartEnrolment { resend: false });
+            if asking.get_untracked() == SyncPasswordStep::Dialog {
+                resubmit(sync_form)();
+            } else {
+                start();
+            }
         },
-        move || shown.set(stored),
+        give_up,
     );
     retry_after_reauth(
         off.value(),
@@ -65,12 +101,16 @@ pub fn TwoFactorBlock(
         Some(Err(e)) if e != crate::api::error::AppError::ReauthRequired => shown.set(stored),
         _ => {}
     });
-    Effect::new(move |_| {
-        if let Some(Err(e)) = enrol.value().get() {
-            if e != crate::api::error::AppError::ReauthRequired {
-                shown.set(stored);
-            }
+    Effect::new(move |_| match enrol.value().get() {
+        Some(Ok(_)) => asking.set(SyncPasswordStep::None),
+        // Errors in the sync password dialog are shown there, beside its fields.
+        Some(Err(e))
+            if e != crate::api::error::AppError::ReauthRequired
+                && asking.get_untracked() != SyncPasswordStep::Dialog =>
+        {
+            shown.set(stored)
         }
+        _ => {}
     });
     // The masked address the enrolment code went to, while one is awaited.
     let code_to = Memo::new(move |_| enrol.value().with(|v| v.clone().and_then(Result::ok)));
@@ -80,11 +120,9 @@ pub fn TwoFactorBlock(
         field_error(enrol.value(), "two_factor", t)
             .get()
             .or_else(|| field_error(off.value(), "two_factor", t).get())
+            .or_else(|| field_error(confirm.value(), "two_factor", t).get())
     });
-    let cancel = move |_| {
-        enrol.value().set(None);
-        shown.set(stored);
-    };
+    let cancel = move |_| give_up();
 
     view! {
         <section class="card" id="two-factor">
@@ -104,7 +142,11 @@ pub fn TwoFactorBlock(
                     on:change=move |ev| match event_target_value(&ev).as_str() {
                         "email" => {
                             shown.set(TwoFactorMethod::Email);
-                            enrol.dispatch(StartEnrolment { resend: false });
+                            if needs_sync_password {
+                                asking.set(SyncPasswordStep::Notice);
+                            } else {
+                                start();
+                            }
                         }
                         "off" => {
                             shown.set(TwoFactorMethod::Off);
@@ -133,6 +175,25 @@ pub fn TwoFactorBlock(
             {move || selector_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <ErrorAlert message=form_error(enrol.value(), t)/>
             <ErrorAlert message=form_error(off.value(), t)/>
+            {move || match asking.get() {
+                SyncPasswordStep::None => None,
+                SyncPasswordStep::Notice => Some(view! {
+                    <ConfirmDialog
+                        message=Signal::derive(move || t.get().err_sync_password_needed_for_two_factor)
+                        ok_label=Signal::derive(move || t.get().ok)
+                        cancel_label=Signal::derive(move || t.get().cancel_dialog)
+                        on_ok=Callback::new(move |()| asking.set(SyncPasswordStep::Dialog))
+                        on_cancel=Callback::new(move |()| give_up())
+                    />
+                }.into_any()),
+                SyncPasswordStep::Dialog => Some(view! {
+                    <EnrolSyncPasswordDialog
+                        action=enrol
+                        form=sync_form
+                        cancel=Callback::new(move |()| give_up())
+                    />
+                }.into_any()),
+            }}
             {move || {
                 code_to
                     .get()
@@ -165,7 +226,11 @@ pub fn TwoFactorBlock(
                                     sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(_))))
                                     error=form_error(resend.value(), t)
                                     on_click=Callback::new(move |()| {
-                                        resend.dispatch(StartEnrolment { resend: true });
+                                        resend.dispatch(StartEnrolment {
+                                            resend: true,
+                                            new_sync_password: None,
+                                            confirm_sync_password: None,
+                                        });
                                     })
                                 />
                             </div>

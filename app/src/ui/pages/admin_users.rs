@@ -81,10 +81,12 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
                     <th scope="col">{move || t.get().administrator}</th>
                     <th scope="col">{move || t.get().status}</th>
                     <th scope="col">{move || t.get().two_factor}</th>
+                    <th scope="col">{move || t.get().col_activesync}</th>
+                    <th scope="col">{move || t.get().col_sync_password}</th>
                 </tr>
             </thead>
             <tbody>
-                <For each=move || visible.get() key=|r| (r.id, r.active) let:r>
+                <For each=move || visible.get() key=|r| (r.id, r.active, r.activesync_enabled, r.sync_password_set) let:r>
                     <tr>
                         <td>
                             <A href=format!("/admin/users/{}", r.id)>{r.username.clone()}</A>
@@ -102,6 +104,8 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
                             }}
                             {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
                         </td>
+                        <td>{move || yes_no(r.activesync_enabled)}</td>
+                        <td>{move || if r.sync_password_set { t.get().sync_password_set } else { "—" }}</td>
                     </tr>
                 </For>
             </tbody>

@@ -9,7 +9,7 @@ use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::components::two_factor::{EmailForm, TwoFactorBlock};
-use crate::ui::session::{use_session, use_texts};
+use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
 #[component]
@@ -29,7 +29,11 @@ fn Preferences() -> impl IntoView {
     let change_password = ServerAction::<ChangePassword>::new();
     // Reload the profile after anything on this page changed it.
     let reload = RwSignal::new(0u32);
-    let changed = Callback::new(move |()| reload.update(|n| *n += 1));
+    let changed = Callback::new(move |()| {
+        reload.update(|n| *n += 1);
+        // The prompt for a missing sync password lives in the session.
+        refresh_session(session);
+    });
     let profile = Resource::new(
         move || (set_language.version().get(), reload.get()),
         |_| my_profile(),
