@@ -1,12 +1,13 @@
 //! The command line: `serve` (the default), `migrate`, `create-user`, `reset-password`,
-//! `reset-2fa`.
+//! `reset-2fa`, `activesync`, `rotate-key`.
 
 use crate::config::Config;
 use crate::{router, startup};
 use anyhow::Context;
 use app::backend::accounts::{self, NewUser};
 use app::backend::audit::Origin;
-use app::backend::two_factor;
+use app::backend::keyring;
+use app::backend::{activesync, key_rotation, two_factor};
 use app::i18n::Lang;
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
@@ -42,6 +43,26 @@ pub enum Command {
     /// Audited as done from the command line.
     #[command(name = "reset-2fa")]
     ResetTwoFactor { username: String },
+    /// Turn ActiveSync on or off for a user, or clear their ActiveSync password (the user is
+    /// told by email). Audited as done from the command line.
+    #[command(name = "activesync")]
+    ActiveSync {
+        #[arg(value_enum)]
+        action: ActiveSyncAction,
+        username: String,
+    },
+    /// Put a new encryption key in the key file (the old ones stay, retired) and re-encrypt
+    /// every stored secret under it. The running server picks the new key up by itself.
+    RotateKey,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActiveSyncAction {
+    /// "Enable ActiveSync" for the user.
+    On,
+    Off,
+    /// Remove the user's ActiveSync password.
+    ClearPassword,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +126,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::ActiveSync { action, username } => {
+            activesync_command(&config, action, &username).await
+        }
+        Command::RotateKey => rotate_key(&config).await,
         Command::ResetTwoFactor { username } => {
             let state = startup::open_state(&config).await?;
             let user = app::backend::store::users::by_username(&state.pool, &username)
@@ -123,6 +148,77 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn user_id(state: &app::backend::state::AppState, username: &str) -> anyhow::Result<i64> {
+    Ok(
+        app::backend::store::users::by_username(&state.pool, username)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("There is no user '{username}'."))?
+            .id,
+    )
+}
+
+async fn activesync_command(
+    config: &Config,
+    action: ActiveSyncAction,
+    username: &str,
+) -> anyhow::Result<()> {
+    let state = startup::open_state(config).await?;
+    let id = user_id(&state, username).await?;
+    let origin = Origin::command_line();
+    match action {
+        ActiveSyncAction::On | ActiveSyncAction::Off => {
+            let on = action == ActiveSyncAction::On;
+            activesync::set_enabled(&state, &origin, id, on)
+                .await
+                .map_err(describe)?;
+            println!(
+                "ActiveSync turned {} for '{username}'.",
+                if on { "on" } else { "off" }
+            );
+        }
+        ActiveSyncAction::ClearPassword => {
+            let notice = activesync::clear(&state, &origin, id, Lang::En)
+                .await
+                .map_err(describe)?;
+            if let Some(delivery) = notice {
+                let _ = delivery.await;
+            }
+            println!("ActiveSync password cleared for '{username}'; they have been told by email.");
+        }
+    }
+    Ok(())
+}
+
+async fn rotate_key(config: &Config) -> anyhow::Result<()> {
+    let state = startup::open_state(config).await?;
+    let old = keyring::read(&config.key_file)?;
+    let new = old.rotated();
+    keyring::replace(&config.key_file, &new)
+        .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
+    state.secrets.reload()?;
+    let report = key_rotation::reseal_all(&state, &Origin::command_line())
+        .await
+        .map_err(describe)?;
+    println!(
+        "New key {} in {} ({} retired key(s) kept to open older copies and backups).",
+        state.secrets.key_id(),
+        config.key_file.display(),
+        new.retired_count()
+    );
+    println!(
+        "Re-encrypted {} stored secret(s); {} already current, {} changed meanwhile.",
+        report.moved, report.current, report.changed
+    );
+    if !report.unreadable.is_empty() {
+        anyhow::bail!(
+            "{} secret(s) could not be opened with any key (user ids {:?}): clear them and ask the users to set new ones",
+            report.unreadable.len(),
+            report.unreadable
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

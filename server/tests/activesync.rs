@@ -109,7 +109,7 @@ async fn the_stored_password_is_encrypted_with_its_key_id() {
     assert_eq!(row.sync_password_nonce.as_ref().unwrap().len(), 12);
     assert_eq!(
         row.sync_password_key_id.as_deref(),
-        Some(server.state.secrets.key_id())
+        Some(server.state.secrets.key_id().as_str())
     );
 }
 

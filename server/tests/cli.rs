@@ -240,3 +240,218 @@ async fn reset_2fa_turns_it_off_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("There is no user 'nobody'"));
 }
+
+fn run_ok(data: &Path, args: &[&str]) -> String {
+    let out = server(data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn open_db(data: &Path) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", data.join("syncgate.db").display());
+    app::backend::store::connect(&url).await.unwrap()
+}
+
+#[tokio::test]
+async fn activesync_is_turned_on_and_off_and_cleared_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(
+        dir.path(),
+        &[
+            "create-user",
+            "dora",
+            "--email",
+            "dora@example.it",
+            "--generate",
+        ],
+    );
+    let pool = open_db(dir.path()).await;
+    let dora = || async {
+        app::backend::store::users::by_username(&pool, "dora")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    assert!(run_ok(dir.path(), &["activesync", "on", "dora"]).contains("turned on for 'dora'"));
+    assert!(dora().await.activesync_enabled);
+    // A sync password, as the console would store it (the CLI never sets one).
+    let state_key = app::backend::keyring::read(&dir.path().join("secret.key")).unwrap();
+    let sealed =
+        app::backend::secrets::SecretBox::new(&state_key).seal(dora().await.id, "dora-sync-secret");
+    app::backend::store::users::set_sync_password(&pool, dora().await.id, Some(&sealed), 0)
+        .await
+        .unwrap();
+    assert!(run_ok(dir.path(), &["activesync", "clear-password", "dora"]).contains("cleared"));
+    assert_eq!(dora().await.sync_password_ciphertext, None);
+    assert!(run_ok(dir.path(), &["activesync", "off", "dora"]).contains("turned off"));
+    assert!(!dora().await.activesync_enabled);
+
+    let events = app::backend::store::audit::for_target(&pool, dora().await.id, 10)
+        .await
+        .unwrap();
+    let actions: Vec<(&str, Option<&str>, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.as_deref(), e.address.as_str()))
+        .collect();
+    assert_eq!(
+        &actions[..3],
+        [
+            ("activesync_disabled", None, "command line"),
+            ("sync_password_cleared", None, "command line"),
+            ("activesync_enabled", None, "command line"),
+        ]
+    );
+    let outbox: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        outbox
+            .iter()
+            .any(|m| m.contains("ActiveSync password was cleared")),
+        "dora is told"
+    );
+
+    let out = server(dir.path())
+        .args(["activesync", "on", "nobody"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("There is no user 'nobody'"));
+}
+
+/// A signed-in, re-authenticated browser session against the real server.
+async fn reauthed_client(port: u16, user: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    for (endpoint, form) in [
+        ("login", vec![("username", user), ("password", password)]),
+        ("reauth", vec![("reauth_password", password)]),
+    ] {
+        let r = client
+            .post(format!("http://127.0.0.1:{port}/api/{endpoint}"))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{endpoint}: {}",
+            r.text().await.unwrap()
+        );
+    }
+    client
+}
+
+async fn api(client: &reqwest::Client, port: u16, endpoint: &str, form: &[(&str, &str)]) -> String {
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/api/{endpoint}"))
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let ok = r.status().is_success();
+    let body = r.text().await.unwrap();
+    assert!(ok, "{endpoint}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ugo", "vera"] {
+        let mut child = server(dir.path())
+            .args([
+                "create-user",
+                name,
+                "--email",
+                &format!("{name}@example.it"),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{name}-password-1").unwrap();
+        assert!(child.wait().unwrap().success());
+        run_ok(dir.path(), &["activesync", "on", name]);
+    }
+    let port = free_port();
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    let vera = reauthed_client(port, "vera", "vera-password-1").await;
+    for (client, secret) in [(&ugo, "ugo-sync-secret-1"), (&vera, "vera-sync-secret-1")] {
+        api(
+            client,
+            port,
+            "activesync/change",
+            &[
+                ("new_sync_password", secret),
+                ("confirm_sync_password", secret),
+            ],
+        )
+        .await;
+    }
+    let pool = open_db(dir.path()).await;
+    let key_ids = || async {
+        app::backend::store::users::sealed_sync_passwords(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| s.key_id)
+            .collect::<Vec<_>>()
+    };
+    let before = key_ids().await;
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[0], before[1]);
+
+    let out = run_ok(dir.path(), &["rotate-key"]);
+    assert!(out.contains("Re-encrypted 2 stored secret(s)"), "{out}");
+    assert!(out.contains("1 retired key(s)"), "{out}");
+    let after = key_ids().await;
+    assert_ne!(after[0], before[0], "under the new key");
+    assert_eq!(after[0], after[1]);
+    let ring = app::backend::keyring::read(&dir.path().join("secret.key")).unwrap();
+    assert_eq!(ring.retired_count(), 1);
+
+    // The running server, started with the old key only, still shows both passwords...
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-1"));
+    assert!(api(&vera, port, "activesync/view", &[])
+        .await
+        .contains("vera-sync-secret-1"));
+    // ...and seals new ones under the new key.
+    api(
+        &ugo,
+        port,
+        "activesync/change",
+        &[
+            ("new_sync_password", "ugo-sync-secret-2"),
+            ("confirm_sync_password", "ugo-sync-secret-2"),
+        ],
+    )
+    .await;
+    assert_eq!(key_ids().await, after);
+    let events = app::backend::store::audit::organisation(&pool, 5)
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "key_rotated");
+    stop(child);
+
+    // After a restart, with the rotated key file.
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-2"));
+    stop(child);
+}

@@ -132,10 +132,12 @@ pub enum AuditAction {
     SyncPasswordCleared,
     OrgActiveSyncOn,
     OrgActiveSyncOff,
+    /// `rotate-key`: stored secrets re-encrypted under a new key.
+    KeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -155,6 +157,7 @@ impl AuditAction {
         AuditAction::SyncPasswordCleared,
         AuditAction::OrgActiveSyncOn,
         AuditAction::OrgActiveSyncOff,
+        AuditAction::KeyRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +181,7 @@ impl AuditAction {
             AuditAction::SyncPasswordCleared => "sync_password_cleared",
             AuditAction::OrgActiveSyncOn => "org_activesync_on",
             AuditAction::OrgActiveSyncOff => "org_activesync_off",
+            AuditAction::KeyRotated => "key_rotated",
         }
     }
 

@@ -139,13 +139,14 @@ pub async fn set_enabled(
     audit::record(state, origin, Some(target), action).await
 }
 
-/// The admin's "Clear ActiveSync password": removed, audited, the user told.
+/// The admin's "Clear ActiveSync password": removed, audited, the user told. Returns the
+/// delivery of the user's notice.
 pub async fn clear(
     state: &AppState,
     origin: &Origin,
     target: i64,
     lang: Lang,
-) -> Result<(), AppError> {
+) -> Result<Option<tokio::task::JoinHandle<()>>, AppError> {
     let user = users::by_id(&state.pool, target)
         .await
         .map_err(AppError::internal)?
@@ -160,8 +161,12 @@ pub async fn clear(
         AuditAction::SyncPasswordCleared,
     )
     .await?;
-    notices::send(state, &user, Notice::SyncPasswordCleared, lang);
-    Ok(())
+    Ok(notices::send(
+        state,
+        &user,
+        Notice::SyncPasswordCleared,
+        lang,
+    ))
 }
 
 pub async fn service_on(state: &AppState) -> Result<bool, AppError> {

@@ -5,6 +5,8 @@ pub mod activesync;
 pub mod audit;
 pub mod clock;
 pub mod context;
+pub mod key_rotation;
+pub mod keyring;
 pub mod mail;
 pub mod notices;
 pub mod otp;

@@ -71,7 +71,7 @@ pub async fn issue(
         return Ok(Err(Refusal::TooSoon(wait)));
     }
     let code = new_code();
-    let hash = mac(&state.key, user_id, purpose, &code)
+    let hash = mac(&state.code_keys[0], user_id, purpose, &code)
         .finalize()
         .into_bytes();
     email_codes::replace(&state.pool, user_id, purpose.as_str(), &hash, now)
@@ -118,9 +118,11 @@ pub async fn verify(
     }
     let row = row.expect("usable() refuses a missing code");
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    let matches = mac(&state.key, user_id, purpose, &typed)
-        .verify_slice(&row.code_hash)
-        .is_ok();
+    let matches = state.code_keys.iter().any(|key| {
+        mac(key, user_id, purpose, &typed)
+            .verify_slice(&row.code_hash)
+            .is_ok()
+    });
     if matches {
         if email_codes::consume(&state.pool, row.id)
             .await

@@ -8,7 +8,12 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+use std::time::SystemTime;
 use zeroize::Zeroizing;
+
+use super::keyring::{self, KeyRing, KeyRingError};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
@@ -28,9 +33,22 @@ pub struct Sealed {
     pub key_id: String,
 }
 
+/// Seals with the current key, opens with any key of the ring. When the ring comes from the
+/// key file, a rotation (`rotate-key`, another process) is picked up without a restart: on a
+/// key id it does not know, and before sealing when the file has changed.
 pub struct SecretBox {
-    cipher: Aes256Gcm,
-    key_id: String,
+    keys: RwLock<Keys>,
+    file: Option<KeyFile>,
+}
+
+struct Keys {
+    current: String,
+    ciphers: Vec<(String, Aes256Gcm)>,
+}
+
+struct KeyFile {
+    path: PathBuf,
+    modified: Mutex<Option<SystemTime>>,
 }
 
 fn derive(server_key: &[u8; 32], label: &str) -> Zeroizing<[u8; 32]> {
@@ -42,31 +60,98 @@ fn derive(server_key: &[u8; 32], label: &str) -> Zeroizing<[u8; 32]> {
     out
 }
 
-impl SecretBox {
-    /// The encryption key is derived from the server key (which also keys the code HMACs), and
-    /// its id is a short fingerprint that reveals nothing of it.
-    pub fn new(server_key: &[u8; 32]) -> SecretBox {
-        let key = derive(server_key, "syncgate secrets v1: AES-256-GCM");
-        let fingerprint = derive(server_key, "syncgate secrets v1: key id");
-        let key_id = fingerprint[..6]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        SecretBox {
-            cipher: Aes256Gcm::new_from_slice(&key[..]).expect("AES-256 takes 32 bytes"),
-            key_id,
+/// The encryption key is derived from a ring key (which also keys the code HMACs), and its id
+/// is a short fingerprint that reveals nothing of it.
+fn cipher_for(key: &[u8; 32]) -> (String, Aes256Gcm) {
+    let aes = derive(key, "syncgate secrets v1: AES-256-GCM");
+    let fingerprint = derive(key, "syncgate secrets v1: key id");
+    let id = fingerprint[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (
+        id,
+        Aes256Gcm::new_from_slice(&aes[..]).expect("AES-256 takes 32 bytes"),
+    )
+}
+
+impl Keys {
+    fn of(ring: &KeyRing) -> Keys {
+        let ciphers: Vec<_> = ring.keys().map(cipher_for).collect();
+        Keys {
+            current: ciphers[0].0.clone(),
+            ciphers,
         }
     }
 
-    pub fn key_id(&self) -> &str {
-        &self.key_id
+    fn cipher(&self, id: &str) -> Option<&Aes256Gcm> {
+        self.ciphers.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl SecretBox {
+    pub fn new(ring: &KeyRing) -> SecretBox {
+        SecretBox {
+            keys: RwLock::new(Keys::of(ring)),
+            file: None,
+        }
+    }
+
+    /// The ring of the key file, reloaded when it changes.
+    pub fn from_file(path: &Path) -> Result<SecretBox, KeyRingError> {
+        let before = modified(path);
+        let ring = keyring::read(path)?;
+        Ok(SecretBox {
+            keys: RwLock::new(Keys::of(&ring)),
+            file: Some(KeyFile {
+                path: path.to_path_buf(),
+                modified: Mutex::new(before),
+            }),
+        })
+    }
+
+    /// Reads the key file again. A file that cannot be read keeps the keys already loaded.
+    pub fn reload(&self) -> Result<(), KeyRingError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let before = modified(&file.path);
+        let ring = keyring::read(&file.path)?;
+        *self.keys.write().expect("no writer panics") = Keys::of(&ring);
+        *file.modified.lock().expect("no writer panics") = before;
+        tracing::info!(key_id = %self.key_id(), "loaded the key file");
+        Ok(())
+    }
+
+    fn reload_if_changed(&self) {
+        let Some(file) = &self.file else { return };
+        let now = modified(&file.path);
+        let changed = *file.modified.lock().expect("no writer panics") != now;
+        if changed {
+            if let Err(e) = self.reload() {
+                tracing::warn!("keeping the loaded keys: {e}");
+            }
+        }
+    }
+
+    /// The id of the key that seals now.
+    pub fn key_id(&self) -> String {
+        self.keys.read().expect("no writer panics").current.clone()
     }
 
     pub fn seal(&self, owner: i64, plaintext: &str) -> Sealed {
+        self.reload_if_changed();
+        let keys = self.keys.read().expect("no writer panics");
+        let cipher = keys
+            .cipher(&keys.current)
+            .expect("the current key is in the ring");
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let ciphertext = self
-            .cipher
+        let ciphertext = cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
@@ -78,19 +163,33 @@ impl SecretBox {
         Sealed {
             ciphertext,
             nonce: nonce.to_vec(),
-            key_id: self.key_id.clone(),
+            key_id: keys.current.clone(),
         }
     }
 
     pub fn open(&self, owner: i64, sealed: &Sealed) -> Result<Zeroizing<String>, SecretError> {
-        if sealed.key_id != self.key_id {
-            return Err(SecretError::UnknownKey(sealed.key_id.clone()));
+        match self.open_loaded(owner, sealed) {
+            Err(SecretError::UnknownKey(_)) if self.file.is_some() => {
+                // Sealed after a rotation this process has not seen yet.
+                if let Err(e) = self.reload() {
+                    tracing::warn!("keeping the loaded keys: {e}");
+                }
+                self.open_loaded(owner, sealed)
+            }
+            other => other,
         }
+    }
+
+    fn open_loaded(&self, owner: i64, sealed: &Sealed) -> Result<Zeroizing<String>, SecretError> {
+        let keys = self.keys.read().expect("no writer panics");
+        let cipher = keys
+            .cipher(&sealed.key_id)
+            .ok_or_else(|| SecretError::UnknownKey(sealed.key_id.clone()))?;
         if sealed.nonce.len() != 12 {
             return Err(SecretError::Tampered);
         }
         let plain = Zeroizing::new(
-            self.cipher
+            cipher
                 .decrypt(
                     Nonce::from_slice(&sealed.nonce),
                     Payload {
@@ -104,6 +203,15 @@ impl SecretBox {
             .map(Zeroizing::new)
             .map_err(|_| SecretError::Tampered)
     }
+
+    /// The same secret sealed under the current key, or `None` if it already is.
+    pub fn reseal(&self, owner: i64, sealed: &Sealed) -> Result<Option<Sealed>, SecretError> {
+        if sealed.key_id == self.key_id() {
+            return Ok(None);
+        }
+        let plain = self.open(owner, sealed)?;
+        Ok(Some(self.seal(owner, &plain)))
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_secret_round_trips_and_is_not_stored_in_clear() {
-        let b = SecretBox::new(&[7u8; 32]);
+        let b = SecretBox::new(&KeyRing::single([7u8; 32]));
         let sealed = b.seal(42, "aSwertg234-sync");
         assert!(!sealed.ciphertext.windows(6).any(|w| w == b"aSwert"));
         assert_eq!(sealed.key_id, b.key_id());
@@ -121,7 +229,7 @@ mod tests {
 
     #[test]
     fn every_write_has_its_own_nonce() {
-        let b = SecretBox::new(&[7u8; 32]);
+        let b = SecretBox::new(&KeyRing::single([7u8; 32]));
         let one = b.seal(1, "same-password");
         let two = b.seal(1, "same-password");
         assert_ne!(one.nonce, two.nonce);
@@ -130,8 +238,8 @@ mod tests {
 
     #[test]
     fn a_wrong_key_is_refused() {
-        let sealed = SecretBox::new(&[7u8; 32]).seal(1, "sync-password-1");
-        let other = SecretBox::new(&[8u8; 32]);
+        let sealed = SecretBox::new(&KeyRing::single([7u8; 32])).seal(1, "sync-password-1");
+        let other = SecretBox::new(&KeyRing::single([8u8; 32]));
         assert_ne!(other.key_id(), sealed.key_id);
         assert!(matches!(
             other.open(1, &sealed),
@@ -139,7 +247,7 @@ mod tests {
         ));
         // Even with the id forged to match, the key does not open it.
         let forged = Sealed {
-            key_id: other.key_id().to_string(),
+            key_id: other.key_id(),
             ..sealed
         };
         assert_eq!(other.open(1, &forged), Err(SecretError::Tampered));
@@ -147,7 +255,7 @@ mod tests {
 
     #[test]
     fn tampering_or_moving_the_ciphertext_is_detected() {
-        let b = SecretBox::new(&[7u8; 32]);
+        let b = SecretBox::new(&KeyRing::single([7u8; 32]));
         let sealed = b.seal(1, "sync-password-1");
         let mut flipped = sealed.clone();
         flipped.ciphertext[0] ^= 1;
@@ -160,5 +268,61 @@ mod tests {
             Err(SecretError::Tampered),
             "another user's row"
         );
+    }
+
+    #[test]
+    fn after_a_rotation_old_secrets_open_and_reseal_under_the_new_key() {
+        let old_ring = KeyRing::single([7u8; 32]);
+        let before = SecretBox::new(&old_ring).seal(5, "sync-password-1");
+        let new_ring = old_ring.rotated();
+        let rotated = SecretBox::new(&new_ring);
+        assert_ne!(rotated.key_id(), before.key_id);
+        assert_eq!(
+            rotated.open(5, &before).unwrap().as_str(),
+            "sync-password-1"
+        );
+        let resealed = rotated
+            .reseal(5, &before)
+            .unwrap()
+            .expect("was under a retired key");
+        assert_eq!(resealed.key_id, rotated.key_id());
+        assert_eq!(
+            rotated.reseal(5, &resealed).unwrap(),
+            None,
+            "already current"
+        );
+        // The new key alone opens it: the retired one is no longer needed for it.
+        let only_new = SecretBox::new(&KeyRing::single(*new_ring.current()));
+        assert_eq!(
+            only_new.open(5, &resealed).unwrap().as_str(),
+            "sync-password-1"
+        );
+    }
+
+    #[test]
+    fn a_box_on_the_key_file_follows_a_rotation_made_by_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let ring = KeyRing::generate();
+        keyring::create(&path, &ring).unwrap();
+        let running = SecretBox::from_file(&path).unwrap();
+        let old_id = running.key_id();
+        let old_secret = running.seal(3, "sync-password-3");
+
+        // `rotate-key`, elsewhere: a new ring on disk and a secret sealed under it.
+        let rotated = ring.rotated();
+        keyring::replace(&path, &rotated).unwrap();
+        let elsewhere = SecretBox::new(&rotated).seal(4, "sync-password-4");
+
+        assert_eq!(
+            running.open(4, &elsewhere).unwrap().as_str(),
+            "sync-password-4"
+        );
+        assert_ne!(running.key_id(), old_id, "reloaded on the unknown id");
+        assert_eq!(
+            running.open(3, &old_secret).unwrap().as_str(),
+            "sync-password-3"
+        );
+        assert_eq!(running.seal(3, "x").key_id, running.key_id());
     }
 }

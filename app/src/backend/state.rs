@@ -1,6 +1,7 @@
 //! The one shared state, built once by the server binary and handed to every request.
 
 use super::clock::Clock;
+use super::keyring::KeyRing;
 use super::mail::Mailer;
 use super::passwords::PasswordHasher;
 use super::secrets::SecretBox;
@@ -18,8 +19,9 @@ pub struct AppState {
     pub hasher: Arc<PasswordHasher>,
     pub throttle: Arc<LoginThrottle>,
     pub clock: Arc<dyn Clock>,
-    /// The server's 256-bit secret (key file): keys the hashes of emailed codes.
-    pub key: Arc<Zeroizing<[u8; 32]>>,
+    /// The key file's keys at start, current first: the first keys the hashes of new emailed
+    /// codes, any of them checks one (a code issued just before a rotation still works).
+    pub code_keys: Arc<Vec<Zeroizing<[u8; 32]>>>,
     pub mailer: Mailer,
     /// Seals and opens the stored sync passwords.
     pub secrets: Arc<SecretBox>,
@@ -28,7 +30,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// One key, no key file (tests).
     pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, key: [u8; 32], mailer: Mailer) -> Self {
+        let ring = KeyRing::single(key);
+        Self::with_keys(pool, clock, &ring, SecretBox::new(&ring), mailer)
+    }
+
+    pub fn with_keys(
+        pool: SqlitePool,
+        clock: Arc<dyn Clock>,
+        ring: &KeyRing,
+        secrets: SecretBox,
+        mailer: Mailer,
+    ) -> Self {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -37,8 +51,8 @@ impl AppState {
             hasher: Arc::new(PasswordHasher::new(cores)),
             throttle: Arc::new(LoginThrottle::default()),
             clock,
-            secrets: Arc::new(SecretBox::new(&key)),
-            key: Arc::new(Zeroizing::new(key)),
+            secrets: Arc::new(secrets),
+            code_keys: Arc::new(ring.keys().map(|k| Zeroizing::new(*k)).collect()),
             mailer,
             device_endpoint: device_setup::endpoint(DEFAULT_PUBLIC_URL)
                 .expect("the default public URL is a valid http URL"),

@@ -212,6 +212,7 @@ pub static TEXTS: Texts = Texts {
     audit_sync_password_cleared: "ActiveSync password cleared by an administrator",
     audit_org_activesync_on: "ActiveSync service turned on",
     audit_org_activesync_off: "ActiveSync service turned off",
+    audit_key_rotated: "Encryption key rotated (stored secrets re-encrypted)",
     mail_sync_changed_subject: "Your ActiveSync password changed",
     mail_sync_changed_body: "The ActiveSync password of your account has been changed: your phones and tablets need the new one.",
     mail_sync_cleared_subject: "Your ActiveSync password was cleared",

@@ -210,6 +210,7 @@ pub static TEXTS: Texts = Texts {
     audit_sync_password_cleared: "Password ActiveSync cancellata da un amministratore",
     audit_org_activesync_on: "Servizio ActiveSync attivato",
     audit_org_activesync_off: "Servizio ActiveSync disattivato",
+    audit_key_rotated: "Chiave di cifratura ruotata (segreti memorizzati cifrati di nuovo)",
     mail_sync_changed_subject: "La tua password ActiveSync è cambiata",
     mail_sync_changed_body: "La password ActiveSync del tuo account è stata cambiata: telefoni e tablet hanno bisogno di quella nuova.",
     mail_sync_cleared_subject: "La tua password ActiveSync è stata cancellata",

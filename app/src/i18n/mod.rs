@@ -197,6 +197,7 @@ pub struct Texts {
     pub audit_sync_password_cleared: &'static str,
     pub audit_org_activesync_on: &'static str,
     pub audit_org_activesync_off: &'static str,
+    pub audit_key_rotated: &'static str,
     pub mail_sync_changed_subject: &'static str,
     pub mail_sync_changed_body: &'static str,
     pub mail_sync_cleared_subject: &'static str,

@@ -383,6 +383,54 @@ pub async fn set_sync_password<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Every stored sync password, sealed, with its owner (for re-encryption under a new key).
+pub async fn sealed_sync_passwords(pool: &SqlitePool) -> Result<Vec<(i64, Sealed)>, sqlx::Error> {
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT id, sync_password_ciphertext, sync_password_nonce, sync_password_key_id \
+         FROM users WHERE sync_password_ciphertext IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, ciphertext, nonce, key_id)| {
+            (
+                id,
+                Sealed {
+                    ciphertext,
+                    nonce,
+                    key_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Replaces a sealed sync password by the same secret under another key, unless it changed
+/// since `old` was read (then the newer one stays). Not a password change: the set date and
+/// the credential version stay. `false` if it had changed.
+pub async fn reseal_sync_password(
+    pool: &SqlitePool,
+    id: i64,
+    old: &Sealed,
+    new: &Sealed,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET sync_password_ciphertext = ?, sync_password_nonce = ?, \
+         sync_password_key_id = ? WHERE id = ? AND sync_password_ciphertext = ? \
+         AND sync_password_nonce = ?",
+    )
+    .bind(new.ciphertext.as_slice())
+    .bind(new.nonce.as_slice())
+    .bind(new.key_id.as_str())
+    .bind(id)
+    .bind(old.ciphertext.as_slice())
+    .bind(old.nonce.as_slice())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,7 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::SyncPasswordCleared => t.audit_sync_password_cleared,
         AuditAction::OrgActiveSyncOn => t.audit_org_activesync_on,
         AuditAction::OrgActiveSyncOff => t.audit_org_activesync_off,
+        AuditAction::KeyRotated => t.audit_key_rotated,
     }
 }
 
