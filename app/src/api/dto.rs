@@ -94,10 +94,27 @@ pub struct OrgSettings {
     pub activesync_service: bool,
 }
 
-/// What "View and change" shows: the sync password in clear (after re-authentication).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What "View and change" shows: the sync password in clear (after re-authentication). The
+/// copy is wiped from memory when the value goes (on the server: once the response is
+/// written; in the browser: when the dialog closes), and never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncPasswordView {
     pub current: Option<String>,
+}
+
+impl Drop for SyncPasswordView {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.current);
+    }
+}
+
+impl std::fmt::Debug for SyncPasswordView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = self.current.as_ref().map(|_| "<hidden>");
+        f.debug_struct("SyncPasswordView")
+            .field("current", &shown)
+            .finish()
+    }
 }
 
 /// What a re-authentication asks for (SPEC 1.4).
@@ -241,6 +258,18 @@ pub fn display_name(username: &str, first: &str, last: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shown_sync_password_never_reaches_a_debug_line() {
+        let view = SyncPasswordView {
+            current: Some("phone-secret-42".into()),
+        };
+        let line = format!("{view:?}");
+        assert!(!line.contains("phone-secret"), "{line}");
+        assert!(line.contains("<hidden>"));
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(json.contains("phone-secret-42"), "the owner still gets it");
+    }
 
     fn row() -> UserRow {
         UserRow {
