@@ -25,14 +25,12 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Ap
         }),
         LoginStep::CodeNeeded(user) => {
             let lang = user.language.unwrap_or(browser);
+            // The last login code was used less than a minute ago: the code step says when
+            // a new one can be sent.
             let code_wait_secs =
-                match second_factor::send_code(&state, &user, Purpose::Login, lang, false).await {
-                    Ok(_) => None,
-                    // The last login code was used less than a minute ago: the code step
-                    // says when a new one can be sent.
-                    Err(AppError::TooSoon { retry_after_secs }) => Some(retry_after_secs),
-                    Err(e) => return Err(e),
-                };
+                second_factor::send_code(&state, &user, Purpose::Login, lang, false)
+                    .await?
+                    .wait_secs();
             Ok(SessionInfo {
                 user: None,
                 lang,
@@ -73,8 +71,9 @@ pub async fn resend_login_code() -> Result<(), AppError> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let lang = user.language.unwrap_or(context::browser_lang());
-    second_factor::send_code(&state, &user, Purpose::Login, lang, true).await?;
-    Ok(())
+    second_factor::send_code(&state, &user, Purpose::Login, lang, true)
+        .await?
+        .or_too_soon()
 }
 
 /// Ends the session on the server (the record is deleted, not just the cookie).

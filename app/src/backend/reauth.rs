@@ -26,13 +26,9 @@ pub async fn challenge(
             wait_secs: None,
         });
     }
-    let wait_secs = match second_factor::send_code(state, user, Purpose::Reauth, lang, false).await
-    {
-        Ok(_) => None,
-        // A code for something else went out less than a minute ago.
-        Err(AppError::TooSoon { retry_after_secs }) => Some(retry_after_secs),
-        Err(e) => return Err(e),
-    };
+    let wait_secs = second_factor::send_code(state, user, Purpose::Reauth, lang, false)
+        .await?
+        .wait_secs();
     Ok(ReauthChallenge {
         code_to: Some(mask_email(&user.email)),
         wait_secs,
@@ -44,8 +40,9 @@ pub async fn resend_code(state: &AppState, user: &UserRecord, lang: Lang) -> Res
     if user.two_factor() == TwoFactorMethod::Off {
         return Err(AppError::invalid("reauth_code", Msg::CodeMissing));
     }
-    second_factor::send_code(state, user, Purpose::Reauth, lang, true).await?;
-    Ok(())
+    second_factor::send_code(state, user, Purpose::Reauth, lang, true)
+        .await?
+        .or_too_soon()
 }
 
 /// Checks the password (throttled like a login: it is a password oracle too) and, with 2FA

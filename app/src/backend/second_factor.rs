@@ -10,31 +10,57 @@ use crate::api::error::{AppError, Msg};
 use crate::domain::otp::CodeProblem;
 use crate::i18n::Lang;
 
-/// Issues a code and mails it. `Ok(false)`: a code of this purpose sent less than a minute
-/// ago is still the one to use (nothing new sent). `TooSoon` when a new code is asked for
-/// (`force`) within the minute, or when no code of this purpose is waiting.
+/// What asking for a code did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeSent {
+    /// A new code is on its way.
+    Sent,
+    /// A code of this purpose sent less than a minute ago is still the one to type.
+    StillValid,
+    /// No new code may go out for this many seconds (one a minute, five an hour).
+    Wait(u64),
+}
+
+impl CodeSent {
+    /// For a step that shows the wait beside the code field.
+    pub fn wait_secs(self) -> Option<u64> {
+        match self {
+            CodeSent::Wait(secs) => Some(secs),
+            CodeSent::Sent | CodeSent::StillValid => None,
+        }
+    }
+
+    /// For "Send a new code" and other requests that fail when nothing could be sent.
+    pub fn or_too_soon(self) -> Result<(), AppError> {
+        match self {
+            CodeSent::Wait(retry_after_secs) => Err(AppError::TooSoon { retry_after_secs }),
+            CodeSent::Sent | CodeSent::StillValid => Ok(()),
+        }
+    }
+}
+
+/// Issues a code and mails it. `new_one`: the user asked for a new code ("Send a new code"),
+/// so a code still valid does not count and the wait applies.
 pub async fn send_code(
     state: &AppState,
     user: &UserRecord,
     purpose: Purpose,
     lang: Lang,
-    force: bool,
-) -> Result<bool, AppError> {
+    new_one: bool,
+) -> Result<CodeSent, AppError> {
     let code = match otp::issue(state, user.id, purpose).await? {
         Ok(code) => code,
         Err(Refusal::TooSoon(secs)) => {
-            if !force && otp::has_live_code(state, user.id, purpose).await? {
-                return Ok(false);
+            if !new_one && otp::has_live_code(state, user.id, purpose).await? {
+                return Ok(CodeSent::StillValid);
             }
-            return Err(AppError::TooSoon {
-                retry_after_secs: secs.max(1) as u64,
-            });
+            return Ok(CodeSent::Wait(secs.max(1) as u64));
         }
-        Err(Refusal::Code(_)) => return Ok(false),
+        Err(Refusal::Code(_)) => return Ok(CodeSent::StillValid),
     };
     let email = code_email(lang, &user.email, purpose, &code);
     match state.mailer.send(email).await {
-        Ok(()) => Ok(true),
+        Ok(()) => Ok(CodeSent::Sent),
         Err(e) => {
             tracing::warn!(user = user.id, "security code not delivered: {e}");
             Err(AppError::MailFailed)

@@ -74,7 +74,9 @@ pub async fn start_enrolment(
         }
         None => {}
     }
-    second_factor::send_code(state, user, Purpose::Enrol, lang, resend).await?;
+    second_factor::send_code(state, user, Purpose::Enrol, lang, resend)
+        .await?
+        .or_too_soon()?;
     Ok(mask_email(&user.email))
 }
 
