@@ -36,6 +36,19 @@ async fn profile(b: &mut Browser) -> Value {
     b.call("me/profile", &[]).await.json()
 }
 
+/// Turning 2FA on with a new sync password, as the enrolment dialog sends it.
+async fn enrol_with(b: &mut Browser, new: &str, confirm: &str) -> common::Reply {
+    b.call(
+        "two-factor/enrol",
+        &[
+            ("resend", "false"),
+            ("new_sync_password", new),
+            ("confirm_sync_password", confirm),
+        ],
+    )
+    .await
+}
+
 fn needed() -> Value {
     json!({"Invalid": {"field": "two_factor", "msg": "SyncPasswordNeededForTwoFactor"}})
 }
@@ -75,16 +88,7 @@ async fn a_bad_sync_password_is_refused_beside_its_field_before_any_code() {
             ("new_sync_password", "SyncPasswordSameAsLogin"),
         ),
     ] {
-        let r = b
-            .call(
-                "two-factor/enrol",
-                &[
-                    ("resend", "false"),
-                    ("new_sync_password", new),
-                    ("confirm_sync_password", confirm),
-                ],
-            )
-            .await;
+        let r = enrol_with(&mut b, new, confirm).await;
         assert_eq!(
             r.json(),
             json!({"Invalid": {"field": field, "msg": msg}}),
@@ -106,16 +110,7 @@ async fn the_code_turns_on_2fa_and_the_sync_password_together() {
     let server = TestServer::start().await;
     let (id, mut b) = anna(&server, true).await;
     assert_eq!(profile(&mut b).await["device_credential"], "LoginPassword");
-    let r = b
-        .call(
-            "two-factor/enrol",
-            &[
-                ("resend", "false"),
-                ("new_sync_password", SYNC),
-                ("confirm_sync_password", SYNC),
-            ],
-        )
-        .await;
+    let r = enrol_with(&mut b, SYNC, SYNC).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Nothing is stored before the code: 2FA off, no sync password.
     let p = profile(&mut b).await;
@@ -179,16 +174,7 @@ async fn a_direct_confirmation_cannot_skip_the_sync_password() {
     );
     assert_eq!(profile(&mut b).await["two_factor"], "Off");
 
-    let r = b
-        .call(
-            "two-factor/enrol",
-            &[
-                ("resend", "false"),
-                ("new_sync_password", SYNC),
-                ("confirm_sync_password", SYNC),
-            ],
-        )
-        .await;
+    let r = enrol_with(&mut b, SYNC, SYNC).await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -229,16 +215,7 @@ async fn forced_enrolment_at_login_asks_for_the_sync_password_too() {
     // "Generate" is open to a user who must enrol: they need it right here.
     let generated = b.call("activesync/generate", &[]).await.json();
     let generated = generated.as_str().expect("a password").to_string();
-    let r = b
-        .call(
-            "two-factor/enrol",
-            &[
-                ("resend", "false"),
-                ("new_sync_password", &generated),
-                ("confirm_sync_password", &generated),
-            ],
-        )
-        .await;
+    let r = enrol_with(&mut b, &generated, &generated).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let code = server.latest_code("anna@example.it");
     let r = b.call("two-factor/confirm", &[("code", &code)]).await;
