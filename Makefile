@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser lint fmt clean
+.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -28,9 +28,9 @@ release: tools
 	cargo leptos build --release
 
 ## The second command: every test.
-test: tools tools-browser test-rust test-e2e
+test: tools tools-browser tools-test test-rust test-e2e
 
-test-rust: tools-rust
+test-rust: tools-rust tools-test
 	cargo test --workspace
 
 test-e2e: build tools-node tools-browser
@@ -58,6 +58,13 @@ tools-browser:
 	  echo "Installing Debian's chromium"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; fi
+
+## Debian tools the tests use: wbxml2xml checks the WBXML code pages against libwbxml.
+tools-test:
+	@if ! command -v wbxml2xml >/dev/null; then \
+	  echo "Installing Debian's libwbxml2-utils"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libwbxml2-utils; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq libwbxml2-utils; fi; fi
 
 lint:
 	cargo fmt --all -- --check

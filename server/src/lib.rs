@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod eas;
 pub mod router;
 pub mod startup;

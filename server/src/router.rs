@@ -78,7 +78,9 @@ pub fn build(
         // Static files first; anything else is rendered by the app (its 404 page).
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
         .layer(sessions)
-        .with_state(server_state)
+        .with_state(server_state.clone())
+        // The ActiveSync door has no cookies: every request carries its credentials.
+        .merge(crate::eas::routes(server_state.app))
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {

@@ -32,6 +32,15 @@ pub const PER_ADDRESS: Policy = Policy {
     forget_after_secs: 900,
 };
 
+/// Per account and ActiveSync device: a phone polling with an outdated password is slowed
+/// down (the same wrong password counts once), other devices and users are not.
+pub const PER_DEVICE: Policy = Policy {
+    free_failures: 5,
+    base_delay_secs: 30,
+    max_delay_secs: 900,
+    forget_after_secs: 3600,
+};
+
 /// Seconds to wait before the next attempt after `failures` consecutive failures.
 #[must_use]
 pub fn delay_after(policy: &Policy, failures: u32) -> u64 {

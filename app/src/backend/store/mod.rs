@@ -2,9 +2,28 @@
 //! transaction, parameters always bound.
 
 pub mod audit;
+pub mod devices;
 pub mod email_codes;
 pub mod settings;
 pub mod users;
+
+/// Counts, in this process, the writes that may change what a device's password opens
+/// (passwords, flags, 2FA, the service switch, device blocks). The ActiveSync door trusts its
+/// in-memory cache only while this has not moved; changes made by another process (the command
+/// line) are found by the door's periodic look at the database.
+pub mod credential_epoch {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+    pub fn bump() {
+        EPOCH.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn current() -> u64 {
+        EPOCH.load(Ordering::SeqCst)
+    }
+}
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -218,6 +218,32 @@ pub async fn by_username(
         .await
 }
 
+/// The one user with this email address (case-insensitive); `None` if none or several.
+pub async fn by_unique_email(
+    pool: &SqlitePool,
+    email: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let mut found: Vec<UserRecord> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE email <> '' AND lower(email) = lower(?) LIMIT 2"
+    ))
+    .bind(email.trim())
+    .fetch_all(pool)
+    .await?;
+    Ok(if found.len() == 1 { found.pop() } else { None })
+}
+
+/// A fingerprint of every user's credential version: it changes whenever any of them does,
+/// in this process or another (the door polls it).
+pub async fn credential_fingerprint(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+    let (f,): (String,) = sqlx::query_as(
+        "SELECT COUNT(*) || ':' || COALESCE(SUM(credential_version), 0) || ':' || \
+         COALESCE((SELECT group_concat(key || '=' || value) FROM settings), '') FROM users",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(f)
+}
+
 pub async fn all(pool: &SqlitePool) -> Result<Vec<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
         .fetch_all(pool)
@@ -265,6 +291,7 @@ pub async fn set_password(
     .bind(id)
     .fetch_one(pool)
     .await?;
+    super::credential_epoch::bump();
     Ok(row.0)
 }
 
@@ -285,6 +312,7 @@ pub async fn set_active(
     .bind(id)
     .execute(pool)
     .await?;
+    super::credential_epoch::bump();
     Ok(done.rows_affected() == 1)
 }
 
@@ -306,6 +334,7 @@ pub async fn set_two_factor<'e>(
     .bind(id)
     .fetch_one(db)
     .await?;
+    super::credential_epoch::bump();
     Ok(v)
 }
 
@@ -357,6 +386,7 @@ pub async fn set_activesync_enabled(
     .bind(id)
     .execute(pool)
     .await?;
+    super::credential_epoch::bump();
     Ok(done.rows_affected() == 1)
 }
 
@@ -380,6 +410,7 @@ pub async fn set_sync_password<'e>(
     .bind(id)
     .execute(db)
     .await?;
+    super::credential_epoch::bump();
     Ok(done.rows_affected() == 1)
 }
 

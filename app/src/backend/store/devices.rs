@@ -1,0 +1,178 @@
+//! The `devices` table: the phones the ActiveSync door has seen, per user.
+
+use sqlx::{FromRow, SqlitePool};
+
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub device_id: String,
+    pub device_type: String,
+    pub user_agent: String,
+    pub protocol_version: String,
+    pub model: String,
+    pub friendly_name: String,
+    pub os: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub last_address: String,
+    pub blocked: bool,
+    pub old_password: bool,
+    pub policy_key: Option<String>,
+    pub policy_acknowledged: bool,
+    pub folder_sync_key: i64,
+}
+
+const COLUMNS: &str = "id, user_id, device_id, device_type, user_agent, protocol_version, model, \
+    friendly_name, os, first_seen, last_seen, last_address, blocked, old_password, policy_key, \
+    policy_acknowledged, folder_sync_key";
+
+/// What one authenticated request tells about its device.
+pub struct Sighting<'a> {
+    pub user_id: i64,
+    pub device_id: &'a str,
+    pub device_type: &'a str,
+    pub user_agent: &'a str,
+    pub protocol_version: &'a str,
+    pub address: &'a str,
+    pub at: i64,
+}
+
+/// Records a successful request: creates the device or updates when and from where it was last
+/// seen (an empty user agent or version keeps the known one). It works again, so it no longer
+/// "uses an old password".
+pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO devices (user_id, device_id, device_type, user_agent, protocol_version, \
+         first_seen, last_seen, last_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, device_id) DO UPDATE SET device_type = excluded.device_type, \
+         user_agent = CASE WHEN excluded.user_agent = '' THEN user_agent ELSE excluded.user_agent END, \
+         protocol_version = CASE WHEN excluded.protocol_version = '' THEN protocol_version \
+         ELSE excluded.protocol_version END, last_seen = excluded.last_seen, \
+         last_address = excluded.last_address, old_password = 0 RETURNING {COLUMNS}"
+    ))
+    .bind(s.user_id)
+    .bind(s.device_id)
+    .bind(s.device_type)
+    .bind(s.user_agent)
+    .bind(s.protocol_version)
+    .bind(s.at)
+    .bind(s.at)
+    .bind(s.address)
+    .fetch_one(pool)
+    .await
+}
+
+/// A known device of the user presented a password that does not work (any more).
+pub async fn failed(
+    pool: &SqlitePool,
+    user_id: i64,
+    device_id: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE devices SET old_password = 1, last_failure_at = ? WHERE user_id = ? AND device_id = ?",
+    )
+    .bind(at)
+    .bind(user_id)
+    .bind(device_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    pool: &SqlitePool,
+    user_id: i64,
+    device_id: &str,
+) -> Result<Option<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?"
+    ))
+    .bind(user_id)
+    .bind(device_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The user's devices, the most recently seen first.
+pub async fn for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM devices WHERE user_id = ? ORDER BY last_seen DESC, id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Blocks or unblocks one device of `user_id`; also bumps the user's credential version so
+/// the door's cache forgets what it knew. `false` if there is no such device.
+pub async fn set_blocked(
+    pool: &SqlitePool,
+    user_id: i64,
+    id: i64,
+    blocked: bool,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("UPDATE devices SET blocked = ? WHERE id = ? AND user_id = ?")
+        .bind(blocked)
+        .bind(id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET credential_version = credential_version + 1 WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    super::credential_epoch::bump();
+    Ok(done.rows_affected() == 1)
+}
+
+/// What the device says about itself (Settings / Provision DeviceInformation).
+pub async fn set_information(
+    pool: &SqlitePool,
+    id: i64,
+    model: &str,
+    friendly_name: &str,
+    os: &str,
+    user_agent: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE devices SET model = ?, friendly_name = ?, os = ?, \
+         user_agent = CASE WHEN ? = '' THEN user_agent ELSE ? END WHERE id = ?",
+    )
+    .bind(model)
+    .bind(friendly_name)
+    .bind(os)
+    .bind(user_agent)
+    .bind(user_agent)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_policy(
+    pool: &SqlitePool,
+    id: i64,
+    key: &str,
+    acknowledged: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET policy_key = ?, policy_acknowledged = ? WHERE id = ?")
+        .bind(key)
+        .bind(acknowledged)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_folder_sync_key(pool: &SqlitePool, id: i64, key: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET folder_sync_key = ? WHERE id = ?")
+        .bind(key)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! The ActiveSync door (`/Microsoft-Server-ActiveSync`): what a phone talks to.
+
+pub mod auth;
+pub mod codepages;
+pub mod commands;
+pub mod door;
+pub mod request;
+pub mod wbxml;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::any;
+use axum::Router;
+use std::sync::Arc;
+
+/// The door's routes; `watch` starts the look at other processes' changes (off in tests
+/// that want to count database reads).
+pub fn routes(app: app::backend::state::AppState) -> Router {
+    auth::watch_other_processes(app.clone(), std::time::Duration::from_secs(2));
+    let door = door::Door {
+        app,
+        gate: Arc::new(auth::Gate::default()),
+    };
+    Router::new()
+        .route(door::PATH, any(door::handle))
+        .layer(DefaultBodyLimit::max(door::MAX_BODY))
+        .with_state(door)
+}

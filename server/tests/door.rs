@@ -1,0 +1,523 @@
+//! The ActiveSync door over real HTTP (MS-ASHTTP): authentication by the SPEC 1.1 policy on
+//! every request, the three ways to write a user, the request line in both forms, Provision,
+//! FolderSync and Settings in WBXML, devices, throttling and the cache's invalidation.
+
+mod common;
+
+use app::backend::store::{devices, users};
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use server::eas::wbxml::{self, Element};
+
+const LOGIN: &str = "anna-password-1";
+const SYNC: &str = "phone-secret-42";
+const DOOR: &str = "/Microsoft-Server-ActiveSync";
+
+/// anna with the given ActiveSync switch, 2FA and sync password.
+async fn anna(server: &TestServer, enabled: bool, two_factor: bool, sync: bool) -> i64 {
+    let id = if two_factor {
+        server.add_user_with_2fa("anna", LOGIN).await
+    } else {
+        server.add_user("anna", LOGIN, false).await
+    };
+    let pool = &server.state.pool;
+    users::set_activesync_enabled(pool, id, enabled, 0)
+        .await
+        .unwrap();
+    if sync {
+        let sealed = server.state.secrets.seal(id, SYNC);
+        users::set_sync_password(pool, id, Some(&sealed), 0)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+async fn options(server: &TestServer, user: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(Method::OPTIONS, format!("{}{DOOR}", server.base))
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn status(server: &TestServer, user: &str, password: &str) -> StatusCode {
+    options(server, user, password).await.status()
+}
+
+async fn post(
+    server: &TestServer,
+    query: &str,
+    auth: (&str, &str),
+    policy_key: Option<&str>,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let mut r = reqwest::Client::new()
+        .post(format!("{}{DOOR}?{query}", server.base))
+        .basic_auth(auth.0, Some(auth.1))
+        .header("MS-ASProtocolVersion", "16.1")
+        .header("Content-Type", "application/vnd.ms-sync.wbxml")
+        .header("User-Agent", "TestPhone/1.0");
+    if let Some(k) = policy_key {
+        r = r.header("X-MS-PolicyKey", k);
+    }
+    r.body(body).send().await.unwrap()
+}
+
+async fn wbxml_of(r: reqwest::Response) -> Element {
+    assert_eq!(r.status(), StatusCode::OK);
+    wbxml::decode(&r.bytes().await.unwrap()).expect("a WBXML answer")
+}
+
+#[tokio::test]
+async fn without_credentials_the_door_asks_for_basic() {
+    let server = TestServer::start().await;
+    let r = reqwest::Client::new()
+        .request(Method::OPTIONS, format!("{}{DOOR}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Basic realm=\"ActiveSync\""
+    );
+}
+
+#[tokio::test]
+async fn options_lists_what_the_door_speaks() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let r = options(&server, "anna", LOGIN).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers();
+    assert_eq!(h["public"], "OPTIONS,POST");
+    assert_eq!(h["allow"], "OPTIONS,POST");
+    assert_eq!(h["ms-asprotocolversions"], "14.1,16.1");
+    assert!(h["ms-asprotocolcommands"]
+        .to_str()
+        .unwrap()
+        .contains("FolderSync"));
+    assert!(h.contains_key("ms-server-activesync"));
+}
+
+/// SPEC 1.1 row by row through the door: (A, T, S) → login password, sync password, a wrong one.
+#[tokio::test]
+async fn every_row_of_the_policy_through_the_door() {
+    use StatusCode as S;
+    let rows = [
+        ((false, false, false), (S::FORBIDDEN, S::UNAUTHORIZED)),
+        ((false, false, true), (S::FORBIDDEN, S::FORBIDDEN)),
+        ((false, true, false), (S::FORBIDDEN, S::UNAUTHORIZED)),
+        ((false, true, true), (S::FORBIDDEN, S::FORBIDDEN)),
+        ((true, false, false), (S::OK, S::UNAUTHORIZED)),
+        ((true, false, true), (S::UNAUTHORIZED, S::OK)),
+        ((true, true, false), (S::FORBIDDEN, S::UNAUTHORIZED)),
+        ((true, true, true), (S::UNAUTHORIZED, S::OK)),
+    ];
+    for ((a, t, s), (login, sync)) in rows {
+        let server = TestServer::start().await;
+        anna(&server, a, t, s).await;
+        assert_eq!(
+            status(&server, "anna", LOGIN).await,
+            login,
+            "A={a} T={t} S={s}: login password"
+        );
+        assert_eq!(
+            status(&server, "anna", SYNC).await,
+            sync,
+            "A={a} T={t} S={s}: sync password"
+        );
+        assert_eq!(
+            status(&server, "anna", "not-a-password").await,
+            S::UNAUTHORIZED,
+            "A={a} T={t} S={s}: wrong password"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_inactive_user_or_the_service_switched_off_is_403() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::OK);
+    app::backend::store::settings::set_flag(
+        &server.state.pool,
+        app::backend::store::settings::ACTIVESYNC_SERVICE,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
+    app::backend::store::settings::set_flag(
+        &server.state.pool,
+        app::backend::store::settings::ACTIVESYNC_SERVICE,
+        true,
+    )
+    .await
+    .unwrap();
+    users::set_active(&server.state.pool, id, false, 0)
+        .await
+        .unwrap();
+    assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_three_ways_to_write_the_user() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    for name in ["anna", "ANNA", "CORP\\anna", "anna@example.it"] {
+        assert_eq!(status(&server, name, LOGIN).await, StatusCode::OK, "{name}");
+    }
+    assert_eq!(
+        status(&server, "nobody@example.it", LOGIN).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_cache_forgets_a_password_the_moment_it_changes() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, true, true).await;
+    assert_eq!(status(&server, "anna", SYNC).await, StatusCode::OK);
+    assert_eq!(
+        status(&server, "anna", SYNC).await,
+        StatusCode::OK,
+        "from the cache"
+    );
+    let sealed = server.state.secrets.seal(id, "phone-secret-new");
+    users::set_sync_password(&server.state.pool, id, Some(&sealed), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&server, "anna", SYNC).await,
+        StatusCode::UNAUTHORIZED,
+        "old one, at once"
+    );
+    assert_eq!(
+        status(&server, "anna", "phone-secret-new").await,
+        StatusCode::OK
+    );
+    // Turning ActiveSync off is seen at once too.
+    users::set_activesync_enabled(&server.state.pool, id, false, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&server, "anna", "phone-secret-new").await,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn request_lines_in_both_forms_and_bad_ones() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let auth = ("anna", LOGIN);
+    // MS-ASHTTP's base64 example: version 14.0, Sync, device v140Device, type SmartPhone.
+    let r = post(
+        &server,
+        "jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l",
+        auth,
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "14.0 is not spoken here"
+    );
+    assert!(r.text().await.unwrap().contains("14.0 is not supported"));
+    let row = devices::find(&server.state.pool, 1, "v140Device")
+        .await
+        .unwrap();
+    assert_eq!(
+        row.map(|d| (d.device_type, d.protocol_version)),
+        Some(("SmartPhone".into(), "14.0".into()))
+    );
+
+    let r = post(
+        &server,
+        "Cmd=Sync&User=anna&DeviceId=dev1&DeviceType=Phone",
+        auth,
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_IMPLEMENTED);
+    let r = post(
+        &server,
+        "Cmd=Dance&User=anna&DeviceId=dev1&DeviceType=Phone",
+        auth,
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.text().await.unwrap().trim(), "Unknown command.");
+    let r = post(
+        &server,
+        "Cmd=FolderSync&User=anna&DeviceType=Phone",
+        auth,
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("no device id"));
+    let r = post(
+        &server,
+        "Cmd=Provision&User=anna&DeviceId=dev1&DeviceType=Phone",
+        auth,
+        None,
+        vec![3, 1, 0x6A, 0, 0x45],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("not valid WBXML"));
+    // Without credentials a bad request still only gets 401.
+    let r = reqwest::Client::new()
+        .post(format!("{}{DOOR}?Cmd=Dance", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn folder_sync(key: &str) -> Vec<u8> {
+    wbxml::encode(
+        &Element::new("FolderHierarchy", "FolderSync").child(Element::leaf(
+            "FolderHierarchy",
+            "SyncKey",
+            key,
+        )),
+    )
+}
+
+fn provision(policy_key: Option<&str>) -> Vec<u8> {
+    let mut policy = Element::new("Provision", "Policy").child(Element::leaf(
+        "Provision",
+        "PolicyType",
+        "MS-EAS-Provisioning-WBXML",
+    ));
+    let mut root = Element::new("Provision", "Provision");
+    match policy_key {
+        Some(k) => {
+            policy = policy
+                .child(Element::leaf("Provision", "PolicyKey", k))
+                .child(Element::leaf("Provision", "Status", "1"))
+        }
+        None => {
+            root = root.child(
+                Element::new("Settings", "DeviceInformation").child(
+                    Element::new("Settings", "Set")
+                        .child(Element::leaf("Settings", "Model", "Pixel 9"))
+                        .child(Element::leaf("Settings", "FriendlyName", "Anna's phone"))
+                        .child(Element::leaf("Settings", "OS", "Android 16")),
+                ),
+            )
+        }
+    }
+    wbxml::encode(&root.child(Element::new("Provision", "Policies").child(policy)))
+}
+
+#[tokio::test]
+async fn provision_then_folder_sync_lists_contacts_and_calendar() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, true, true).await;
+    let q = "Cmd=FolderSync&User=anna&DeviceId=PIXEL9&DeviceType=Android";
+    let auth = ("anna", SYNC);
+
+    let before = wbxml_of(post(&server, q, auth, None, folder_sync("0")).await).await;
+    assert_eq!(
+        before.get_text("FolderHierarchy", "Status"),
+        Some("142"),
+        "provision first"
+    );
+
+    let pq = "Cmd=Provision&User=anna&DeviceId=PIXEL9&DeviceType=Android";
+    let step1 = wbxml_of(post(&server, pq, auth, None, provision(None)).await).await;
+    let policy = step1.find("Provision", "Policy").unwrap();
+    assert_eq!(policy.get_text("Provision", "Status"), Some("1"));
+    assert!(policy.find("Provision", "EASProvisionDoc").is_some());
+    let temp = policy
+        .get_text("Provision", "PolicyKey")
+        .unwrap()
+        .to_string();
+    let step2 = wbxml_of(post(&server, pq, auth, Some(&temp), provision(Some(&temp))).await).await;
+    let key = step2
+        .find("Provision", "PolicyKey")
+        .and_then(Element::text_content)
+        .unwrap()
+        .to_string();
+    assert_ne!(key, temp);
+    let wrong = wbxml_of(post(&server, pq, auth, None, provision(Some("12345"))).await).await;
+    assert_eq!(
+        wrong
+            .find("Provision", "Policy")
+            .unwrap()
+            .get_text("Provision", "Status"),
+        Some("5")
+    );
+
+    let answer = wbxml_of(post(&server, q, auth, Some(&key), folder_sync("0")).await).await;
+    assert_eq!(
+        answer.get_text("FolderHierarchy", "Status"),
+        Some("1"),
+        "{}",
+        wbxml::to_xml(&answer)
+    );
+    let folders: Vec<(String, String)> = answer
+        .get("FolderHierarchy", "Changes")
+        .unwrap()
+        .elements()
+        .filter(|e| e.is("FolderHierarchy", "Add"))
+        .map(|a| {
+            (
+                a.get_text("FolderHierarchy", "DisplayName")
+                    .unwrap()
+                    .to_string(),
+                a.get_text("FolderHierarchy", "Type").unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        folders,
+        [
+            ("Contacts".into(), "9".into()),
+            ("Calendar".into(), "8".into())
+        ]
+    );
+    let sync_key = answer
+        .get_text("FolderHierarchy", "SyncKey")
+        .unwrap()
+        .to_string();
+    let again = wbxml_of(post(&server, q, auth, Some(&key), folder_sync(&sync_key)).await).await;
+    assert_eq!(
+        again
+            .find("FolderHierarchy", "Count")
+            .and_then(Element::text_content),
+        Some("0")
+    );
+    let stale = wbxml_of(post(&server, q, auth, Some(&key), folder_sync("999")).await).await;
+    assert_eq!(stale.get_text("FolderHierarchy", "Status"), Some("9"));
+
+    let device = devices::find(&server.state.pool, id, "PIXEL9")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            device.model.as_str(),
+            device.friendly_name.as_str(),
+            device.os.as_str()
+        ),
+        ("Pixel 9", "Anna's phone", "Android 16")
+    );
+    assert_eq!(device.user_agent, "TestPhone/1.0");
+    assert_eq!(device.protocol_version, "16.1");
+    assert_eq!(device.last_address, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn a_device_with_an_old_password_is_slowed_not_the_account() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let q = |d: &str| format!("Cmd=FolderSync&User=anna&DeviceId={d}&DeviceType=Phone");
+    // The phone worked once, then keeps the password its owner has since changed.
+    let ok = post(
+        &server,
+        &q("OLDPHONE"),
+        ("anna", LOGIN),
+        None,
+        folder_sync("0"),
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    for _ in 0..20 {
+        let r = post(
+            &server,
+            &q("OLDPHONE"),
+            ("anna", "anna-password-0"),
+            None,
+            folder_sync("0"),
+        )
+        .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "the same wrong password counts once"
+        );
+    }
+    let device = devices::find(&server.state.pool, id, "OLDPHONE")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(device.old_password, "marked: uses an old password");
+
+    // Four more different wrong passwords make five failures: then the device waits.
+    for n in 0..4 {
+        let r = post(
+            &server,
+            &q("OLDPHONE"),
+            ("anna", &format!("guess-{n}")),
+            None,
+            folder_sync("0"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = post(
+        &server,
+        &q("OLDPHONE"),
+        ("anna", LOGIN),
+        None,
+        folder_sync("0"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    // Another device of hers, and the console, are not slowed.
+    let other = post(
+        &server,
+        &q("NEWPHONE"),
+        ("anna", LOGIN),
+        None,
+        folder_sync("0"),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::OK);
+    server.signed_in("anna", LOGIN).await;
+}
+
+#[tokio::test]
+async fn a_blocked_device_is_refused() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let q = "Cmd=FolderSync&User=anna&DeviceId=LOST&DeviceType=Phone";
+    assert_eq!(
+        post(&server, q, ("anna", LOGIN), None, folder_sync("0"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let device = devices::find(&server.state.pool, id, "LOST")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        devices::set_blocked(&server.state.pool, id, device.id, true)
+            .await
+            .unwrap()
+    );
+    let r = post(&server, q, ("anna", LOGIN), None, folder_sync("0")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
