@@ -59,12 +59,20 @@ tools-browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; fi
 
-## Debian tools the tests use: wbxml2xml checks the WBXML code pages against libwbxml.
+## What the tests use besides Rust: wbxml2xml (Debian's libwbxml2-utils) checks the WBXML code
+## pages, and pyactivesync (PyPI, in a virtualenv under .tmp/) is a real EAS 16.1 client.
+EAS_VENV := $(CURDIR)/.tmp/eas-venv
+PYACTIVESYNC_VERSION := 0.17.0
 tools-test:
-	@if ! command -v wbxml2xml >/dev/null; then \
-	  echo "Installing Debian's libwbxml2-utils"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libwbxml2-utils; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq libwbxml2-utils; fi; fi
+	@missing=""; command -v wbxml2xml >/dev/null || missing="libwbxml2-utils"; \
+	  /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
+	  if [ -n "$$missing" ]; then echo "Installing Debian's $$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	    else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; fi
+	@if ! $(EAS_VENV)/bin/python -c "import pyactivesync" 2>/dev/null; then \
+	  echo "Installing pyactivesync $(PYACTIVESYNC_VERSION) into $(EAS_VENV)"; \
+	  /usr/bin/python3 -m venv $(EAS_VENV) && \
+	  $(EAS_VENV)/bin/pip install -q --disable-pip-version-check pyactivesync==$(PYACTIVESYNC_VERSION); fi
 
 lint:
 	cargo fmt --all -- --check
