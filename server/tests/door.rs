@@ -521,3 +521,70 @@ async fn a_blocked_device_is_refused() {
     let r = post(&server, q, ("anna", LOGIN), None, folder_sync("0")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_devices_list_shows_what_the_door_saw_and_admins_block_from_it() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let q = "Cmd=FolderSync&User=anna&DeviceId=TABLET7&DeviceType=iPad";
+    assert_eq!(
+        post(&server, q, ("anna", LOGIN), None, folder_sync("0"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let mut me = server.signed_in("anna", LOGIN).await;
+    let list = me.call("me/devices", &[]).await.json();
+    assert_eq!(list[0]["device_id"], "TABLET7");
+    assert_eq!(list[0]["device_type"], "iPad");
+    assert_eq!(
+        list[0]["model"], "TestPhone/1.0",
+        "the user agent until the device names its model"
+    );
+    assert_eq!(list[0]["last_address"], "127.0.0.1");
+    assert_eq!(list[0]["blocked"], false);
+    let device = list[0]["id"].as_i64().unwrap().to_string();
+    let uid = id.to_string();
+    assert_eq!(
+        me.call(
+            "users/block-device",
+            &[("id", &uid), ("device", &device), ("blocked", "true")]
+        )
+        .await
+        .json(),
+        serde_json::json!("Forbidden"),
+        "users cannot block devices"
+    );
+
+    let mut admin = server.signed_in_admin().await;
+    let r = admin
+        .call(
+            "users/block-device",
+            &[("id", &uid), ("device", &device), ("blocked", "true")],
+        )
+        .await;
+    assert_eq!(r.json()[0]["blocked"], true, "{}", r.body);
+    assert_eq!(
+        post(&server, q, ("anna", LOGIN), None, folder_sync("0"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.call("users/audit", &[("id", &uid)]).await.json()[0]["action"],
+        "DeviceBlocked"
+    );
+    admin
+        .call(
+            "users/block-device",
+            &[("id", &uid), ("device", &device), ("blocked", "false")],
+        )
+        .await;
+    assert_eq!(
+        post(&server, q, ("anna", LOGIN), None, folder_sync("0"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -151,10 +151,12 @@ pub enum AuditAction {
     OrgActiveSyncOff,
     /// `rotate-key`: stored secrets re-encrypted under a new key.
     KeyRotated,
+    DeviceBlocked,
+    DeviceUnblocked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -175,6 +177,8 @@ impl AuditAction {
         AuditAction::OrgActiveSyncOn,
         AuditAction::OrgActiveSyncOff,
         AuditAction::KeyRotated,
+        AuditAction::DeviceBlocked,
+        AuditAction::DeviceUnblocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -199,6 +203,8 @@ impl AuditAction {
             AuditAction::OrgActiveSyncOn => "org_activesync_on",
             AuditAction::OrgActiveSyncOff => "org_activesync_off",
             AuditAction::KeyRotated => "key_rotated",
+            AuditAction::DeviceBlocked => "device_blocked",
+            AuditAction::DeviceUnblocked => "device_unblocked",
         }
     }
 
@@ -216,6 +222,23 @@ pub struct AuditEvent {
     pub target: Option<String>,
     pub action: AuditAction,
     pub address: String,
+}
+
+/// An ActiveSync device the door has seen for a user (the Devices list).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: i64,
+    pub device_id: String,
+    pub device_type: String,
+    /// Model, else the user agent.
+    pub model: String,
+    pub protocol_version: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub last_address: String,
+    pub blocked: bool,
+    /// It keeps presenting a password that no longer works.
+    pub old_password: bool,
 }
 
 /// A line of the admin's user list.

@@ -2,6 +2,7 @@
 //! who is asking, validate, one backend call, a DTO back.
 
 pub mod activesync;
+pub mod devices;
 pub mod dto;
 pub mod error;
 pub mod me;

@@ -30,6 +30,8 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::OrgActiveSyncOn => t.audit_org_activesync_on,
         AuditAction::OrgActiveSyncOff => t.audit_org_activesync_off,
         AuditAction::KeyRotated => t.audit_key_rotated,
+        AuditAction::DeviceBlocked => t.audit_device_blocked,
+        AuditAction::DeviceUnblocked => t.audit_device_unblocked,
     }
 }
 

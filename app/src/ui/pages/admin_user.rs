@@ -7,6 +7,7 @@ use crate::api::users::{
 };
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
+use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::role_and_login::RoleAndLogin;
@@ -114,6 +115,7 @@ fn User() -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || id().map(|uid| view! { <DevicesSection user=Some(uid)/> })}
         <AuditSection events=audit/>
     }
 }

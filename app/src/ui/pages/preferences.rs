@@ -4,6 +4,7 @@ use crate::api::dto::Profile;
 use crate::api::me::{my_profile, ChangePassword, SetLanguage};
 use crate::i18n::Lang;
 use crate::ui::components::activesync::ActiveSyncBlock;
+use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
@@ -76,6 +77,7 @@ fn Preferences() -> impl IntoView {
             })}
         </Transition>
         <ChangePasswordForm action=change_password/>
+        <DevicesSection user=None/>
     }
 }
 

@@ -1,0 +1,116 @@
+//! "Devices": the phones the ActiveSync door has seen for a user, when and from where, and
+//! whether one keeps using an old password. Admins can block a device.
+
+use crate::api::devices::{my_devices, user_devices, BlockDevice};
+use crate::api::dto::Device;
+use crate::ui::components::field::{form_error, ErrorAlert};
+use crate::ui::format::utc_minute;
+use crate::ui::session::use_texts;
+use leptos::prelude::*;
+
+/// `user`: the admin's view of that user (with Block); `None`: the signed-in user's own list.
+#[component]
+pub fn DevicesSection(user: Option<i64>) -> impl IntoView {
+    let t = use_texts();
+    let block = ServerAction::<BlockDevice>::new();
+    let devices = Resource::new(
+        move || block.version().get(),
+        move |_| async move {
+            match user {
+                Some(id) => user_devices(id).await,
+                None => my_devices().await,
+            }
+        },
+    );
+    view! {
+        <section class="card" aria-labelledby="devices-title">
+            <h2 id="devices-title">{move || t.get().devices_title}</h2>
+            <ErrorAlert message=form_error(block.value(), t)/>
+            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted">{move || t.get().devices_empty}</p> }.into_any()
+                        }
+                        Ok(list) => view! { <DeviceTable list=list user=user block=block/> }.into_any(),
+                        Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DeviceTable(
+    list: Vec<Device>,
+    user: Option<i64>,
+    block: ServerAction<BlockDevice>,
+) -> impl IntoView {
+    let t = use_texts();
+    let rows = list
+        .into_iter()
+        .map(|d| {
+            let state = move || {
+                if d.blocked {
+                    t.get().device_blocked
+                } else if d.old_password {
+                    t.get().device_old_password
+                } else {
+                    t.get().device_ok
+                }
+            };
+            let warn = d.blocked || d.old_password;
+            let action = user.map(|uid| {
+                let (id, blocked) = (d.id, d.blocked);
+                view! {
+                    <td>
+                        <button
+                            type="button"
+                            class=if blocked { "plain" } else { "danger" }
+                            disabled=move || block.pending().get()
+                            on:click=move |_| {
+                                block.dispatch(BlockDevice { id: uid, device: id, blocked: !blocked });
+                            }
+                        >
+                            {move || if blocked { t.get().unblock } else { t.get().block }}
+                        </button>
+                    </td>
+                }
+            });
+            view! {
+                <tr>
+                    <td>
+                        <code>{d.device_id.clone()}</code>
+                        " "
+                        <span class="muted">{d.device_type.clone()}</span>
+                    </td>
+                    <td>{d.model.clone()}</td>
+                    <td>{d.protocol_version.clone()}</td>
+                    <td>{utc_minute(d.first_seen)}</td>
+                    <td>{utc_minute(d.last_seen)}</td>
+                    <td>{d.last_address.clone()}</td>
+                    <td class:warning=warn>{state}</td>
+                    {action}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="users devices">
+            <thead>
+                <tr>
+                    <th scope="col">{move || t.get().col_device}</th>
+                    <th scope="col">{move || t.get().col_model}</th>
+                    <th scope="col">{move || t.get().col_protocol}</th>
+                    <th scope="col">{move || t.get().col_first_seen}</th>
+                    <th scope="col">{move || t.get().col_last_seen}</th>
+                    <th scope="col">{move || t.get().col_address}</th>
+                    <th scope="col">{move || t.get().col_state}</th>
+                    {user.is_some().then(|| view! { <th scope="col"></th> })}
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
