@@ -1,6 +1,7 @@
 //! The ActiveSync door (`/Microsoft-Server-ActiveSync`): what a phone talks to.
 
 pub mod auth;
+pub mod autodiscover;
 pub mod codepages;
 pub mod commands;
 pub mod door;
@@ -8,7 +9,7 @@ pub mod request;
 pub mod wbxml;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::any;
+use axum::routing::{any, post};
 use axum::Router;
 use std::sync::Arc;
 
@@ -22,6 +23,9 @@ pub fn routes(app: app::backend::state::AppState) -> Router {
     };
     Router::new()
         .route(door::PATH, any(door::handle))
+        // Phones ask in either case.
+        .route("/autodiscover/autodiscover.xml", post(autodiscover::handle))
+        .route("/Autodiscover/Autodiscover.xml", post(autodiscover::handle))
         .layer(DefaultBodyLimit::max(door::MAX_BODY))
         .with_state(door)
 }
