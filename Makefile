@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test lint fmt clean
+.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -73,6 +73,11 @@ tools-test:
 	  echo "Installing pyactivesync $(PYACTIVESYNC_VERSION) into $(EAS_VENV)"; \
 	  /usr/bin/python3 -m venv $(EAS_VENV) && \
 	  $(EAS_VENV)/bin/pip install -q --disable-pip-version-check pyactivesync==$(PYACTIVESYNC_VERSION); fi
+
+## Authenticated OPTIONS on the ActiveSync door next to a bare axum handler (release, wrk).
+bench:
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
+	server/bench/door-options.sh
 
 lint:
 	cargo fmt --all -- --check

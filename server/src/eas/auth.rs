@@ -13,7 +13,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -92,9 +93,12 @@ struct Failures {
 }
 
 pub struct Gate {
-    key: Zeroizing<[u8; 32]>,
-    checked: Mutex<HashMap<[u8; 32], Checked>>,
+    /// HMAC keyed once (cloned per use: saves re-deriving the key pads on every request).
+    mac: Hmac<Sha256>,
+    checked: RwLock<HashMap<[u8; 32], Checked>>,
     failures: Mutex<HashMap<(i64, String), Failures>>,
+    /// Whether `failures` holds anything: the fast path of a good password never locks it.
+    any_failures: AtomicBool,
 }
 
 impl Default for Gate {
@@ -102,32 +106,38 @@ impl Default for Gate {
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(key.as_mut());
         Gate {
-            key,
-            checked: Mutex::new(HashMap::new()),
+            mac: <Hmac<Sha256> as Mac>::new_from_slice(&key[..])
+                .expect("HMAC takes a key of any length"),
+            checked: RwLock::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            any_failures: AtomicBool::new(false),
         }
     }
 }
 
 impl Gate {
     fn fingerprint(&self, name: &str, password: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key[..])
-            .expect("HMAC takes a key of any length");
-        mac.update(name.to_lowercase().as_bytes());
+        let mut mac = self.mac.clone();
+        // Usernames are stored lower-case; no allocation for the usual already-lower name.
+        if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+            mac.update(name.to_lowercase().as_bytes());
+        } else {
+            mac.update(name.as_bytes());
+        }
         mac.update(&[0]);
         mac.update(password.as_bytes());
         mac.finalize().into_bytes().into()
     }
 
     fn cached(&self, fp: &[u8; 32]) -> Option<Checked> {
-        let map = self.checked.lock().expect("no holder panics");
+        let map = self.checked.read().expect("no holder panics");
         map.get(fp)
             .filter(|c| c.epoch == credential_epoch::current())
             .cloned()
     }
 
     fn remember(&self, fp: [u8; 32], checked: Checked) {
-        let mut map = self.checked.lock().expect("no holder panics");
+        let mut map = self.checked.write().expect("no holder panics");
         if map.len() >= CACHE_LIMIT {
             map.clear();
         }
@@ -160,14 +170,19 @@ impl Gate {
                 None => return Outcome::Unauthorized,
             },
         };
-        let key = (checked.user.id, device.unwrap_or("").to_string());
         let now = state.now();
-        if let Some(wait) = self.wait(&key, now) {
+        let device_key = || (checked.user.id, device.unwrap_or("").to_string());
+        if let Some(wait) = self.wait(device_key, now) {
             return Outcome::Throttled(wait);
         }
         let credential = device_credential(checked.user.sync_facts());
         if accepts(credential, checked.presented) {
-            self.failures.lock().expect("no holder panics").remove(&key);
+            if self.any_failures.load(Ordering::Relaxed) {
+                let mut failures = self.failures.lock().expect("no holder panics");
+                failures.remove(&device_key());
+                self.any_failures
+                    .store(!failures.is_empty(), Ordering::Relaxed);
+            }
             return Outcome::Allowed(checked.user);
         }
         if checked.presented != Presented::Neither
@@ -175,7 +190,7 @@ impl Gate {
         {
             return Outcome::Forbidden;
         }
-        self.count_failure(key, fp, now);
+        self.count_failure(device_key(), fp, now);
         if let Some(device) = device {
             if let Err(e) = devices::failed(&state.pool, checked.user.id, device, now).await {
                 tracing::warn!("recording a device failure: {e}");
@@ -184,9 +199,13 @@ impl Gate {
         Outcome::Unauthorized
     }
 
-    fn wait(&self, key: &(i64, String), now: i64) -> Option<u64> {
+    /// `key` is built only when some device has failures (no allocation on the fast path).
+    fn wait(&self, key: impl FnOnce() -> (i64, String), now: i64) -> Option<u64> {
+        if !self.any_failures.load(Ordering::Relaxed) {
+            return None;
+        }
         let map = self.failures.lock().expect("no holder panics");
-        let f = map.get(key)?;
+        let f = map.get(&key())?;
         let wait = throttle::remaining_wait(&PER_DEVICE, f.count, f.last_at, now);
         (wait > 0).then_some(wait)
     }
@@ -195,6 +214,7 @@ impl Gate {
     /// password must not lock its owner out.
     fn count_failure(&self, key: (i64, String), fp: [u8; 32], now: i64) {
         let mut map = self.failures.lock().expect("no holder panics");
+        self.any_failures.store(true, Ordering::Relaxed);
         let f = map.entry(key).or_default();
         if !f.seen.contains(&fp) {
             f.seen.push(fp);

@@ -9,7 +9,7 @@ pub mod request;
 pub mod wbxml;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, post};
+use axum::routing::{options, post};
 use axum::Router;
 use std::sync::Arc;
 
@@ -22,7 +22,10 @@ pub fn routes(app: app::backend::state::AppState) -> Router {
         gate: Arc::new(auth::Gate::default()),
     };
     Router::new()
-        .route(door::PATH, any(door::handle))
+        .route(
+            door::PATH,
+            options(door::handle_options).fallback(door::handle),
+        )
         // Phones ask in either case.
         .route("/autodiscover/autodiscover.xml", post(autodiscover::handle))
         .route("/Autodiscover/Autodiscover.xml", post(autodiscover::handle))
