@@ -499,30 +499,6 @@ async fn a_device_with_an_old_password_is_slowed_not_the_account() {
 }
 
 #[tokio::test]
-async fn a_blocked_device_is_refused() {
-    let server = TestServer::start().await;
-    let id = anna(&server, true, false, false).await;
-    let q = "Cmd=FolderSync&User=anna&DeviceId=LOST&DeviceType=Phone";
-    assert_eq!(
-        post(&server, q, ("anna", LOGIN), None, folder_sync("0"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let device = devices::find(&server.state.pool, id, "LOST")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        devices::set_blocked(&server.state.pool, id, device.id, true)
-            .await
-            .unwrap()
-    );
-    let r = post(&server, q, ("anna", LOGIN), None, folder_sync("0")).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-}
-
-#[tokio::test]
 async fn the_devices_list_shows_what_the_door_saw_and_admins_block_from_it() {
     let server = TestServer::start().await;
     let id = anna(&server, true, false, false).await;

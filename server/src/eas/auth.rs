@@ -35,34 +35,10 @@ pub fn basic_credentials(header: Option<&str>) -> Option<(String, Zeroizing<Stri
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = Zeroizing::new(base64_decode(encoded.trim())?);
+    let decoded = Zeroizing::new(super::base64::decode(encoded.trim())?);
     let text = std::str::from_utf8(&decoded).ok()?;
     let (name, password) = text.split_once(':')?;
     Some((name.to_string(), Zeroizing::new(password.to_string())))
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// What the door answers.

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod autodiscover;
+pub mod base64;
 pub mod codepages;
 pub mod commands;
 pub mod door;

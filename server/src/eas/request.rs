@@ -139,7 +139,7 @@ fn param_name(tag: u8) -> Option<&'static str> {
 
 fn parse_base64(encoded: &str) -> Result<EasRequest, RequestError> {
     let decoded = percent_decode(encoded).ok_or(RequestError::BadEncoding)?;
-    let bytes = base64_decode(&decoded).ok_or(RequestError::BadEncoding)?;
+    let bytes = super::base64::decode(&decoded).ok_or(RequestError::BadEncoding)?;
     let mut r = bytes.iter().copied();
     let mut next = || r.next().ok_or(RequestError::BadEncoding);
     let version = next()?;
@@ -190,33 +190,6 @@ fn parse_base64(encoded: &str) -> Result<EasRequest, RequestError> {
         policy_key,
         params,
     })
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]
