@@ -40,6 +40,7 @@ test('a phone that synced appears in the Devices list; the admin blocks it', asy
   const adminRow = page.getByRole('region', { name: 'Devices' }).getByRole('row', { name: /PHONE42/ });
   await adminRow.getByRole('button', { name: 'Block' }).click();
   await expect(adminRow).toContainText('Blocked');
+  await expect(page.getByRole('region', { name: 'Audit trail' }).getByRole('row').nth(1)).toContainText('Device blocked');
   await docShot(page, 'devices');
   expect(phoneSync(username, 'dev-password-1', 'PHONE42').status).toBe(403);
 });

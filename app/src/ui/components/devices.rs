@@ -9,10 +9,14 @@ use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
 /// `user`: the admin's view of that user (with Block); `None`: the signed-in user's own list.
+/// `block`: the admin page's action, so the page's audit trail follows a block at once.
 #[component]
-pub fn DevicesSection(user: Option<i64>) -> impl IntoView {
+pub fn DevicesSection(
+    user: Option<i64>,
+    #[prop(optional)] block: Option<ServerAction<BlockDevice>>,
+) -> impl IntoView {
     let t = use_texts();
-    let block = ServerAction::<BlockDevice>::new();
+    let block = block.unwrap_or_default();
     let devices = Resource::new(
         move || block.version().get(),
         move |_| async move {

@@ -1,5 +1,6 @@
 //! /admin/users/:id: one user, with the admin-only controls.
 
+use crate::api::devices::BlockDevice;
 use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::users::{
     get_user, user_audit, ClearUserSyncPassword, ResetUserTwoFactor, SetUserActive,
@@ -33,6 +34,7 @@ fn User() -> impl IntoView {
     let set_active = ServerAction::<SetUserActive>::new();
     let require = ServerAction::<SetUserTwoFactorRequired>::new();
     let reset = ServerAction::<ResetUserTwoFactor>::new();
+    let block = ServerAction::<BlockDevice>::new();
     let sync = SyncActions {
         enable: ServerAction::<SetUserActivesync>::new(),
         clear: ServerAction::<ClearUserSyncPassword>::new(),
@@ -44,6 +46,7 @@ fn User() -> impl IntoView {
             reset.version().get(),
             sync.enable.version().get(),
             sync.clear.version().get(),
+            block.version().get(),
         )
     };
     let user = Resource::new(
@@ -115,7 +118,7 @@ fn User() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || id().map(|uid| view! { <DevicesSection user=Some(uid)/> })}
+        {move || id().map(|uid| view! { <DevicesSection user=Some(uid) block=block/> })}
         <AuditSection events=audit/>
     }
 }
