@@ -278,12 +278,14 @@ pub async fn set_active(
     if !found {
         return Err(AppError::NotFound);
     }
-    let action = if active {
-        AuditAction::Reactivated
-    } else {
-        AuditAction::Deactivated
-    };
-    audit::record(state, origin, Some(target), action).await?;
+    audit::record_switch(
+        state,
+        origin,
+        Some(target),
+        active,
+        [AuditAction::Reactivated, AuditAction::Deactivated],
+    )
+    .await?;
     tracing::info!(
         admin = actor.user_id,
         user = target,

@@ -131,12 +131,17 @@ pub async fn set_enabled(
     if !found {
         return Err(AppError::NotFound);
     }
-    let action = if enabled {
-        AuditAction::ActiveSyncEnabled
-    } else {
-        AuditAction::ActiveSyncDisabled
-    };
-    audit::record(state, origin, Some(target), action).await
+    audit::record_switch(
+        state,
+        origin,
+        Some(target),
+        enabled,
+        [
+            AuditAction::ActiveSyncEnabled,
+            AuditAction::ActiveSyncDisabled,
+        ],
+    )
+    .await
 }
 
 /// The admin's "Clear ActiveSync password": removed, audited, the user told. Returns the
@@ -180,10 +185,12 @@ pub async fn set_service(state: &AppState, origin: &Origin, on: bool) -> Result<
     settings::set_flag(&state.pool, settings::ACTIVESYNC_SERVICE, on)
         .await
         .map_err(AppError::internal)?;
-    let action = if on {
-        AuditAction::OrgActiveSyncOn
-    } else {
-        AuditAction::OrgActiveSyncOff
-    };
-    audit::record(state, origin, None, action).await
+    audit::record_switch(
+        state,
+        origin,
+        None,
+        on,
+        [AuditAction::OrgActiveSyncOn, AuditAction::OrgActiveSyncOff],
+    )
+    .await
 }

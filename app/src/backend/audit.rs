@@ -41,6 +41,18 @@ pub async fn record(
     record_in(&state.pool, state.now(), origin, target, action).await
 }
 
+/// Records an on/off switch: `actions` is [the "on" event, the "off" event].
+pub async fn record_switch(
+    state: &AppState,
+    origin: &Origin,
+    target: Option<i64>,
+    on: bool,
+    [when_on, when_off]: [AuditAction; 2],
+) -> Result<(), AppError> {
+    let action = if on { when_on } else { when_off };
+    record(state, origin, target, action).await
+}
+
 /// Writes one event inside the caller's transaction, so it commits with the change it records.
 pub async fn record_in<'e>(
     db: impl SqliteExecutor<'e>,

@@ -48,11 +48,13 @@ pub async fn set_blocked(
     if !found {
         return Err(AppError::NotFound);
     }
-    let action = if blocked {
-        AuditAction::DeviceBlocked
-    } else {
-        AuditAction::DeviceUnblocked
-    };
-    audit::record(state, origin, Some(user_id), action).await?;
+    audit::record_switch(
+        state,
+        origin,
+        Some(user_id),
+        blocked,
+        [AuditAction::DeviceBlocked, AuditAction::DeviceUnblocked],
+    )
+    .await?;
     list(state, user_id).await
 }

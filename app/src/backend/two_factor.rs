@@ -189,12 +189,17 @@ pub async fn set_required(
     if !found {
         return Err(AppError::NotFound);
     }
-    let action = if required {
-        AuditAction::TwoFactorRequired
-    } else {
-        AuditAction::TwoFactorNotRequired
-    };
-    audit::record(state, origin, Some(target), action).await
+    audit::record_switch(
+        state,
+        origin,
+        Some(target),
+        required,
+        [
+            AuditAction::TwoFactorRequired,
+            AuditAction::TwoFactorNotRequired,
+        ],
+    )
+    .await
 }
 
 /// The admin's "Reset two-factor authentication" (lost mailbox): 2FA off, every session of
@@ -236,10 +241,15 @@ pub async fn set_required_for_all(
     settings::set_flag(&state.pool, settings::REQUIRE_TWO_FACTOR, on)
         .await
         .map_err(AppError::internal)?;
-    let action = if on {
-        AuditAction::OrgTwoFactorRequired
-    } else {
-        AuditAction::OrgTwoFactorNotRequired
-    };
-    audit::record(state, origin, None, action).await
+    audit::record_switch(
+        state,
+        origin,
+        None,
+        on,
+        [
+            AuditAction::OrgTwoFactorRequired,
+            AuditAction::OrgTwoFactorNotRequired,
+        ],
+    )
+    .await
 }
