@@ -9,12 +9,13 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench lint fmt clean
+.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
 	@echo "make test   run every test: cargo tests and the Playwright suite"
 	@echo "make release  optimised build into target/release + target/site"
+	@echo "make attack  replay the attacks of issue 10 on a release server (server/bench/attack.py)"
 	@echo "make lint   cargo fmt --check and clippy"
 
 ## The first command: installs, builds, serves.
@@ -78,6 +79,10 @@ tools-test:
 bench:
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	server/bench/door-options.sh
+
+## The probes of issue 10 replayed against a release server on loopback: what was tried, what came back.
+attack: release
+	python3 server/bench/attack.py
 
 lint:
 	cargo fmt --all -- --check

@@ -1,6 +1,6 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
 import {
-  ADMIN_PASSWORD, codeFromMail, createUserViaApi, docShot, logIn, uniqueName, waitForHydration,
+  ADMIN_PASSWORD, codeFromMail, confirmItIsYou, createUserViaApi, docShot, logIn, uniqueName, waitForHydration,
 } from './helpers';
 import { PORT } from '../playwright.config';
 
@@ -72,6 +72,7 @@ test('an admin cannot see the ActiveSync password, only clear it', async ({ page
   await expect(page.getByRole('button', { name: 'View and change' })).toHaveCount(0);
   expect(await page.content()).not.toContain('tablet-secret-7');
   await page.getByRole('button', { name: 'Clear ActiveSync password' }).click();
+  await confirmItIsYou(page, ADMIN_PASSWORD);
   await expect(page.getByText('The ActiveSync password has been cleared.')).toBeVisible();
   await expect(page.locator('#sync-status')).toContainText('Your devices sign in with the login password.');
   await expect(page.getByRole('table').getByRole('row').nth(1)).toContainText('ActiveSync password cleared by an administrator');
@@ -94,7 +95,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await waitForHydration(page);
   const method = page.getByRole('combobox', { name: 'Two-factor authentication' });
   await method.selectOption({ label: 'With email' });
-  const notice = page.getByRole('alertdialog');
+  const notice = page.getByRole('alertdialog', { name: 'Two-factor authentication' });
   await expect(notice).toHaveText(/Turning on two-factor verification requires a dedicated ActiveSync password\./);
   await expect(notice.getByRole('button', { name: 'OK' })).toBeFocused();
   await notice.getByRole('button', { name: 'Cancel' }).click();
@@ -205,7 +206,7 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   await expect(help.getByRole('row', { name: /Password/ })).toContainText('La password di accesso al CRM');
 
   await page.getByRole('combobox', { name: 'Autenticazione a 2 fattori' }).selectOption({ label: 'Con email' });
-  const notice = page.getByRole('alertdialog');
+  const notice = page.getByRole('alertdialog', { name: 'Autenticazione a 2 fattori' });
   await expect(notice).toContainText("Attivando la verifica a due fattori è necessario impostare una password dedicata per l'active sync.");
   await expect(notice.getByRole('button', { name: 'ANNULLA' })).toBeVisible();
   await notice.getByRole('button', { name: 'OK' }).click();

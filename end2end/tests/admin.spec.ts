@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN_PASSWORD, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
+import { ADMIN_PASSWORD, confirmItIsYou, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
 
 test('admin signs in with the first password and sees their preferences', async ({ page }) => {
   await logIn(page, 'admin', ADMIN_PASSWORD);
@@ -77,6 +77,8 @@ test('admin deactivates and reactivates a user', async ({ page }) => {
   await waitForHydration(page);
 
   await page.getByRole('button', { name: 'Deactivate' }).click();
+  // Weakening an account asks for the admin's own password first, then goes on by itself.
+  await confirmItIsYou(page, ADMIN_PASSWORD);
   await expect(page.getByRole('status').filter({ hasText: 'deactivated' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Role and login' })).toContainText('Inactive');
   await page.getByRole('button', { name: 'Reactivate' }).click();

@@ -58,28 +58,44 @@ export async function logIn(page: Page, username: string, password: string) {
   await expect(page).toHaveURL(/\/preferences$/);
 }
 
-/** Creates a standard user through the server functions, signed in as the admin; returns its id. */
+/**
+ * Creates a standard user through the server functions, as the admin does (with a one-time
+ * password), then lets the user choose `password` as their own, as they must at their first
+ * sign-in; leaves `request` signed in as the admin. Returns the user's id.
+ */
 export async function createUserViaApi(
   request: APIRequestContext,
   user: { username: string; email: string; first: string; last: string; password: string },
 ): Promise<number> {
-  const login = await request.post('/api/login', {
-    form: { username: 'admin', password: ADMIN_PASSWORD },
-    headers: { Accept: 'application/json' },
-  });
-  expect(login.ok()).toBeTruthy();
+  const json = { headers: { Accept: 'application/json' } };
+  const asAdmin = async () => {
+    const login = await request.post('/api/login', {
+      form: { username: 'admin', password: ADMIN_PASSWORD }, ...json,
+    });
+    expect(login.ok(), await login.text()).toBeTruthy();
+  };
+  await asAdmin();
+  const oneTime = `${user.password}-one-time`;
   const created = await request.post('/api/users/create', {
     form: {
       username: user.username,
       email: user.email,
       first_name: user.first,
       last_name: user.last,
-      password: user.password,
+      password: oneTime,
     },
-    headers: { Accept: 'application/json' },
+    ...json,
   });
   expect(created.ok(), await created.text()).toBeTruthy();
-  return created.json();
+  const id: number = await created.json();
+  const first = await request.post('/api/login', { form: { username: user.username, password: oneTime }, ...json });
+  expect(first.ok(), await first.text()).toBeTruthy();
+  const chosen = await request.post('/api/me/choose-password', {
+    form: { new_password: user.password, confirm_password: user.password }, ...json,
+  });
+  expect(chosen.ok(), await chosen.text()).toBeTruthy();
+  await asAdmin();
+  return id;
 }
 
 /** Marks the current document; if the mark survives an action, there was no full reload. */
@@ -100,4 +116,13 @@ export async function docShot(page: Page, name: string) {
   if (process.env.SCREENSHOTS) {
     await page.screenshot({ path: `${__dirname}/../../docs/${name}.png`, fullPage: true });
   }
+}
+
+/** Answers the re-authentication dialog with `password` (no second factor). */
+export async function confirmItIsYou(page: Page, password: string) {
+  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await expect(dialog).toContainText('You need to authenticate to continue');
+  await dialog.getByLabel('Enter your password').fill(password);
+  await dialog.getByRole('button', { name: 'Verify' }).click();
+  await expect(dialog).toBeHidden();
 }

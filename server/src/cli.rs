@@ -53,7 +53,12 @@ pub enum Command {
     },
     /// Put a new encryption key in the key file (the old ones stay, retired) and re-encrypt
     /// every stored secret under it. The running server picks the new key up by itself.
-    RotateKey,
+    RotateKey {
+        /// Instead: remove the retired keys from the key file, once no stored secret needs
+        /// them (after a rotation has re-encrypted everything).
+        #[arg(long)]
+        drop_retired: bool,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,10 +122,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ResetPassword { username, generate } => {
             let state = startup::open_state(&config).await?;
             let password = obtain_password(generate)?;
-            accounts::reset_password(&state, &username, password.clone())
-                .await
-                .map_err(describe)?;
+            let notice =
+                accounts::reset_password(&state, &Origin::command_line(), &username, password.clone())
+                    .await
+                    .map_err(describe)?;
             println!("Password reset for '{username}'; their sessions have ended.");
+            if let Some(notice) = notice {
+                // A short-lived process: let the security notice leave before exiting.
+                let _ = notice.await;
+            }
             if generate {
                 println!("New password: {}", password.as_str());
             }
@@ -129,7 +139,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ActiveSync { action, username } => {
             activesync_command(&config, action, &username).await
         }
-        Command::RotateKey => rotate_key(&config).await,
+        Command::RotateKey { drop_retired: false } => rotate_key(&config).await,
+        Command::RotateKey { drop_retired: true } => drop_retired_keys(&config).await,
         Command::ResetTwoFactor { username } => {
             let state = startup::open_state(&config).await?;
             let user = app::backend::store::users::by_username(&state.pool, &username)
@@ -218,6 +229,42 @@ async fn rotate_key(config: &Config) -> anyhow::Result<()> {
             report.unreadable
         );
     }
+    Ok(())
+}
+
+/// Removes the retired keys, refusing while a stored secret is still sealed under one.
+async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
+    let state = startup::open_state(config).await?;
+    let ring = keyring::read(&config.key_file)?;
+    if ring.retired_count() == 0 {
+        println!("The key file holds no retired key: nothing to drop.");
+        return Ok(());
+    }
+    let current = state.secrets.key_id();
+    let waiting: Vec<i64> = app::backend::store::users::sealed_sync_passwords(&state.pool)
+        .await?
+        .into_iter()
+        .filter(|(_, sealed)| sealed.key_id != current)
+        .map(|(owner, _)| owner)
+        .collect();
+    if !waiting.is_empty() {
+        anyhow::bail!(
+            "{} stored secret(s) are still sealed under a retired key (user ids {:?}): run `server rotate-key` first, then drop the retired keys",
+            waiting.len(),
+            waiting
+        );
+    }
+    keyring::replace(&config.key_file, &ring.current_only())
+        .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
+    state.secrets.reload()?;
+    app::backend::audit::record(&state, &Origin::command_line(), None, app::api::dto::AuditAction::KeyRotated)
+        .await
+        .map_err(describe)?;
+    println!(
+        "Dropped {} retired key(s) from {}; key {current} remains.",
+        ring.retired_count(),
+        config.key_file.display()
+    );
     Ok(())
 }
 

@@ -27,6 +27,8 @@ pub struct Config {
     /// `None`: mails go to `<data dir>/outbox/` as .eml files.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; empty: none (the default).
+    pub trusted_proxies: Vec<app::domain::proxies::Cidr>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,7 @@ const KNOWN: &[&str] = &[
     "SYNCGATE_ADMIN_PASSWORD",
     "SYNCGATE_SMTP_URL",
     "SYNCGATE_MAIL_FROM",
+    "SYNCGATE_TRUSTED_PROXIES",
 ];
 
 impl Config {
@@ -116,8 +119,15 @@ impl Config {
                 });
             }
         }
+        let trusted_proxies =
+            app::domain::proxies::parse_list(&get("SYNCGATE_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|problem| ConfigError::Invalid {
+                    var: "SYNCGATE_TRUSTED_PROXIES",
+                    problem,
+                })?;
         Ok((
             Config {
+                trusted_proxies,
                 smtp_url,
                 mail_from: get("SYNCGATE_MAIL_FROM")
                     .unwrap_or_else(|| "syncgate <noreply@localhost>".into()),
@@ -186,6 +196,18 @@ mod tests {
         assert_eq!(c.site_root, PathBuf::from("target/site"));
         assert!(!c.cookie_secure(), "plain http on loopback");
         assert_eq!(c.smtp_url, None, "mail goes to the outbox");
+        assert!(c.trusted_proxies.is_empty(), "no proxy header believed");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_and_a_bad_one_is_named() {
+        let (c, _) = parse(&[("SYNCGATE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let e = parse(&[("SYNCGATE_TRUSTED_PROXIES", "10.0.0.0/8,proxy")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SYNCGATE_TRUSTED_PROXIES: 'proxy' is not an address or a network"
+        );
     }
 
     #[test]

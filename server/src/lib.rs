@@ -5,4 +5,5 @@ pub mod cli;
 pub mod config;
 pub mod eas;
 pub mod router;
+pub mod security;
 pub mod startup;

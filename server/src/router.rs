@@ -6,7 +6,9 @@ use app::backend::{sessions, state::AppState};
 use app::i18n::{from_accept_language, Lang};
 use app::{shell, App};
 use axum::body::Body;
+use crate::security;
 use axum::extract::{FromRef, State};
+use axum::middleware;
 use axum::http::{header, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -68,19 +70,30 @@ pub fn build(
     let pages = get(page_handler).with_state(server_state.clone());
     let routes = generate_route_list(App);
 
-    Router::new()
-        .route("/healthz", get(healthz))
+    let app = server_state.app.clone();
+    let api = Router::new()
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
+        .layer(middleware::from_fn(security::api_statuses))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::refuse_cross_site,
+        ));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api)
         .leptos_routes_with_handler(routes, get(page_handler))
         // Static files first; anything else is rendered by the app (its 404 page).
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
         .layer(sessions)
+        .layer(middleware::from_fn(security::headers))
         .with_state(server_state.clone())
         // The ActiveSync door has no cookies: every request carries its credentials.
-        .merge(crate::eas::routes(server_state.app))
+        .merge(crate::eas::routes(app.clone()))
+        .layer(middleware::from_fn_with_state(app, security::client_address))
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {
@@ -131,12 +144,22 @@ async fn page_handler(
         });
     let app = state.app.clone();
     let leptos = state.leptos.clone();
+    // One nonce per page: the hydration scripts carry it, the CSP allows only it.
+    let nonce = security::new_nonce();
+    let page_nonce = nonce.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(app.clone());
             provide_context(info.clone());
+            provide_context(leptos::nonce::Nonce::from_value(page_nonce.clone()));
         },
         move || shell(leptos.clone()),
     );
-    render(request).await.into_response()
+    let mut response = render(request).await.into_response();
+    if let Ok(policy) = axum::http::HeaderValue::from_str(&security::page_policy(&nonce)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }

@@ -13,14 +13,17 @@ use zeroize::Zeroizing;
 
 /// Opens the database (creating its folder) and applies pending migrations.
 pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
+    private_dir(&config.data_dir)?;
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
-        if let Some(parent) = Path::new(path.split('?').next().unwrap_or(path)).parent() {
+        let file = Path::new(path.split('?').next().unwrap_or(path));
+        if let Some(parent) = file.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).with_context(|| {
                     format!("creating the database folder {}", parent.display())
                 })?;
             }
         }
+        private_database(file)?;
     }
     let pool = store::connect(&config.database_url)
         .await
@@ -39,8 +42,52 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("SYNCGATE_MAIL_FROM: {e}"))?;
     Ok(
         AppState::with_keys(pool, Arc::new(SystemClock), &ring, secrets, mailer)
-            .with_public_url(&config.public_url),
+            .with_public_url(&config.public_url)
+            .with_trusted_proxies(config.trusted_proxies.clone()),
     )
+}
+
+/// The data directory holds the database, the key file and the outbox: its owner only (0700).
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data folder {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The SQLite file (created empty if missing) and its `-wal`/`-shm` companions are the
+/// owner's only (0600); SQLite gives new companions the database file's mode.
+pub fn private_database(file: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !file.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(file)
+                .with_context(|| format!("creating the database {}", file.display()))?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            let path = std::path::PathBuf::from(name);
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("making {} private", path.display()))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// Creates the key file (one random 256-bit key, readable only by its owner) unless one

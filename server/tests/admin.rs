@@ -157,6 +157,7 @@ async fn deactivation_ends_the_users_sessions_and_reactivation_restores_login() 
         .to_string();
     let mut admin = server.browser();
     admin.login("root", "root-password-1").await;
+    admin.reauth("root-password-1", None).await;
     let mut anna = server.browser();
     anna.login("anna", "anna-password-1").await;
     assert_eq!(anna.whoami().await.as_deref(), Some("anna"));
@@ -189,6 +190,7 @@ async fn an_admin_cannot_deactivate_themselves() {
         .to_string();
     let mut admin = server.browser();
     admin.login("root", "root-password-1").await;
+    admin.reauth("root-password-1", None).await;
     let r = admin
         .call("users/active", &[("id", &id), ("active", "false")])
         .await;
@@ -205,6 +207,7 @@ async fn unknown_user_id_is_not_found() {
     server.add_user("root", "root-password-1", true).await;
     let mut admin = server.browser();
     admin.login("root", "root-password-1").await;
+    admin.reauth("root-password-1", None).await;
     assert_eq!(
         admin.call("users/get", &[("id", "999")]).await.json(),
         json!("NotFound")

@@ -165,6 +165,15 @@ async fn create_user_reset_password_and_migrate() {
     assert!(!can_log_in(port, "mario", "mario-password-1").await);
     assert!(can_log_in(port, "mario", &new_password).await);
     stop(child);
+    // Audited as done from the command line (no actor).
+    let pool = open_db(dir.path()).await;
+    let (actor,): (Option<i64>,) = sqlx::query_as(
+        "SELECT actor_id FROM audit_events WHERE action = 'password_reset'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, None);
 
     let out = server(dir.path())
         .args(["reset-password", "nobody", "--generate"])
@@ -454,4 +463,63 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         .await
         .contains("ugo-sync-secret-2"));
     stop(child);
+
+    // Every secret is under the current key: the retired one can go.
+    let out = run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
+    assert!(out.contains("Dropped 1 retired key(s)"), "{out}");
+    let key_file = dir.path().join("secret.key");
+    let ring = app::backend::keyring::read(&key_file).unwrap();
+    assert_eq!(ring.retired_count(), 0);
+    // A new key put in by hand, nothing re-encrypted yet: dropping would lose the secrets.
+    app::backend::keyring::replace(&key_file, &ring.rotated()).unwrap();
+    let out = server(dir.path())
+        .args(["rotate-key", "--drop-retired"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("still sealed under a retired key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app::backend::keyring::read(&key_file).unwrap().retired_count(),
+        1
+    );
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-2"));
+    stop(child);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_is_private_and_an_exposed_key_file_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = server(dir.path());
+    cmd.env("SYNCGATE_DATA_DIR", &data).arg("migrate");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("syncgate.db")), 0o600);
+    for companion in ["syncgate.db-wal", "syncgate.db-shm"] {
+        let p = data.join(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    let key = data.join("secret.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = server(dir.path());
+    cmd.env("SYNCGATE_DATA_DIR", &data).arg("migrate");
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("can be read by other users"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
 }

@@ -96,7 +96,7 @@ async fn a_user_without_email_is_told_to_add_one_and_the_address_is_then_fixed()
             .json(),
         json!({"Invalid": {"field": "email", "msg": "EmailFormat"}})
     );
-    let r = b.call("me/email", &[("email", "boss@example.it")]).await;
+    let r = server.change_email(&mut b, "boss@example.it").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     enrol(&server, &mut b, "boss@example.it").await;
     assert_eq!(
@@ -183,9 +183,7 @@ async fn requiring_2fa_for_all_takes_the_admin_to_enrolment_without_ending_the_s
     let mut admin = server.signed_in_admin().await;
     // The admin has an address to receive codes.
     admin.reauth(common::ADMIN_PASSWORD, None).await;
-    admin
-        .call("me/email", &[("email", "boss@example.it")])
-        .await;
+    server.change_email(&mut admin, "boss@example.it").await;
     let r = admin
         .call("settings/require-two-factor", &[("required", "true")])
         .await;
@@ -233,6 +231,7 @@ async fn an_admin_reset_turns_2fa_off_and_ends_the_users_sessions() {
     );
 
     let mut admin = server.signed_in_admin().await;
+    admin.reauth(common::ADMIN_PASSWORD, None).await;
     let r = admin.call("users/reset-two-factor", &[("id", &id)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["two_factor"], "Off");

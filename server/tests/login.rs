@@ -121,7 +121,7 @@ async fn repeated_failures_slow_the_account_down_then_it_recovers() {
     }
     // Even the right password waits now: the throttle answers before any hashing.
     let r = b.login("anna", "anna-password-1").await;
-    assert_eq!(r.json(), json!({"RateLimited": {"retry_after_secs": 2}}));
+    assert_eq!(r.json(), json!({"RateLimited": {"retry_after_secs": 30}}));
     assert_eq!(b.whoami().await, None);
 
     // Another account is not affected.
@@ -133,7 +133,7 @@ async fn repeated_failures_slow_the_account_down_then_it_recovers() {
     );
 
     // Wait is temporary: after it, the right password works.
-    server.clock.advance(2);
+    server.clock.advance(30);
     let r = b.login("anna", "anna-password-1").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(b.whoami().await.as_deref(), Some("anna"));
@@ -149,8 +149,8 @@ async fn one_address_guessing_many_accounts_is_slowed() {
         assert_eq!(r.json(), json!("LoginFailed"));
     }
     let r = b.login("anna", "anna-password-1").await;
-    assert_eq!(r.json(), json!({"RateLimited": {"retry_after_secs": 1}}));
-    server.clock.advance(1);
+    assert_eq!(r.json(), json!({"RateLimited": {"retry_after_secs": 30}}));
+    server.clock.advance(30);
     assert_eq!(
         b.login("anna", "anna-password-1").await.status,
         StatusCode::OK

@@ -80,7 +80,7 @@ async fn a_reauth_counts_in_its_own_session_only() {
             .json(),
         json!("ReauthRequired")
     );
-    let r = here.call("me/email", &[("email", "new@example.it")]).await;
+    let r = server.change_email(&mut here, "new@example.it").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         here.call("me/profile", &[]).await.json()["email"],

@@ -153,10 +153,13 @@ pub enum AuditAction {
     KeyRotated,
     DeviceBlocked,
     DeviceUnblocked,
+    /// A login password set without the old one (command line, or an admin).
+    PasswordReset,
+    DeviceDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -179,6 +182,8 @@ impl AuditAction {
         AuditAction::KeyRotated,
         AuditAction::DeviceBlocked,
         AuditAction::DeviceUnblocked,
+        AuditAction::PasswordReset,
+        AuditAction::DeviceDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -205,6 +210,8 @@ impl AuditAction {
             AuditAction::KeyRotated => "key_rotated",
             AuditAction::DeviceBlocked => "device_blocked",
             AuditAction::DeviceUnblocked => "device_unblocked",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::DeviceDeleted => "device_deleted",
         }
     }
 

@@ -36,6 +36,8 @@ pub enum Msg {
     SyncPasswordSameAsLogin,
     SyncPasswordNeededWithTwoFactor,
     SyncPasswordNeededForTwoFactor,
+    PasswordSameAsSync,
+    EmailUnchanged,
 }
 
 impl Msg {
@@ -66,6 +68,8 @@ impl Msg {
             Msg::SyncPasswordSameAsLogin => t.err_sync_password_same_as_login,
             Msg::SyncPasswordNeededWithTwoFactor => t.err_sync_password_needed_with_two_factor,
             Msg::SyncPasswordNeededForTwoFactor => t.err_sync_password_needed_for_two_factor,
+            Msg::PasswordSameAsSync => t.err_password_same_as_sync,
+            Msg::EmailUnchanged => t.err_email_unchanged,
         }
     }
 }
@@ -84,6 +88,9 @@ pub enum AppError {
     /// 2FA is required and not set up: only enrolment is allowed until it is.
     #[error("two-factor enrolment required")]
     EnrolmentRequired,
+    /// Signed in with a one-time password: only choosing one's own is allowed until done.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// Wrong username or password (the same for both, on purpose).
     #[error("login failed")]
     LoginFailed,
@@ -132,6 +139,7 @@ impl AppError {
             AppError::Forbidden => t.err_forbidden.to_string(),
             AppError::ReauthRequired => t.err_reauth_required.to_string(),
             AppError::EnrolmentRequired => t.err_enrolment_required.to_string(),
+            AppError::PasswordChangeRequired => t.err_password_change_required.to_string(),
             AppError::LoginFailed => t.err_login_failed.to_string(),
             AppError::RateLimited { retry_after_secs } => {
                 fill(t.err_rate_limited, retry_after_secs)

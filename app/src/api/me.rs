@@ -60,14 +60,55 @@ pub async fn change_password(
     .await
 }
 
-/// The address codes and notices go to, after a fresh re-authentication (also while the
-/// user must enrol: they may need to add the address first).
+/// The user's own password, chosen right after signing in with a one-time one (set by an
+/// admin, the command line or at first start). Nothing else is open until then; the one-time
+/// password proven at sign-in is all the proof asked. Returns the updated session.
+#[server(endpoint = "me/choose-password")]
+pub async fn choose_password(
+    new_password: String,
+    confirm_password: String,
+) -> Result<SessionInfo, AppError> {
+    use crate::backend::{accounts, context, sessions};
+    use zeroize::Zeroizing;
+    let state = context::state()?;
+    let me = context::require_session_user().await?;
+    let session = context::session().await?;
+    let origin = context::origin(me.id).await;
+    accounts::choose_password(
+        &state,
+        &session,
+        &me,
+        &origin,
+        Zeroizing::new(new_password),
+        Zeroizing::new(confirm_password),
+        context::lang_of(&me),
+    )
+    .await?;
+    sessions::info(&state, &session, context::browser_lang()).await
+}
+
+/// A new address for codes and notices, after a fresh re-authentication (also while the user
+/// must enrol: they may need to add the address first). A code goes to the new address;
+/// returns where (masked). `resend`: a new code (at most one a minute).
 #[server(endpoint = "me/email")]
-pub async fn change_email(email: String) -> Result<(), AppError> {
+pub async fn change_email(email: String, #[server(default)] resend: bool) -> Result<String, AppError> {
     use crate::backend::{accounts, context};
     let state = context::state()?;
     let me = context::require_signed_in().await?;
-    context::require_reauth().await?;
+    context::require_reauth_or_fresh_sign_in(&me).await?;
+    let session = context::session().await?;
+    accounts::start_email_change(&state, &session, &me, &email, resend, context::lang_of(&me))
+        .await
+}
+
+/// The code from the new address: it replaces the old one, which is told.
+#[server(endpoint = "me/email/confirm")]
+pub async fn confirm_email(code: String) -> Result<(), AppError> {
+    use crate::backend::{accounts, context};
+    let state = context::state()?;
+    let me = context::require_signed_in().await?;
+    let session = context::session().await?;
     let origin = context::origin(me.id).await;
-    accounts::change_own_email(&state, &me, &origin, &email).await
+    accounts::confirm_email_change(&state, &session, &me, &origin, &code, context::lang_of(&me))
+        .await
 }

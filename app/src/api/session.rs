@@ -51,7 +51,7 @@ pub async fn verify_login_code(code: String) -> Result<SessionInfo, AppError> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     second_factor::check_code(&state, user.id, Purpose::Login, &code).await?;
-    sessions::begin(&session, user.id, user.session_version).await?;
+    sessions::begin(&session, user.id, user.session_version, state.now()).await?;
     tracing::info!(user = user.id, "login with emailed code");
     Ok(SessionInfo {
         lang: user.language.unwrap_or(context::browser_lang()),

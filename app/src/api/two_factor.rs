@@ -20,7 +20,7 @@ pub async fn start_enrolment(
     let state = context::state()?;
     let session = context::session().await?;
     let me = context::require_signed_in().await?;
-    context::require_reauth().await?;
+    context::require_reauth_or_fresh_sign_in(&me).await?;
     let sync_password = new_sync_password.map(|new| {
         (
             Zeroizing::new(new),
@@ -45,7 +45,7 @@ pub async fn confirm_enrolment(code: String) -> Result<SessionInfo, AppError> {
     let state = context::state()?;
     let session = context::session().await?;
     let me = context::require_signed_in().await?;
-    context::require_reauth().await?;
+    context::require_reauth_or_fresh_sign_in(&me).await?;
     let origin = context::origin(me.id).await;
     two_factor::confirm_enrolment(&state, &session, &me, &code, &origin, context::lang_of(&me))
         .await?;

@@ -54,6 +54,10 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<Profile, AppError>
     use crate::backend::{accounts, context};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    if !active {
+        // Weakening someone's account asks for the admin's own fresh proof (SPEC 1.4).
+        context::require_reauth().await?;
+    }
     let origin = context::origin(admin.id).await;
     accounts::set_active(&state, &admin.actor(), &origin, id, active).await?;
     accounts::profile(&state, id).await
@@ -76,6 +80,7 @@ pub async fn reset_user_two_factor(id: i64) -> Result<Profile, AppError> {
     use crate::backend::{accounts, context, two_factor};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    context::require_reauth().await?;
     let origin = context::origin(admin.id).await;
     two_factor::reset(&state, &origin, id, context::browser_lang()).await?;
     accounts::profile(&state, id).await
@@ -98,6 +103,7 @@ pub async fn clear_user_sync_password(id: i64) -> Result<Profile, AppError> {
     use crate::backend::{accounts, activesync, context};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    context::require_reauth().await?;
     let origin = context::origin(admin.id).await;
     activesync::clear(&state, &origin, id, context::browser_lang()).await?;
     accounts::profile(&state, id).await

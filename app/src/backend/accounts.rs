@@ -44,18 +44,17 @@ pub async fn log_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", Msg::Required));
     }
-    if password.chars().count() > validation::PASSWORD_MAX || username.len() > 254 {
-        // Not worth an argon2 run; still counts as a failure.
-        state
-            .throttle
-            .record_failure(username, address, state.now());
-        return Err(AppError::LoginFailed);
-    }
-    let wait = state.throttle.wait(username, address, state.now());
-    if wait > 0 {
-        return Err(AppError::RateLimited {
+    // Counted before any hashing (concurrent guesses cannot slip past the limit); a lock is
+    // answered without looking at the password, whatever its length.
+    let attempt = state
+        .throttle
+        .begin(username, address, &password, state.now())
+        .map_err(|wait| AppError::RateLimited {
             retry_after_secs: wait,
-        });
+        })?;
+    if password.chars().count() > validation::PASSWORD_MAX || username.len() > 254 {
+        // Not worth an argon2 run; it stays counted as a failure.
+        return Err(AppError::LoginFailed);
     }
 
     let user = users::by_username(&state.pool, username)
@@ -69,7 +68,7 @@ pub async fn log_in(
 
     match user {
         Some(user) if matched && user.active => {
-            state.throttle.record_success(username);
+            state.throttle.succeeded(attempt);
             match two_factor::after_password(user.two_factor(), user.two_factor_is_required()) {
                 AfterPassword::CodeNeeded => {
                     sessions::begin_pending(session, &user, state.now()).await?;
@@ -77,25 +76,21 @@ pub async fn log_in(
                     Ok(LoginStep::CodeNeeded(user))
                 }
                 AfterPassword::EnrolmentNeeded => {
-                    sessions::begin(session, user.id, user.session_version).await?;
-                    // The password was proven a moment ago: enrolment (which needs a fresh
-                    // re-authentication) need not ask for it again.
-                    sessions::mark_reauthenticated(session, state.now()).await?;
+                    // Not a re-authentication: only the enrolment itself may lean on this
+                    // sign-in (see `context::require_reauth_or_fresh_sign_in`).
+                    sessions::begin(session, user.id, user.session_version, state.now()).await?;
                     tracing::info!(user = user.id, %address, "login, 2FA enrolment required");
                     Ok(LoginStep::SignedIn(user))
                 }
                 AfterPassword::SignedIn => {
-                    sessions::begin(session, user.id, user.session_version).await?;
+                    sessions::begin(session, user.id, user.session_version, state.now()).await?;
                     tracing::info!(user = user.id, %address, "login");
                     Ok(LoginStep::SignedIn(user))
                 }
             }
         }
         _ => {
-            state
-                .throttle
-                .record_failure(username, address, state.now());
-            tracing::info!(%username, %address, "login failed");
+            tracing::info!(username = %crate::backend::log_text(username), %address, "login failed");
             Err(AppError::LoginFailed)
         }
     }
@@ -207,6 +202,7 @@ pub async fn change_own_password(
     if unchanged {
         return Err(AppError::invalid("new_password", Msg::PasswordUnchanged));
     }
+    refuse_sync_password(state, user, &new, "new_password")?;
     let hash = state.hasher.hash(new).await.map_err(AppError::internal)?;
     let version = users::set_password(&state.pool, user.id, &hash, false, state.now())
         .await
@@ -218,38 +214,114 @@ pub async fn change_own_password(
     Ok(())
 }
 
-/// The user's own email address (where codes and notices go), after a fresh
-/// re-authentication. Fixed while it carries the second factor.
-pub async fn change_own_email(
+/// The first password of the user's own choosing, replacing a one-time one; refused when the
+/// current password is not a one-time one (that is `change_own_password`, after re-auth).
+pub async fn choose_password(
     state: &AppState,
+    session: &Session,
     user: &UserRecord,
     origin: &Origin,
-    email: &str,
+    new: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+    lang: Lang,
 ) -> Result<(), AppError> {
+    if !user.must_change_password {
+        return Err(AppError::Forbidden);
+    }
+    change_own_password(state, session, user, origin, new, confirm, lang).await
+}
+
+/// The user's own email address (where codes and notices go), after a fresh
+/// re-authentication. Fixed while it carries the second factor. Nothing changes yet: a code
+/// goes to the new address, and `confirm_email_change` makes it the user's once typed back
+/// (a typo, or someone else's address, never becomes where security mail goes). Returns the
+/// masked new address.
+pub async fn start_email_change(
+    state: &AppState,
+    session: &Session,
+    user: &UserRecord,
+    email: &str,
+    resend: bool,
+    lang: Lang,
+) -> Result<String, AppError> {
     two_factor::may_change_email(user.two_factor())
         .map_err(|_| AppError::invalid("email", Msg::EmailFixedByTwoFactor))?;
     let email = validation::email(email).map_err(|m| AppError::invalid("email", m))?;
+    if email == user.email {
+        return Err(AppError::invalid("email", Msg::EmailUnchanged));
+    }
+    let sent = super::second_factor::send_code_to(
+        state,
+        user,
+        &email,
+        super::otp::Purpose::EmailChange,
+        lang,
+        resend,
+    )
+    .await?;
+    if resend {
+        sent.or_too_soon()?;
+    }
+    sessions::hold_new_email(session, user.id, &email).await?;
+    Ok(crate::api::dto::mask_email(&email))
+}
+
+/// The code from the new address: it becomes the user's, the old address is told.
+pub async fn confirm_email_change(
+    state: &AppState,
+    session: &Session,
+    user: &UserRecord,
+    origin: &Origin,
+    code: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
+    two_factor::may_change_email(user.two_factor())
+        .map_err(|_| AppError::invalid("email", Msg::EmailFixedByTwoFactor))?;
+    let email = sessions::take_new_email(session, user.id)
+        .await?
+        .ok_or_else(|| AppError::invalid("code", Msg::CodeMissing))?;
+    super::second_factor::check_code(state, user.id, super::otp::Purpose::EmailChange, code)
+        .await?;
     users::set_email(&state.pool, user.id, &email, state.now())
         .await
         .map_err(AppError::internal)?;
+    sessions::drop_new_email(session).await?;
     audit::record(state, origin, Some(user.id), AuditAction::EmailChanged).await?;
+    // To the old address (if any): whoever changed it is not necessarily its owner.
+    notices::send(state, user, Notice::EmailChanged, lang);
     tracing::info!(user = user.id, "email changed");
     Ok(())
 }
 
-/// Sets a password without the old one (CLI `reset-password`); ends the user's sessions and
-/// makes them choose their own at next login.
+/// A login password equal to the sync password would open the door of a 2FA user and show in
+/// clear in the sync-password dialog: refused on every path that sets one.
+fn refuse_sync_password(
+    state: &AppState,
+    user: &UserRecord,
+    candidate: &str,
+    field: &str,
+) -> Result<(), AppError> {
+    if super::activesync::is_sync_password(state, user, candidate) {
+        return Err(AppError::invalid(field, Msg::PasswordSameAsSync));
+    }
+    Ok(())
+}
+
+/// Sets a password without the old one (CLI `reset-password`); ends the user's sessions,
+/// makes them choose their own at next login, and is audited and notified.
 pub async fn reset_password(
     state: &AppState,
+    origin: &Origin,
     username: &str,
     password: Zeroizing<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<tokio::task::JoinHandle<()>>, AppError> {
     let user = users::by_username(&state.pool, username)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
     validation::login_password(&password, &user.username)
         .map_err(|m| AppError::invalid("password", m))?;
+    refuse_sync_password(state, &user, &password, "password")?;
     let hash: PasswordHash = state
         .hasher
         .hash(password)
@@ -258,7 +330,10 @@ pub async fn reset_password(
     users::set_password(&state.pool, user.id, &hash, true, state.now())
         .await
         .map_err(AppError::internal)?;
-    Ok(())
+    audit::record(state, origin, Some(user.id), AuditAction::PasswordReset).await?;
+    tracing::info!(user = user.id, by = ?origin.actor_id, "login password reset");
+    let lang = user.language.unwrap_or_default();
+    Ok(notices::send(state, &user, Notice::PasswordChanged, lang))
 }
 
 pub async fn set_active(

@@ -9,7 +9,7 @@ use super::audit::{self, Origin};
 use super::notices::{self, Notice};
 use super::secrets::Sealed;
 use super::state::AppState;
-use super::store::settings;
+use super::store::{credential_epoch, settings};
 use super::store::users::{self, UserRecord};
 use crate::api::dto::{AuditAction, SyncPasswordView};
 use crate::api::error::{AppError, Msg};
@@ -40,6 +40,21 @@ pub fn view(state: &AppState, user: &UserRecord) -> Result<SyncPasswordView, App
         ),
     };
     Ok(SyncPasswordView { current })
+}
+
+/// Whether `candidate` is the user's sync password (constant-time compare).
+pub fn is_sync_password(state: &AppState, user: &UserRecord, candidate: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(sealed) = user.sealed_sync_password() else {
+        return false;
+    };
+    match state.secrets.open(user.id, &sealed) {
+        Ok(sync) => bool::from(sync.as_bytes().ct_eq(candidate.as_bytes())),
+        Err(e) => {
+            tracing::error!(user = user.id, "cannot open the sync password: {e}");
+            false
+        }
+    }
 }
 
 /// A strong random suggestion for "Generate" (not stored).
@@ -84,6 +99,7 @@ pub async fn change(
     users::set_sync_password(&state.pool, user.id, Some(&sealed), state.now())
         .await
         .map_err(AppError::internal)?;
+    credential_epoch::bump_user(user.id);
     audit::record(
         state,
         origin,
@@ -109,6 +125,7 @@ pub async fn remove(state: &AppState, user: &UserRecord, origin: &Origin) -> Res
     users::set_sync_password(&state.pool, user.id, None, state.now())
         .await
         .map_err(AppError::internal)?;
+    credential_epoch::bump_user(user.id);
     audit::record(
         state,
         origin,
@@ -159,6 +176,7 @@ pub async fn clear(
     users::set_sync_password(&state.pool, target, None, state.now())
         .await
         .map_err(AppError::internal)?;
+    credential_epoch::bump_user(target);
     audit::record(
         state,
         origin,

@@ -24,10 +24,17 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal(format!("session layer missing: {e}")))
 }
 
-/// The client's address as seen by the socket (no proxy headers are trusted).
+/// The client's address as the server decided it (`X-Forwarded-For` only from a trusted
+/// proxy).
 pub async fn client_address() -> String {
+    use super::state::ClientAddress;
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
+    if let Some(ClientAddress(ip)) = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientAddress>().copied())
+    {
+        return ip.to_string();
+    }
     match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
         Ok(ConnectInfo(addr)) => addr.ip().to_string(),
         Err(_) => "unknown".to_string(),
@@ -63,8 +70,18 @@ pub async fn require_user_record() -> Result<UserRecord, AppError> {
 }
 
 /// The signed-in user's record, also while they must still enrol in 2FA: for enrolment,
-/// re-authentication and the user's own session only.
+/// re-authentication and the user's own session only. `PasswordChangeRequired` while they
+/// sign in with a one-time password: choosing their own comes first.
 pub async fn require_signed_in() -> Result<UserRecord, AppError> {
+    let user = require_session_user().await?;
+    if user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(user)
+}
+
+/// The signed-in user, whatever they still owe: for the "choose your password" step only.
+pub async fn require_session_user() -> Result<UserRecord, AppError> {
     let state = state()?;
     let session = session().await?;
     let user = sessions::current_record(&state, &session)
@@ -77,6 +94,20 @@ pub async fn require_signed_in() -> Result<UserRecord, AppError> {
 /// A re-authentication in this session less than 5 minutes old, or `ReauthRequired`.
 pub async fn require_reauth() -> Result<(), AppError> {
     reauth::require_fresh(&state()?, &session().await?).await
+}
+
+/// For enrolment only: a user sent to enrol right after signing in (no 2FA yet, password
+/// proven a moment ago) is not asked to prove it again; anyone else re-authenticates. The
+/// sign-in does not count as a re-authentication for anything else.
+pub async fn require_reauth_or_fresh_sign_in(user: &UserRecord) -> Result<(), AppError> {
+    let state = state()?;
+    let session = session().await?;
+    if user.must_enrol()
+        && crate::domain::reauth::is_fresh(sessions::signed_in_at(&session).await?, state.now())
+    {
+        return Ok(());
+    }
+    reauth::require_fresh(&state, &session).await
 }
 
 /// Who is making the request, for the audit trail.

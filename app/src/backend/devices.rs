@@ -34,6 +34,24 @@ pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Device>, AppErro
         .collect())
 }
 
+/// Removes a device from a user's list (an admin's clean-up); audited. A phone that still
+/// has the right password reappears at its next request.
+pub async fn delete(
+    state: &AppState,
+    origin: &Origin,
+    user_id: i64,
+    device: i64,
+) -> Result<Vec<Device>, AppError> {
+    let found = devices::delete(&state.pool, user_id, device)
+        .await
+        .map_err(AppError::internal)?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    audit::record(state, origin, Some(user_id), AuditAction::DeviceDeleted).await?;
+    list(state, user_id).await
+}
+
 /// Blocks (the door answers 403 to it) or unblocks one device of a user; audited.
 pub async fn set_blocked(
     state: &AppState,

@@ -21,6 +21,8 @@ pub enum KeyRingError {
     BadLine { path: String, line: usize },
     #[error("the key file {path} holds no key")]
     Empty { path: String },
+    #[error("the key file {path} can be read by other users (mode {mode:o}): make it readable by its owner only (chmod 600 {path})")]
+    Exposed { path: String, mode: u32 },
 }
 
 pub struct KeyRing {
@@ -86,6 +88,13 @@ impl KeyRing {
         KeyRing { keys }
     }
 
+    /// The current key alone (the retired ones dropped, once nothing needs them).
+    pub fn current_only(&self) -> KeyRing {
+        KeyRing {
+            keys: vec![self.keys[0].clone()],
+        }
+    }
+
     /// `path` only names the file in errors.
     pub fn parse(text: &str, path: &str) -> Result<KeyRing, KeyRingError> {
         let mut keys = Vec::new();
@@ -124,6 +133,19 @@ impl KeyRing {
 
 pub fn read(path: &Path) -> Result<KeyRing, KeyRingError> {
     let name = path.display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| KeyRingError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        // Keys readable by the group or others are as good as published.
+        if mode & 0o077 != 0 {
+            return Err(KeyRingError::Exposed { path: name, mode });
+        }
+    }
     let text =
         Zeroizing::new(
             std::fs::read_to_string(path).map_err(|source| KeyRingError::Io {

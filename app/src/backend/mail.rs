@@ -193,7 +193,7 @@ async fn attempt_once(
                 rand::random::<u32>()
             );
             let path = dir.join(name);
-            tokio::fs::write(&path, message.formatted())
+            write_private(&path, message.formatted())
                 .await
                 .map_err(|e| e.to_string())?;
             match hint {
@@ -205,6 +205,18 @@ async fn attempt_once(
             Ok(())
         }
     }
+}
+
+/// An outbox file holds a security code: readable by its owner only (0600).
+async fn write_private(path: &std::path::Path, bytes: Vec<u8>) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(&bytes).await?;
+    file.flush().await
 }
 
 #[cfg(test)]
@@ -233,6 +245,12 @@ mod tests {
         let mut files = std::fs::read_dir(dir.path().join("outbox")).unwrap();
         let file = files.next().unwrap().unwrap().path();
         assert_eq!(file.extension().unwrap(), "eml");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "a code in the outbox is its owner's only");
+        }
         let eml = std::fs::read_to_string(file).unwrap();
         assert!(eml.contains("To: anna@example.it"));
         assert!(eml.contains("multipart/alternative"));

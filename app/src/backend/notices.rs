@@ -17,6 +17,8 @@ pub enum Notice {
     SyncPasswordChanged,
     /// An admin cleared it.
     SyncPasswordCleared,
+    /// Sent to the old address.
+    EmailChanged,
 }
 
 /// Queues the notice for `user` in their language; returns at once with the task that
@@ -53,6 +55,7 @@ pub fn notice_email(lang: Lang, to: &str, notice: Notice) -> Email {
         Notice::PasswordChanged => (t.mail_password_subject, t.mail_password_body),
         Notice::SyncPasswordChanged => (t.mail_sync_changed_subject, t.mail_sync_changed_body),
         Notice::SyncPasswordCleared => (t.mail_sync_cleared_subject, t.mail_sync_cleared_body),
+        Notice::EmailChanged => (t.mail_email_changed_subject, t.mail_email_changed_body),
     };
     compose(
         lang,

@@ -17,6 +17,8 @@ pub enum Purpose {
     Login,
     Enrol,
     Reauth,
+    /// Proves the new address before it replaces the old one.
+    EmailChange,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
             Purpose::Login => "login",
             Purpose::Enrol => "enrol",
             Purpose::Reauth => "reauth",
+            Purpose::EmailChange => "email",
         }
     }
 }
@@ -117,6 +120,16 @@ pub async fn verify(
         return Ok(Err(Refusal::Code(problem)));
     }
     let row = row.expect("usable() refuses a missing code");
+    let issued_after = now - otp::VALID_SECS;
+    let max = i64::from(otp::MAX_WRONG_TRIES);
+    // The try is counted before the compare: at most 5 compares per code, however many
+    // guesses arrive at once.
+    let Some(tries) = email_codes::take_try(&state.pool, row.id, issued_after, max)
+        .await
+        .map_err(AppError::internal)?
+    else {
+        return Ok(Err(Refusal::Code(CodeProblem::Voided)));
+    };
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     let matches = state.code_keys.iter().any(|key| {
         mac(key, user_id, purpose, &typed)
@@ -124,7 +137,7 @@ pub async fn verify(
             .is_ok()
     });
     if matches {
-        if email_codes::consume(&state.pool, row.id)
+        if email_codes::consume(&state.pool, row.id, issued_after, max)
             .await
             .map_err(AppError::internal)?
         {
@@ -132,9 +145,6 @@ pub async fn verify(
         }
         return Ok(Err(Refusal::Code(CodeProblem::Missing)));
     }
-    let tries = email_codes::count_wrong_try(&state.pool, row.id)
-        .await
-        .map_err(AppError::internal)?;
     Ok(Err(Refusal::Code(otp::after_wrong_try(
         u32::try_from(tries).unwrap_or(u32::MAX),
     ))))
@@ -236,6 +246,38 @@ mod tests {
         assert_eq!(
             verify(&state, id, Purpose::Login, &code).await.unwrap(),
             Err(Refusal::Code(CodeProblem::Voided))
+        );
+    }
+
+    #[tokio::test]
+    async fn three_hundred_concurrent_guesses_get_at_most_five_compares() {
+        let (_d, state, _c, id) = setup().await;
+        let code = issue(&state, id, Purpose::Login).await.unwrap().unwrap();
+        let mut guesses = tokio::task::JoinSet::new();
+        for n in 0..300u32 {
+            let state = state.clone();
+            let guess = format!("{:06}", (n + 1 + code.parse::<u32>().unwrap()) % 1_000_000);
+            guesses.spawn(async move { verify(&state, id, Purpose::Login, &guess).await });
+        }
+        let mut compared = 0;
+        while let Some(answer) = guesses.join_next().await {
+            match answer.unwrap().unwrap() {
+                Err(Refusal::Code(CodeProblem::Wrong { .. })) => compared += 1,
+                // The fifth wrong try voids the code: it was compared too.
+                Err(Refusal::Code(CodeProblem::Voided)) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(compared, 4, "four answers say 'wrong', the fifth voids the code");
+        let (tries,): (i64,) = sqlx::query_as("SELECT wrong_tries FROM email_codes")
+            .fetch_one(&state.pool)
+            .await
+            .unwrap();
+        assert_eq!(tries, 5, "exactly five tries were counted, so five compares");
+        assert_eq!(
+            verify(&state, id, Purpose::Login, &code).await.unwrap(),
+            Err(Refusal::Code(CodeProblem::Voided)),
+            "the right code after the burst is refused"
         );
     }
 

@@ -3,6 +3,7 @@
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash as Phc, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier, Version};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
@@ -37,6 +38,8 @@ pub enum HashError {
 
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Verifications run so far: tests count work with it, never time.
+    verifications: AtomicU64,
     /// Verified against when the user does not exist, so both cases cost one argon2 run.
     dummy: OnceCell<PasswordHash>,
 }
@@ -51,6 +54,7 @@ impl PasswordHasher {
     pub fn new(parallelism: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            verifications: AtomicU64::new(0),
             dummy: OnceCell::new(),
         }
     }
@@ -64,6 +68,11 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || hash_now(&password))
             .await
             .map_err(|e| HashError::Task(e.to_string()))?
+    }
+
+    /// How many argon2 verifications this hasher has run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// One argon2 verification, whether or not `hash` exists.
@@ -82,6 +91,7 @@ impl PasswordHasher {
             .acquire()
             .await
             .map_err(|e| HashError::Task(e.to_string()))?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let matched = tokio::task::spawn_blocking(move || verify_now(&password, &hash))
             .await
             .map_err(|e| HashError::Task(e.to_string()))??;

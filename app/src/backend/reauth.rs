@@ -58,24 +58,23 @@ pub async fn confirm(
     if password.is_empty() {
         return Err(AppError::invalid("reauth_password", Msg::Required));
     }
-    let wait = state.throttle.wait(&user.username, address, state.now());
-    if wait > 0 {
-        return Err(AppError::RateLimited {
+    let attempt = state
+        .throttle
+        .begin(&user.username, address, &password, state.now())
+        .map_err(|wait| AppError::RateLimited {
             retry_after_secs: wait,
-        });
-    }
+        })?;
     let right = state
         .hasher
         .verify(password, Some(user.hash()))
         .await
         .map_err(AppError::internal)?;
     if !right {
-        state
-            .throttle
-            .record_failure(&user.username, address, state.now());
         tracing::info!(user = user.id, %address, "re-authentication: wrong password");
         return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
     }
+    // The password was right; the code has its own limit of tries.
+    state.throttle.succeeded(attempt);
     if user.two_factor() == TwoFactorMethod::Email {
         second_factor::check_code(state, user.id, Purpose::Reauth, code)
             .await
@@ -84,7 +83,6 @@ pub async fn confirm(
                 other => other,
             })?;
     }
-    state.throttle.record_success(&user.username);
     sessions::mark_reauthenticated(session, state.now()).await?;
     tracing::info!(user = user.id, %address, "re-authenticated");
     Ok(())

@@ -48,6 +48,18 @@ pub async fn send_code(
     lang: Lang,
     new_one: bool,
 ) -> Result<CodeSent, AppError> {
+    send_code_to(state, user, &user.email, purpose, lang, new_one).await
+}
+
+/// As `send_code`, to `to` (a new address being proven) instead of the user's address.
+pub async fn send_code_to(
+    state: &AppState,
+    user: &UserRecord,
+    to: &str,
+    purpose: Purpose,
+    lang: Lang,
+    new_one: bool,
+) -> Result<CodeSent, AppError> {
     let code = match otp::issue(state, user.id, purpose).await? {
         Ok(code) => code,
         Err(Refusal::TooSoon(secs)) => {
@@ -58,7 +70,7 @@ pub async fn send_code(
         }
         Err(Refusal::Code(_)) => return Ok(CodeSent::StillValid),
     };
-    let email = code_email(lang, &user.email, purpose, &code);
+    let email = code_email(lang, to, purpose, &code);
     match state.mailer.send(email).await {
         Ok(()) => Ok(CodeSent::Sent),
         Err(e) => {
@@ -101,6 +113,7 @@ pub fn code_email(lang: Lang, to: &str, purpose: Purpose, code: &str) -> Email {
         Purpose::Login => t.mail_code_for_login,
         Purpose::Enrol => t.mail_code_for_enrol,
         Purpose::Reauth => t.mail_code_for_reauth,
+        Purpose::EmailChange => t.mail_code_for_email,
     };
     let line = |c: &str| {
         t.mail_code_body

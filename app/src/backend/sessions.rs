@@ -22,10 +22,16 @@ const REAUTH: &str = "reauthed_at";
 /// The sync password chosen in the enrolment dialog, sealed, until the enrolment code arrives.
 const HELD_SYNC_PASSWORD: &str = "enrol_sync_password";
 
+/// However active, a session ends this long after its sign-in (besides the idle expiry).
+pub const ABSOLUTE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SignedIn {
     user_id: i64,
     version: i64,
+    /// When the user signed in (sessions from before this field read as expired).
+    #[serde(default)]
+    since: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,7 +49,16 @@ struct Pending {
 
 /// Starts a signed-in session under a fresh id (no fixation). A login is not a
 /// re-authentication: sensitive actions still ask for one.
-pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
+pub async fn begin(
+    session: &Session,
+    user_id: i64,
+    version: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    start(session, user_id, version, now).await
+}
+
+async fn start(session: &Session, user_id: i64, version: i64, since: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     session
         .remove_value(PENDING)
@@ -55,9 +70,25 @@ pub async fn begin(session: &Session, user_id: i64, version: i64) -> Result<(), 
         .map_err(AppError::internal)?;
     drop_held_sync_password(session).await?;
     session
-        .insert(KEY, SignedIn { user_id, version })
+        .insert(
+            KEY,
+            SignedIn {
+                user_id,
+                version,
+                since,
+            },
+        )
         .await
         .map_err(AppError::internal)
+}
+
+/// When this session signed in (a forced enrolment right after it needs no second proof).
+pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, AppError> {
+    Ok(session
+        .get::<SignedIn>(KEY)
+        .await
+        .map_err(AppError::internal)?
+        .map(|s| s.since))
 }
 
 /// Records a successful re-authentication at `now`, under a fresh session id.
@@ -96,6 +127,45 @@ pub async fn held_sync_password(
 pub async fn drop_held_sync_password(session: &Session) -> Result<(), AppError> {
     session
         .remove_value(HELD_SYNC_PASSWORD)
+        .await
+        .map(drop)
+        .map_err(AppError::internal)
+}
+
+/// The new address a user asked for, until the code sent there confirms it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct NewEmail {
+    user_id: i64,
+    email: String,
+}
+
+const NEW_EMAIL: &str = "new_email";
+
+pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Result<(), AppError> {
+    session
+        .insert(
+            NEW_EMAIL,
+            NewEmail {
+                user_id,
+                email: email.to_string(),
+            },
+        )
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The address awaiting its code for `user_id`, taken out of the session.
+pub async fn take_new_email(session: &Session, user_id: i64) -> Result<Option<String>, AppError> {
+    let held = session
+        .get::<NewEmail>(NEW_EMAIL)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.email))
+}
+
+pub async fn drop_new_email(session: &Session) -> Result<(), AppError> {
+    session
+        .remove_value(NEW_EMAIL)
         .await
         .map(drop)
         .map_err(AppError::internal)
@@ -154,7 +224,9 @@ pub async fn pending_user(
 /// that allowed the change stays valid for the rest of its window.
 pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
     let reauthed_at = reauthenticated_at(session).await?;
-    begin(session, user_id, version).await?;
+    // The absolute lifetime still counts from the sign-in.
+    let since = signed_in_at(session).await?.unwrap_or_default();
+    start(session, user_id, version, since).await?;
     if let Some(at) = reauthed_at {
         session
             .insert(REAUTH, at)
@@ -181,6 +253,10 @@ pub async fn current_record(
     else {
         return Ok(None);
     };
+    if state.now().saturating_sub(signed_in.since) >= ABSOLUTE_LIFETIME_SECS {
+        end(session).await?;
+        return Ok(None);
+    }
     match still_valid(state, signed_in.user_id, signed_in.version).await? {
         Some(u) => Ok(Some(u)),
         None => {

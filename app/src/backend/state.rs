@@ -7,6 +7,7 @@ use super::passwords::PasswordHasher;
 use super::secrets::SecretBox;
 use super::throttle::LoginThrottle;
 use crate::domain::device_setup::{self, DeviceEndpoint};
+use crate::domain::proxies::Cidr;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -27,7 +28,17 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     /// The server as a phone must be told about it (device setup help).
     pub device_endpoint: DeviceEndpoint,
+    /// The public URL's origin (`https://crm.example.it`): cross-site requests are refused
+    /// against it, and `?next=` must stay on it.
+    pub public_origin: Arc<str>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`SYNCGATE_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<Cidr>>,
 }
+
+/// The client's address as the server decided it (socket peer, or `X-Forwarded-For` from a
+/// trusted proxy), put into every request's extensions by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 impl AppState {
     /// One key, no key file (tests).
@@ -56,6 +67,8 @@ impl AppState {
             mailer,
             device_endpoint: device_setup::endpoint(DEFAULT_PUBLIC_URL)
                 .expect("the default public URL is a valid http URL"),
+            public_origin: origin_of(DEFAULT_PUBLIC_URL).into(),
+            trusted_proxies: Arc::new(Vec::new()),
         }
     }
 
@@ -63,11 +76,26 @@ impl AppState {
     pub fn with_public_url(mut self, url: &str) -> Self {
         if let Some(endpoint) = device_setup::endpoint(url) {
             self.device_endpoint = endpoint;
+            self.public_origin = origin_of(url).into();
         }
+        self
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: Vec<Cidr>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+}
+
+/// `https://crm.example.it:8443/x/` → `https://crm.example.it:8443` (default ports dropped,
+/// as browsers write `Origin`).
+pub fn origin_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => url.trim_end_matches('/').to_string(),
     }
 }

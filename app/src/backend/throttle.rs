@@ -1,74 +1,248 @@
-//! Failed-login bookkeeping per account and per client address, in memory. The waiting
-//! rules themselves are pure (`domain::throttle`).
+//! Failed-attempt bookkeeping in memory: one bounded, aged table per key kind, used by the
+//! console (per account and address, per address) and by the ActiveSync door (per account,
+//! per address for unknown names). An attempt is *reserved* before its password is checked
+//! and given back if the password was right, so a burst of concurrent guesses gets no more
+//! checks than the limit (SPEC 1.6). The waiting rules themselves are pure
+//! (`domain::throttle`).
 
-use crate::domain::throttle::{self, Policy, PER_ACCOUNT, PER_ADDRESS};
+use crate::domain::throttle::{self, Admission, Policy, PER_ACCOUNT, PER_ADDRESS};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
-#[derive(Clone, Copy)]
+/// A keyed hash of a presented password: wrong passwords are told apart without keeping them.
+pub type Fingerprint = [u8; 32];
+
+/// Distinct wrong passwords remembered per key (enough to tell an old password repeated
+/// from new guesses; past the limit nothing is checked anyway).
+const SEEN_PER_KEY: usize = 8;
+
+#[derive(Clone, Default)]
 struct Record {
     failures: u32,
     last_failure_at: i64,
+    seen: Vec<Fingerprint>,
 }
 
-#[derive(Default)]
-struct Table(HashMap<String, Record>);
+/// What `reserve` handed out, to give back if the password was right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    counted: bool,
+}
 
-/// Past this many keys, forgotten records are swept on the next failure.
-const SWEEP_AT: usize = 10_000;
+/// Failure records by key, at most `capacity` of them: forgotten records go first, then the
+/// least worrying ones (fewest failures, oldest), so a flood of new keys cannot push out the
+/// record of an account under attack.
+pub struct FailureTable<K> {
+    policy: Policy,
+    capacity: usize,
+    records: HashMap<K, Record>,
+}
 
-impl Table {
-    fn wait(&self, policy: &Policy, key: &str, now: i64) -> u64 {
-        self.0
+impl<K: Hash + Eq + Clone> FailureTable<K> {
+    pub fn new(policy: Policy, capacity: usize) -> Self {
+        Self {
+            policy,
+            capacity: capacity.max(16),
+            records: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Seconds `key` must still wait (0: it may try).
+    pub fn wait(&self, key: &K, now: i64) -> u64 {
+        self.records
             .get(key)
-            .map(|r| throttle::remaining_wait(policy, r.failures, r.last_failure_at, now))
+            .map(|r| throttle::remaining_wait(&self.policy, r.failures, r.last_failure_at, now))
             .unwrap_or(0)
     }
 
-    fn fail(&mut self, policy: &Policy, key: &str, now: i64) {
-        if self.0.len() >= SWEEP_AT {
-            self.0
-                .retain(|_, r| !throttle::is_forgotten(policy, r.last_failure_at, now));
+    /// Counts the attempt in advance (unless this password was counted already), or says how
+    /// long to wait. `Err(secs)` means: answer "try later", check nothing.
+    pub fn reserve(&mut self, key: &K, fp: &Fingerprint, now: i64) -> Result<Reservation, u64> {
+        if !self.records.contains_key(key) && self.records.len() >= self.capacity {
+            self.make_room(now);
         }
-        let record = self.0.entry(key.to_string()).or_insert(Record {
-            failures: 0,
-            last_failure_at: now,
-        });
-        if throttle::is_forgotten(policy, record.last_failure_at, now) {
-            record.failures = 0;
+        let record = self.records.entry(key.clone()).or_default();
+        if throttle::is_forgotten(&self.policy, record.last_failure_at, now) {
+            *record = Record::default();
         }
-        record.failures = record.failures.saturating_add(1);
-        record.last_failure_at = now;
+        let seen = record.seen.contains(fp);
+        match throttle::admit(
+            &self.policy,
+            record.failures,
+            record.last_failure_at,
+            now,
+            seen,
+        ) {
+            Admission::Wait(secs) => Err(secs),
+            Admission::Check { counts } => {
+                if counts {
+                    record.failures = record.failures.saturating_add(1);
+                    record.last_failure_at = now;
+                    if record.seen.len() < SEEN_PER_KEY {
+                        record.seen.push(*fp);
+                    }
+                }
+                Ok(Reservation { counted: counts })
+            }
+        }
+    }
+
+    /// The password was right: this attempt is not a failure after all.
+    pub fn give_back(&mut self, key: &K, fp: &Fingerprint, reservation: Reservation) {
+        if !reservation.counted {
+            return;
+        }
+        if let Some(record) = self.records.get_mut(key) {
+            record.failures = record.failures.saturating_sub(1);
+            record.seen.retain(|s| s != fp);
+            if record.failures == 0 {
+                self.records.remove(key);
+            }
+        }
+    }
+
+    /// Forgets every failure of `key` (the right password from where the failures came).
+    pub fn clear(&mut self, key: &K) {
+        self.records.remove(key);
+    }
+
+    fn make_room(&mut self, now: i64) {
+        let policy = self.policy;
+        self.records
+            .retain(|_, r| !throttle::is_forgotten(&policy, r.last_failure_at, now));
+        if self.records.len() < self.capacity {
+            return;
+        }
+        // Drop a tenth: the records with the fewest failures, oldest first.
+        let mut order: Vec<(u32, i64, K)> = self
+            .records
+            .iter()
+            .map(|(k, r)| (r.failures, r.last_failure_at, k.clone()))
+            .collect();
+        order.sort_unstable_by_key(|(failures, at, _)| (*failures, *at));
+        for (_, _, k) in order.into_iter().take(self.capacity / 10 + 1) {
+            self.records.remove(&k);
+        }
     }
 }
 
-#[derive(Default)]
+/// A process-random HMAC key for fingerprints (they only need to be compared in memory).
+pub struct Fingerprinter(Hmac<Sha256>);
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(key.as_mut());
+        Self(<Hmac<Sha256> as Mac>::new_from_slice(&key[..]).expect("HMAC takes any key length"))
+    }
+}
+
+impl Fingerprinter {
+    /// A keyed hash of the parts, each length-prefixed (no two part lists collide).
+    pub fn of(&self, parts: &[&[u8]]) -> Fingerprint {
+        let mut mac = self.0.clone();
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// The key of a client address: IPv4 whole, IPv6 by its /64 (one host usually owns a /64,
+/// so rotating through it buys nothing).
+pub fn address_key(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.to_string(),
+    }
+}
+
+/// Records kept per table: a few MB each at most (see README, "Security").
+pub const TABLE_CAPACITY: usize = 100_000;
+
+/// The console's login and re-authentication throttle: per account *and* address (so the
+/// owner elsewhere is not locked out by a stranger), and per address whatever the account.
 pub struct LoginThrottle {
-    accounts: Mutex<Table>,
-    addresses: Mutex<Table>,
+    fingerprints: Fingerprinter,
+    accounts: Mutex<FailureTable<(String, String)>>,
+    addresses: Mutex<FailureTable<String>>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            fingerprints: Fingerprinter::default(),
+            accounts: Mutex::new(FailureTable::new(PER_ACCOUNT, TABLE_CAPACITY)),
+            addresses: Mutex::new(FailureTable::new(PER_ADDRESS, TABLE_CAPACITY)),
+        }
+    }
+}
+
+/// One login attempt, counted as a failure until `succeeded` says otherwise.
+pub struct LoginAttempt {
+    account: (String, String),
+    address: String,
+    fp: Fingerprint,
+    on_address: Reservation,
 }
 
 impl LoginThrottle {
-    /// Seconds the caller must still wait; 0 when the attempt may go ahead.
-    pub fn wait(&self, account: &str, address: &str, now: i64) -> u64 {
-        let a = lock(&self.accounts).wait(&PER_ACCOUNT, &account.to_lowercase(), now);
-        let b = lock(&self.addresses).wait(&PER_ADDRESS, address, now);
-        a.max(b)
+    /// Reserves the attempt before any hashing: `Err(secs)` means "try later", nothing checked.
+    pub fn begin(
+        &self,
+        account: &str,
+        address: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<LoginAttempt, u64> {
+        let account = account.trim().to_lowercase();
+        let address = address_key(address);
+        let fp = self
+            .fingerprints
+            .of(&[account.as_bytes(), password.as_bytes()]);
+        let account = (account, address.clone());
+        let mut addresses = lock(&self.addresses);
+        let on_address = addresses.reserve(&address, &fp, now)?;
+        if let Err(wait) = lock(&self.accounts).reserve(&account, &fp, now) {
+            addresses.give_back(&address, &fp, on_address);
+            return Err(wait);
+        }
+        Ok(LoginAttempt {
+            account,
+            address,
+            fp,
+            on_address,
+        })
     }
 
-    pub fn record_failure(&self, account: &str, address: &str, now: i64) {
-        lock(&self.accounts).fail(&PER_ACCOUNT, &account.to_lowercase(), now);
-        lock(&self.addresses).fail(&PER_ADDRESS, address, now);
-    }
-
-    /// A successful login clears the account's record (not the address's: one good account
-    /// must not launder an address that is guessing others).
-    pub fn record_success(&self, account: &str) {
-        lock(&self.accounts).0.remove(&account.to_lowercase());
+    /// The password was right: the account's failures from this address are forgiven (not
+    /// the address's others: one good account must not launder an address guessing others).
+    pub fn succeeded(&self, attempt: LoginAttempt) {
+        lock(&self.addresses).give_back(&attempt.address, &attempt.fp, attempt.on_address);
+        lock(&self.accounts).clear(&attempt.account);
     }
 }
 
-fn lock(m: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves only counters behind: safe to keep using.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -77,29 +251,85 @@ fn lock(m: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
 mod tests {
     use super::*;
 
+    fn attempt(t: &LoginThrottle, who: &str, addr: &str, pw: &str, now: i64) -> Result<(), u64> {
+        t.begin(who, addr, pw, now).map(|_| ())
+    }
+
     #[test]
-    fn account_is_slowed_after_free_failures_and_recovers() {
+    fn account_is_slowed_after_five_distinct_failures_and_recovers() {
         let t = LoginThrottle::default();
-        for _ in 0..5 {
-            assert_eq!(t.wait("anna", "10.0.0.1", 100), 0);
-            t.record_failure("Anna", "10.0.0.1", 100);
+        for n in 0..5 {
+            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
         }
-        assert_eq!(t.wait("anna", "10.0.0.1", 100), 2);
-        // Other accounts from another address are not slowed.
-        assert_eq!(t.wait("bruno", "10.0.0.2", 100), 0);
-        assert_eq!(t.wait("anna", "10.0.0.1", 102), 0);
-        t.record_success("anna");
-        t.record_failure("anna", "10.0.0.1", 103);
-        assert_eq!(t.wait("anna", "10.0.0.1", 103), 0);
+        assert_eq!(attempt(&t, "Anna", "10.0.0.1", "right", 100), Err(30));
+        // Other accounts, and the same account from another address, are not slowed.
+        assert_eq!(attempt(&t, "bruno", "10.0.0.2", "x", 100), Ok(()));
+        let ok = t.begin("anna", "10.0.0.9", "right", 100).unwrap();
+        t.succeeded(ok);
+        assert_eq!(attempt(&t, "anna", "10.0.0.1", "right", 130), Ok(()));
+    }
+
+    #[test]
+    fn the_same_wrong_password_counts_once() {
+        let t = LoginThrottle::default();
+        for _ in 0..20 {
+            assert_eq!(attempt(&t, "anna", "10.0.0.1", "old-password", 100), Ok(()));
+        }
+        for n in 0..4 {
+            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
+        }
+        assert_eq!(attempt(&t, "anna", "10.0.0.1", "g9", 100), Err(30));
+    }
+
+    #[test]
+    fn a_right_password_is_given_back() {
+        let t = LoginThrottle::default();
+        for n in 0..4 {
+            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
+        }
+        let ok = t.begin("anna", "10.0.0.1", "right", 100).unwrap();
+        t.succeeded(ok);
+        for n in 0..5 {
+            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("h{n}"), 100), Ok(()));
+        }
     }
 
     #[test]
     fn one_address_guessing_many_accounts_is_slowed() {
         let t = LoginThrottle::default();
         for i in 0..20 {
-            t.record_failure(&format!("user{i}"), "10.9.9.9", 50);
+            assert_eq!(attempt(&t, &format!("user{i}"), "10.9.9.9", "guess", 50), Ok(()));
         }
-        assert_eq!(t.wait("someone-else", "10.9.9.9", 50), 1);
-        assert_eq!(t.wait("someone-else", "10.9.9.8", 50), 0);
+        assert_eq!(attempt(&t, "someone-else", "10.9.9.9", "x", 50), Err(30));
+        assert_eq!(attempt(&t, "someone-else", "10.9.9.8", "x", 50), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_hosts_are_keyed_by_their_64() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:2:bbbb::7"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("::ffff:10.0.0.1"), "10.0.0.1");
+        assert_eq!(address_key("10.0.0.1"), "10.0.0.1");
+    }
+
+    #[test]
+    fn a_full_table_drops_forgotten_and_harmless_records_first() {
+        let mut table: FailureTable<u32> = FailureTable::new(PER_ACCOUNT, 100);
+        let fp = |n: u32| -> Fingerprint {
+            let mut f = [0u8; 32];
+            f[..4].copy_from_slice(&n.to_be_bytes());
+            f
+        };
+        // Key 0 is under attack: locked.
+        for n in 0..5 {
+            table.reserve(&0, &fp(n), 1000).unwrap();
+        }
+        assert!(table.reserve(&0, &fp(99), 1000).is_err());
+        // A flood of single failures on other keys.
+        for k in 1..100_000u32 {
+            let _ = table.reserve(&k, &fp(k), 1000 + i64::from(k % 50));
+        }
+        assert!(table.len() <= 100, "bounded: {}", table.len());
+        assert!(table.reserve(&0, &fp(99), 1001).is_err(), "still locked");
     }
 }

@@ -16,6 +16,9 @@ pub struct SyncFacts {
     pub sync_password_set: bool,
     /// The account is active.
     pub active: bool,
+    /// The login password was set by an admin or at first start and the user has not yet
+    /// chosen their own: nothing but the console's "choose your password" step works.
+    pub temporary_password: bool,
 }
 
 /// Why devices are refused.
@@ -26,6 +29,8 @@ pub enum Refusal {
     NotEnabled,
     /// 2FA is on and no sync password is set: devices wait for one.
     AwaitingSyncPassword,
+    /// The user must first choose their own login password in the console.
+    TemporaryPassword,
 }
 
 /// The password a device must present.
@@ -44,6 +49,9 @@ pub fn device_credential(f: SyncFacts) -> DeviceCredential {
     }
     if !f.service_on {
         return Refused(Refusal::ServiceOff);
+    }
+    if f.temporary_password {
+        return Refused(Refusal::TemporaryPassword);
     }
     match (f.enabled, f.two_factor, f.sync_password_set) {
         (false, _, _) => Refused(Refusal::NotEnabled),
@@ -108,6 +116,7 @@ mod tests {
             two_factor,
             sync_password_set,
             active: true,
+            temporary_password: false,
         }
     }
 
@@ -168,6 +177,21 @@ mod tests {
                 ..facts(a, t, s)
             };
             assert_eq!(device_credential(f), Refused(Inactive));
+        }
+    }
+
+    #[test]
+    fn a_temporary_login_password_opens_no_door() {
+        for (a, t, s) in [
+            (true, false, false),
+            (true, false, true),
+            (true, true, true),
+        ] {
+            let f = SyncFacts {
+                temporary_password: true,
+                ..facts(a, t, s)
+            };
+            assert_eq!(device_credential(f), Refused(TemporaryPassword));
         }
     }
 

@@ -4,6 +4,7 @@ use super::components::activesync::SyncPasswordPrompt;
 use super::components::header::Header;
 use super::components::reauth::{ReauthDialog, ReauthGate};
 use super::pages::{
+    choose_password::ChoosePasswordPage,
     admin_settings::SettingsPage, admin_user::UserPage, admin_users::UsersPage, enrol::EnrolPage,
     login::LoginPage, not_found::NotFound, preferences::PreferencesPage,
 };
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users/:id") view=UserPage/>
                     <Route path=path!("/admin/settings") view=SettingsPage/>
                     <Route path=path!("/two-factor/setup") view=EnrolPage/>
+                    <Route path=path!("/password/choose") view=ChoosePasswordPage/>
                 </Routes>
             </main>
             <ReauthDialog/>

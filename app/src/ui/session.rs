@@ -66,30 +66,15 @@ pub fn refresh_session(session: RwSignal<SessionInfo>) {
     });
 }
 
-/// Only same-site paths are followed after login (no open redirect).
+/// Only same-site paths are followed after login (no open redirect): `domain::redirect`.
 pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p,
-        _ => "/preferences".to_string(),
-    }
+    crate::domain::redirect::safe_next(next.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::dto::CurrentUser;
-
-    #[test]
-    fn next_is_only_followed_within_the_site() {
-        assert_eq!(safe_next(Some("/admin/users".into())), "/admin/users");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/preferences");
-        assert_eq!(safe_next(Some("/\\evil.example".into())), "/preferences");
-        assert_eq!(
-            safe_next(Some("https://evil.example".into())),
-            "/preferences"
-        );
-        assert_eq!(safe_next(None), "/preferences");
-    }
 
     #[test]
     fn script_json_cannot_close_the_script_tag() {

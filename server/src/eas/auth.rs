@@ -1,25 +1,35 @@
 //! Who is asking at the door: HTTP Basic on every request, the user written `user`,
-//! `DOMAIN\user` or `user@domain`, and the SPEC 1.1 policy deciding. A phone polls, so good
-//! (and repeated bad) checks are cached in memory under a keyed hash of (name, password) and
-//! trusted only while no credential changed (`credential_epoch`); failures are throttled per
-//! account and device.
+//! `DOMAIN\user` or `user@domain`, and the SPEC 1.1 policy deciding.
+//!
+//! SPEC 1.6 at the door: an attempt is counted per *account* (whatever the DeviceId, username
+//! form or address) before its password is checked; past 5 distinct wrong passwords in an
+//! hour, every attempt that is not a device's known-good sign-in gets `503` without any check,
+//! so no answer tells a right password from a wrong one. A device that signed in within the
+//! last 24 hours is remembered under a keyed hash of (device, name, password): it keeps
+//! working, without an argon2 hash, while a stranger guesses. Unknown names are throttled per
+//! client address and cost one argon2 hash like known ones. Every table is bounded and aged.
 
 use app::backend::state::AppState;
+use app::backend::store::credential_epoch::{self, Stamp};
+use app::backend::store::devices;
 use app::backend::store::users::{self, UserRecord};
-use app::backend::store::{credential_epoch, devices};
+use app::backend::throttle::{address_key, FailureTable, Fingerprint, Fingerprinter};
 use app::domain::activesync::{accepts, device_credential, DeviceCredential, Presented};
-use app::domain::throttle::{self, PER_DEVICE};
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
+use app::domain::throttle::{DOOR_ACCOUNT, PER_ADDRESS};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-/// How many cached checks before the cache starts over (bounded memory).
-const CACHE_LIMIT: usize = 10_000;
+/// How long a device's good sign-in is trusted without a new check.
+pub const GOOD_FOR_SECS: i64 = 24 * 3600;
+/// Remembered good sign-ins (one per working device and password).
+pub const GOOD_CAPACITY: usize = 50_000;
+/// Remembered wrong passwords (an outdated password on a phone is answered without a hash).
+pub const WRONG_CAPACITY: usize = 50_000;
+/// Failure records per table (accounts; addresses for unknown names).
+pub const FAILURE_CAPACITY: usize = 100_000;
 
 /// The name a phone signs in with: `CORP\anna` → `anna` (at the last backslash); `anna@x.it`
 /// stays whole (matched against usernames, then emails).
@@ -49,184 +59,252 @@ pub enum Outcome {
     Unauthorized,
     /// 403: the right password, but the policy refuses this user's devices now.
     Forbidden,
-    /// 503 with `Retry-After`: too many failures from this device.
+    /// 503 with `Retry-After`: too many failures on this account (or from this address).
     Throttled(u64),
 }
 
-#[derive(Clone)]
-struct Checked {
-    user: Arc<UserRecord>,
-    presented: Presented,
-    epoch: u64,
+/// Who knocks: the request's credentials, device and client address.
+pub struct Knock<'a> {
+    pub authorization: Option<&'a str>,
+    /// `None` for requests without one (OPTIONS, Autodiscover).
+    pub device: Option<&'a str>,
+    pub address: &'a str,
 }
 
-#[derive(Default)]
-struct Failures {
-    count: u32,
-    last_at: i64,
-    /// Keyed hashes of the wrong passwords already counted.
-    seen: Vec<[u8; 32]>,
+/// A device's good sign-in.
+struct Good {
+    user: Arc<UserRecord>,
+    stamp: Stamp,
+    /// Last time it was used: a polling phone keeps it alive.
+    last_ok_at: AtomicI64,
+}
+
+/// A password known to be wrong for a name (or a name known to match nobody).
+#[derive(Clone, Copy)]
+struct Wrong {
+    user_id: Option<i64>,
+    stamp: Stamp,
+    at: i64,
 }
 
 pub struct Gate {
-    /// HMAC keyed once (cloned per use: saves re-deriving the key pads on every request).
-    mac: Hmac<Sha256>,
-    checked: RwLock<HashMap<[u8; 32], Checked>>,
-    failures: Mutex<HashMap<(i64, String), Failures>>,
-    /// Whether `failures` holds anything: the fast path of a good password never locks it.
-    any_failures: AtomicBool,
+    fingerprints: Fingerprinter,
+    good: RwLock<HashMap<Fingerprint, Good>>,
+    wrong: Mutex<HashMap<Fingerprint, Wrong>>,
+    accounts: Mutex<FailureTable<i64>>,
+    addresses: Mutex<FailureTable<String>>,
 }
 
 impl Default for Gate {
     fn default() -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        rand::rngs::OsRng.fill_bytes(key.as_mut());
         Gate {
-            mac: <Hmac<Sha256> as Mac>::new_from_slice(&key[..])
-                .expect("HMAC takes a key of any length"),
-            checked: RwLock::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
-            any_failures: AtomicBool::new(false),
+            fingerprints: Fingerprinter::default(),
+            good: RwLock::new(HashMap::new()),
+            wrong: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
+            addresses: Mutex::new(FailureTable::new(PER_ADDRESS, FAILURE_CAPACITY)),
         }
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Only counters and cached checks live behind these locks: safe to use after a panic.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Usernames are stored lower-case; no allocation for the usual already-lower name.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 impl Gate {
-    fn fingerprint(&self, name: &str, password: &str) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        // Usernames are stored lower-case; no allocation for the usual already-lower name.
-        if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
-            mac.update(name.to_lowercase().as_bytes());
-        } else {
-            mac.update(name.as_bytes());
+    /// Sizes of the tables (good sign-ins, wrong passwords, accounts, addresses).
+    pub fn sizes(&self) -> [usize; 4] {
+        [
+            self.good.read().map(|m| m.len()).unwrap_or(0),
+            lock(&self.wrong).len(),
+            lock(&self.accounts).len(),
+            lock(&self.addresses).len(),
+        ]
+    }
+
+    /// The known-good sign-in of this device with these credentials, if still current.
+    fn known_good(&self, key: &Fingerprint, now: i64) -> Option<Arc<UserRecord>> {
+        let map = self.good.read().unwrap_or_else(|p| p.into_inner());
+        let good = map.get(key)?;
+        if good.stamp != credential_epoch::stamp(Some(good.user.id))
+            || now - good.last_ok_at.load(Ordering::Relaxed) >= GOOD_FOR_SECS
+        {
+            return None;
         }
-        mac.update(&[0]);
-        mac.update(password.as_bytes());
-        mac.finalize().into_bytes().into()
+        good.last_ok_at.store(now, Ordering::Relaxed);
+        Some(good.user.clone())
     }
 
-    fn cached(&self, fp: &[u8; 32]) -> Option<Checked> {
-        let map = self.checked.read().expect("no holder panics");
-        map.get(fp)
-            .filter(|c| c.epoch == credential_epoch::current())
-            .cloned()
-    }
-
-    fn remember(&self, fp: [u8; 32], checked: Checked) {
-        let mut map = self.checked.write().expect("no holder panics");
-        if map.len() >= CACHE_LIMIT {
-            map.clear();
+    fn remember_good(&self, key: Fingerprint, user: Arc<UserRecord>, stamp: Stamp, now: i64) {
+        let mut map = self.good.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= GOOD_CAPACITY && !map.contains_key(&key) {
+            map.retain(|_, g| {
+                now - g.last_ok_at.load(Ordering::Relaxed) < GOOD_FOR_SECS
+                    && g.stamp == credential_epoch::stamp(Some(g.user.id))
+            });
+            if map.len() >= GOOD_CAPACITY {
+                // Still full of live devices: the least recently used tenth goes.
+                let mut by_age: Vec<(i64, Fingerprint)> = map
+                    .iter()
+                    .map(|(k, g)| (g.last_ok_at.load(Ordering::Relaxed), *k))
+                    .collect();
+                by_age.sort_unstable();
+                for (_, k) in by_age.into_iter().take(GOOD_CAPACITY / 10 + 1) {
+                    map.remove(&k);
+                }
+            }
         }
-        map.insert(fp, checked);
+        map.insert(
+            key,
+            Good {
+                user,
+                stamp,
+                last_ok_at: AtomicI64::new(now),
+            },
+        );
     }
 
-    /// Checks the request's credentials for `device` (None for requests without one, e.g.
-    /// OPTIONS from a browser).
-    pub async fn check(
-        &self,
-        state: &AppState,
-        authorization: Option<&str>,
-        device: Option<&str>,
-    ) -> Outcome {
-        let Some((raw, password)) = basic_credentials(authorization) else {
+    fn known_wrong(&self, fp: &Fingerprint) -> Option<Wrong> {
+        let map = lock(&self.wrong);
+        let w = *map.get(fp)?;
+        (w.stamp == credential_epoch::stamp(w.user_id)).then_some(w)
+    }
+
+    fn remember_wrong(&self, fp: Fingerprint, wrong: Wrong) {
+        let mut map = lock(&self.wrong);
+        if map.len() >= WRONG_CAPACITY && !map.contains_key(&fp) {
+            // The older half goes: these only save a hash for a phone with an old password.
+            let mut by_age: Vec<(i64, Fingerprint)> =
+                map.iter().map(|(k, w)| (w.at, *k)).collect();
+            by_age.sort_unstable();
+            for (_, k) in by_age.into_iter().take(WRONG_CAPACITY / 2) {
+                map.remove(&k);
+            }
+        }
+        map.insert(fp, wrong);
+    }
+
+    /// Checks a request's credentials.
+    pub async fn check(&self, state: &AppState, knock: Knock<'_>) -> Outcome {
+        let Some((raw, password)) = basic_credentials(knock.authorization) else {
             return Outcome::Unauthorized;
         };
         let name = login_name(&raw);
         if name.is_empty() {
             return Outcome::Unauthorized;
         }
-        let fp = self.fingerprint(name, &password);
-        let checked = match self.cached(&fp) {
-            Some(c) => c,
-            None => match self.check_slowly(state, name, &password).await {
-                Some(c) => {
-                    self.remember(fp, c.clone());
-                    c
+        let name = lower(name);
+        let now = state.now();
+        let fp = self
+            .fingerprints
+            .of(&[name.as_bytes(), password.as_bytes()]);
+        let device = knock.device.unwrap_or("");
+        let good_key = self.fingerprints.of(&[device.as_bytes(), &fp]);
+        if let Some(user) = self.known_good(&good_key, now) {
+            return Outcome::Allowed(user);
+        }
+        let attempt = Attempt {
+            name: &name,
+            password: &password,
+            fp,
+            good_key,
+            now,
+        };
+        self.check_slowly(state, &knock, attempt).await
+    }
+
+    async fn check_slowly(&self, state: &AppState, knock: &Knock<'_>, a: Attempt<'_>) -> Outcome {
+        let known_wrong = self.known_wrong(&a.fp);
+        let user = match known_wrong {
+            Some(Wrong { user_id: None, .. }) => None,
+            _ => match find_user(state, a.name).await {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::error!("door: reading the user: {e}");
+                    return Outcome::Unauthorized;
                 }
-                None => return Outcome::Unauthorized,
             },
         };
-        let now = state.now();
-        let device_key = || (checked.user.id, device.unwrap_or("").to_string());
-        if let Some(wait) = self.wait(device_key, now) {
-            return Outcome::Throttled(wait);
+        let Some(user) = user else {
+            return self.nobody(state, knock, &a).await;
+        };
+        // Taken before the checks below: a change committed meanwhile outdates what we learn.
+        let stamp = credential_epoch::stamp(Some(user.id));
+        let reservation = match lock(&self.accounts).reserve(&user.id, &a.fp, a.now) {
+            Ok(r) => r,
+            Err(wait) => return Outcome::Throttled(wait),
+        };
+        let presented = match known_wrong {
+            // Checked before and found wrong (or the other password): no new hash.
+            Some(w) if w.user_id == Some(user.id) => Presented::Neither,
+            _ => presented(state, &user, a.password).await,
+        };
+        let credential = device_credential(user.sync_facts());
+        if accepts(credential, presented) {
+            lock(&self.accounts).give_back(&user.id, &a.fp, reservation);
+            let user = Arc::new(user);
+            self.remember_good(a.good_key, user.clone(), stamp, a.now);
+            return Outcome::Allowed(user);
         }
-        let credential = device_credential(checked.user.sync_facts());
-        if accepts(credential, checked.presented) {
-            if self.any_failures.load(Ordering::Relaxed) {
-                let mut failures = self.failures.lock().expect("no holder panics");
-                failures.remove(&device_key());
-                self.any_failures
-                    .store(!failures.is_empty(), Ordering::Relaxed);
-            }
-            return Outcome::Allowed(checked.user);
-        }
-        if checked.presented != Presented::Neither
-            && matches!(credential, DeviceCredential::Refused(_))
-        {
+        if presented != Presented::Neither && matches!(credential, DeviceCredential::Refused(_)) {
+            lock(&self.accounts).give_back(&user.id, &a.fp, reservation);
             return Outcome::Forbidden;
         }
-        self.count_failure(device_key(), fp, now);
-        if let Some(device) = device {
-            if let Err(e) = devices::failed(&state.pool, checked.user.id, device, now).await {
+        // A wrong password, or the user's other one (the login password once a sync password
+        // is set): both stay counted, so the throttle cannot tell them apart either.
+        let wrong = Wrong {
+            user_id: Some(user.id),
+            stamp,
+            at: a.now,
+        };
+        self.remember_wrong(a.fp, wrong);
+        if let Some(device) = knock.device {
+            if let Err(e) = devices::failed(&state.pool, user.id, device, a.now).await {
                 tracing::warn!("recording a device failure: {e}");
             }
         }
         Outcome::Unauthorized
     }
 
-    /// `key` is built only when some device has failures (no allocation on the fast path).
-    fn wait(&self, key: impl FnOnce() -> (i64, String), now: i64) -> Option<u64> {
-        if !self.any_failures.load(Ordering::Relaxed) {
-            return None;
+    /// A name that matches no user: throttled per client address, one hash like a known name.
+    async fn nobody(&self, state: &AppState, knock: &Knock<'_>, a: &Attempt<'_>) -> Outcome {
+        let stamp = credential_epoch::stamp(None);
+        let address = address_key(knock.address);
+        if let Err(wait) = lock(&self.addresses).reserve(&address, &a.fp, a.now) {
+            return Outcome::Throttled(wait);
         }
-        let map = self.failures.lock().expect("no holder panics");
-        let f = map.get(&key())?;
-        let wait = throttle::remaining_wait(&PER_DEVICE, f.count, f.last_at, now);
-        (wait > 0).then_some(wait)
-    }
-
-    /// The same wrong password from the same device counts once: a phone retrying an old
-    /// password must not lock its owner out.
-    fn count_failure(&self, key: (i64, String), fp: [u8; 32], now: i64) {
-        let mut map = self.failures.lock().expect("no holder panics");
-        self.any_failures.store(true, Ordering::Relaxed);
-        let f = map.entry(key).or_default();
-        if !f.seen.contains(&fp) {
-            f.seen.push(fp);
-            f.count += 1;
+        if self.known_wrong(&a.fp).is_none() {
+            let _ = state.hasher.verify(a.password.clone(), None).await;
+            let wrong = Wrong {
+                user_id: None,
+                stamp,
+                at: a.now,
+            };
+            self.remember_wrong(a.fp, wrong);
         }
-        f.last_at = now;
+        Outcome::Unauthorized
     }
+}
 
-    /// Reads the user and finds which of their passwords was presented. `None`: no such user.
-    async fn check_slowly(
-        &self,
-        state: &AppState,
-        name: &str,
-        password: &Zeroizing<String>,
-    ) -> Option<Checked> {
-        // Read before the database, so a change made meanwhile invalidates this entry.
-        let epoch = credential_epoch::current();
-        let user = match find_user(state, name).await {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                // Same cost as a wrong password: no user enumeration by timing.
-                let _ = state.hasher.verify(password.clone(), None).await;
-                return None;
-            }
-            Err(e) => {
-                tracing::error!("door: reading the user: {e}");
-                return None;
-            }
-        };
-        let presented = presented(state, &user, password).await;
-        Some(Checked {
-            user: Arc::new(user),
-            presented,
-            epoch,
-        })
-    }
+/// One check in progress.
+struct Attempt<'a> {
+    name: &'a str,
+    password: &'a Zeroizing<String>,
+    /// Keyed hash of (name, password).
+    fp: Fingerprint,
+    /// Keyed hash of (device, name, password).
+    good_key: Fingerprint,
+    now: i64,
 }
 
 async fn find_user(state: &AppState, name: &str) -> Result<Option<UserRecord>, sqlx::Error> {
@@ -239,8 +317,9 @@ async fn find_user(state: &AppState, name: &str) -> Result<Option<UserRecord>, s
     Ok(None)
 }
 
-/// Which of the user's passwords this is. The login password costs an argon2 hash, so it is
-/// tried only when the policy could accept it or must tell 401 from 403.
+/// Which of the user's passwords this is. Unless the sync password matched, this costs one
+/// argon2 hash, also when the policy would not accept the login password: a wrong password
+/// then takes as long as for an unknown name (no enumeration by timing).
 async fn presented(state: &AppState, user: &UserRecord, password: &Zeroizing<String>) -> Presented {
     if let Some(sealed) = user.sealed_sync_password() {
         match state.secrets.open(user.id, &sealed) {
@@ -250,9 +329,6 @@ async fn presented(state: &AppState, user: &UserRecord, password: &Zeroizing<Str
             Ok(_) => {}
             Err(e) => tracing::error!(user = user.id, "door: cannot open the sync password: {e}"),
         }
-    }
-    if device_credential(user.sync_facts()) == DeviceCredential::SyncPassword {
-        return Presented::Neither;
     }
     match state
         .hasher
@@ -278,7 +354,7 @@ pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
             match users::credential_fingerprint(&state.pool).await {
                 Ok(f) => {
                     if last.as_ref().is_some_and(|l| *l != f) {
-                        credential_epoch::bump();
+                        credential_epoch::bump_all();
                     }
                     last = Some(f);
                 }

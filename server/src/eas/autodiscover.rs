@@ -2,11 +2,12 @@
 //! mobilesync request schema and HTTP Basic; the answer is the door's URL from the public base
 //! URL. Bad requests get the protocol's error 600, other schemas 601.
 
-use super::auth::Outcome;
+use super::auth::{Knock, Outcome};
 use super::door::{Door, PATH};
 use app::domain::device_setup::DeviceEndpoint;
 use axum::body::Bytes;
-use axum::extract::State;
+use app::backend::state::ClientAddress;
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -79,11 +80,20 @@ pub fn error(code: u16, message: &str) -> Response {
     ))
 }
 
-pub async fn handle(State(door): State<Door>, headers: HeaderMap, body: Bytes) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let user = match door.gate.check(&door.app, authorization, None).await {
+pub async fn handle(
+    State(door): State<Door>,
+    Extension(ClientAddress(peer)): Extension<ClientAddress>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let knock = Knock {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        device: None,
+        address: &peer.to_string(),
+    };
+    let user = match door.gate.check(&door.app, knock).await {
         Outcome::Allowed(user) => user,
         Outcome::Unauthorized => {
             return (

@@ -2,17 +2,16 @@
 //! request, devices recorded, commands dispatched. Bad requests get a clear status and text,
 //! never a 500 and never a secret.
 
-use super::auth::{Gate, Outcome};
+use super::auth::{Gate, Knock, Outcome};
 use super::commands;
 use super::request::{self, EasRequest};
 use super::wbxml;
-use app::backend::state::AppState;
+use app::backend::state::{AppState, ClientAddress};
 use app::backend::store::devices::{self, Sighting};
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub const PATH: &str = "/Microsoft-Server-ActiveSync";
@@ -58,7 +57,7 @@ fn refused(outcome: &Outcome) -> Option<Response> {
             "ActiveSync is not available for this account now.",
         )),
         Outcome::Throttled(wait) => {
-            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "Too many failed sign-ins from this device; try again later.");
+            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "Too many failed sign-ins for this account; try again later.");
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -75,7 +74,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 
 pub async fn handle(
     State(door): State<Door>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(peer)): Extension<ClientAddress>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -95,10 +94,17 @@ pub async fn handle(
 /// OPTIONS is what a phone sends most: the request is taken whole (no copy of its headers)
 /// and nothing but the credentials is looked at.
 pub async fn handle_options(State(door): State<Door>, request: axum::extract::Request) -> Response {
-    let outcome = door
-        .gate
-        .check(&door.app, authorization(request.headers()), None)
-        .await;
+    let address = request
+        .extensions()
+        .get::<ClientAddress>()
+        .map(|a| a.0.to_string())
+        .unwrap_or_default();
+    let knock = Knock {
+        authorization: authorization(request.headers()),
+        device: None,
+        address: &address,
+    };
+    let outcome = door.gate.check(&door.app, knock).await;
     if let Some(r) = refused(&outcome) {
         return r;
     }
@@ -127,32 +133,27 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
 
 async fn post(
     door: &Door,
-    peer: SocketAddr,
+    peer: std::net::IpAddr,
     uri: &Uri,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    let req = match request::parse(uri.query()) {
-        Ok(r) => r,
-        Err(e) => {
-            // Still authenticate first: an anonymous caller learns nothing but 401.
-            let outcome = door
-                .gate
-                .check(&door.app, authorization(headers), None)
-                .await;
-            if let Some(r) = refused(&outcome) {
-                return r;
-            }
-            return text(StatusCode::BAD_REQUEST, &e.to_string());
-        }
+    let parsed = request::parse(uri.query());
+    let address = peer.to_string();
+    // Authenticate first, also a malformed request: an anonymous caller learns only 401.
+    let knock = Knock {
+        authorization: authorization(headers),
+        device: parsed.as_ref().ok().map(|r| r.device_id.as_str()),
+        address: &address,
     };
-    let outcome = door
-        .gate
-        .check(&door.app, authorization(headers), Some(&req.device_id))
-        .await;
+    let outcome = door.gate.check(&door.app, knock).await;
     if let Some(r) = refused(&outcome) {
         return r;
     }
+    let req = match parsed {
+        Ok(r) => r,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
     let Outcome::Allowed(user) = outcome else {
         return text(StatusCode::FORBIDDEN, "refused");
     };
@@ -170,7 +171,7 @@ async fn post(
             device_type: &req.device_type,
             user_agent: &user_agent.chars().take(200).collect::<String>(),
             protocol_version: &version,
-            address: &peer.ip().to_string(),
+            address: &address,
             at: door.app.now(),
         },
     )
@@ -179,6 +180,12 @@ async fn post(
         Ok(d) => d,
         Err(e) => return internal(e),
     };
+    if device.first_seen == device.last_seen {
+        // A new device: the list stays bounded per user.
+        if let Err(e) = devices::prune(&door.app.pool, user.id).await {
+            tracing::warn!("pruning devices: {e}");
+        }
+    }
     if device.blocked {
         return text(
             StatusCode::FORBIDDEN,

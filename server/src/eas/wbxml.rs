@@ -51,6 +51,8 @@ pub enum WbxmlError {
     Unbalanced,
     #[error("a number in the document is too large")]
     Overflow,
+    #[error("the document expands to more than its own size")]
+    TooLarge,
 }
 
 impl Element {
@@ -254,6 +256,15 @@ pub fn decode(data: &[u8]) -> Result<Element, WbxmlError> {
     let table_len = r.mb_u32()? as usize;
     let table = r.take(table_len)?;
 
+    // What the tree may hold (text and opaque bytes, one per element): string-table
+    // references copy text, so everything is paid for from this budget and the tree never
+    // outgrows the body (a 1 MiB body of references to a 512 KiB table would otherwise
+    // expand to gigabytes).
+    let mut budget = data.len();
+    let mut spend = |n: usize| -> Result<(), WbxmlError> {
+        budget = budget.checked_sub(n).ok_or(WbxmlError::TooLarge)?;
+        Ok(())
+    };
     let mut page = 0u8;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -281,7 +292,11 @@ pub fn decode(data: &[u8]) -> Result<Element, WbxmlError> {
                 }
                 continue;
             }
-            STR_I => Node::Text(r.c_string()?),
+            STR_I => {
+                let text = r.c_string()?;
+                spend(text.len())?;
+                Node::Text(text)
+            }
             STR_T => {
                 let offset = r.mb_u32()? as usize;
                 let rest = table.get(offset..).ok_or(WbxmlError::Truncated)?;
@@ -289,6 +304,7 @@ pub fn decode(data: &[u8]) -> Result<Element, WbxmlError> {
                     .iter()
                     .position(|b| *b == 0)
                     .ok_or(WbxmlError::Truncated)?;
+                spend(len)?;
                 Node::Text(
                     std::str::from_utf8(&rest[..len])
                         .map_err(|_| WbxmlError::BadText)?
@@ -297,14 +313,18 @@ pub fn decode(data: &[u8]) -> Result<Element, WbxmlError> {
             }
             ENTITY => {
                 let c = char::from_u32(r.mb_u32()?).ok_or(WbxmlError::BadText)?;
+                spend(c.len_utf8())?;
                 Node::Text(c.to_string())
             }
             OPAQUE => {
                 let len = r.mb_u32()? as usize;
-                Node::Opaque(r.take(len)?.to_vec())
+                let bytes = r.take(len)?;
+                spend(bytes.len())?;
+                Node::Opaque(bytes.to_vec())
             }
             b if b & 0x3F < 0x05 || b & ATTRIBUTES != 0 => return Err(WbxmlError::Unsupported(b)),
             tag => {
+                spend(1)?;
                 let element = Element {
                     page,
                     token: tag & 0x3F,
@@ -542,6 +562,48 @@ mod tests {
         }
     }
 
+    /// What a decoded tree holds: its text and opaque bytes, one per element.
+    fn weight(e: &Element) -> usize {
+        1 + e
+            .children
+            .iter()
+            .map(|c| match c {
+                Node::Element(e) => weight(e),
+                Node::Text(t) => t.len(),
+                Node::Opaque(d) => d.len(),
+            })
+            .sum::<usize>()
+    }
+
+    /// A body whose string table is `table` (NUL added) and whose root (FolderSync) holds a
+    /// reference to `offsets`, one after the other.
+    fn with_string_table(table: &[u8], offsets: &[u32]) -> Vec<u8> {
+        let mut body = vec![0x03, 0x01, 0x6A];
+        write_mb_u32(&mut body, u32::try_from(table.len() + 1).unwrap());
+        body.extend_from_slice(table);
+        body.push(0);
+        body.extend_from_slice(&[SWITCH_PAGE, 7, 0x16 | CONTENT]);
+        for o in offsets {
+            body.push(STR_T);
+            write_mb_u32(&mut body, *o);
+        }
+        body.push(END);
+        body
+    }
+
+    #[test]
+    fn a_string_table_bomb_is_refused_at_once() {
+        // 512 KiB of table, then ~256 Ki references to all of it: 128 GiB if copied.
+        let table = vec![b'A'; 512 * 1024];
+        let body = with_string_table(&table, &vec![0; 256 * 1024]);
+        assert!(body.len() <= 1024 * 1024 + 16);
+        assert_eq!(decode(&body), Err(WbxmlError::TooLarge));
+        // An honest reference or two still decodes.
+        let small = decode(&with_string_table(b"Contacts", &[0, 0])).unwrap();
+        assert_eq!(small.children.len(), 2);
+        assert_eq!(small.text_content(), Some("Contacts"));
+    }
+
     mod fuzz {
         use super::*;
         use proptest::collection::vec;
@@ -580,8 +642,21 @@ mod tests {
             }
 
             #[test]
-            fn random_bytes_never_panic(bytes in vec(any::<u8>(), 0..600)) {
-                let _ = decode(&bytes);
+            fn random_bytes_never_panic_nor_grow_past_their_size(bytes in vec(any::<u8>(), 0..600)) {
+                if let Ok(doc) = decode(&bytes) {
+                    prop_assert!(weight(&doc) <= bytes.len());
+                }
+            }
+
+            #[test]
+            fn string_table_references_never_grow_past_the_input(
+                table in vec(1u8..=255, 0..300),
+                offsets in vec(0u32..320, 0..400),
+            ) {
+                let body = with_string_table(&table, &offsets);
+                if let Ok(doc) = decode(&body) {
+                    prop_assert!(weight(&doc) <= body.len());
+                }
             }
 
             #[test]
@@ -592,6 +667,7 @@ mod tests {
                 if let Ok(back) = decode(&bytes) {
                     // Whatever decodes is no bigger than its input.
                     prop_assert!(encode(&back).len() <= bytes.len() + 8);
+                    prop_assert!(weight(&back) <= bytes.len());
                 }
             }
         }

@@ -30,7 +30,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        Self::start_with(None).await
+        Self::start_with(None, "").await
+    }
+
+    /// A server behind a reverse proxy at `proxies` (the test client itself: 127.0.0.1),
+    /// whose `X-Forwarded-For` it believes.
+    pub async fn start_behind_proxy(proxies: &str) -> TestServer {
+        Self::start_with(None, proxies).await
     }
 
     /// A server whose mail server is down (nothing listens on its port).
@@ -38,10 +44,10 @@ impl TestServer {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = closed.local_addr().expect("addr").port();
         drop(closed);
-        Self::start_with(Some(format!("smtp://127.0.0.1:{port}"))).await
+        Self::start_with(Some(format!("smtp://127.0.0.1:{port}")), "").await
     }
 
-    async fn start_with(smtp_url: Option<String>) -> TestServer {
+    async fn start_with(smtp_url: Option<String>, proxies: &str) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let pool = store::connect(&url).await.expect("open db");
@@ -52,7 +58,10 @@ impl TestServer {
         let transport = Transport::Smtp(smtp_transport(&smtp_url).expect("smtp url"));
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
         let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer)
-            .with_public_url("https://crm.example.it/");
+            .with_public_url("https://crm.example.it/")
+            .with_trusted_proxies(
+                app::domain::proxies::parse_list(proxies).expect("proxy list"),
+            );
         let sessions = server::router::session_store(&state)
             .await
             .expect("session store");
@@ -143,6 +152,17 @@ impl TestServer {
     }
 
     /// The code in the newest security-code mail to `to`, read as the user would.
+    /// Changes `b`'s email address as a person does: the new address, then the code mailed
+    /// there. Returns the last answer.
+    pub async fn change_email(&self, b: &mut Browser, email: &str) -> Reply {
+        let r = b.call("me/email", &[("email", email)]).await;
+        if r.status != StatusCode::OK {
+            return r;
+        }
+        let code = self.latest_code(email);
+        b.call("me/email/confirm", &[("code", &code)]).await
+    }
+
     pub fn latest_code(&self, to: &str) -> String {
         let text = self
             .mails_to(to)
@@ -213,6 +233,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub body: String,
     pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -250,11 +271,24 @@ impl Browser {
 
     /// Calls a server function (form-encoded, as the pages do).
     pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
-        let rb = self
+        self.call_with(endpoint, form, &[]).await
+    }
+
+    /// As `call`, with extra request headers (`Origin`, `Sec-Fetch-Site`, ...).
+    pub async fn call_with(
+        &mut self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut rb = self
             .client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("Accept", "application/json")
             .form(form);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
         let response = self.prepare(rb).send().await.expect("request");
         self.finish(response).await
     }
@@ -276,11 +310,13 @@ impl Browser {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
         Reply {
             status,
             body,
             location,
+            headers,
         }
     }
 

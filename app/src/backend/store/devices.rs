@@ -63,6 +63,35 @@ pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx:
     .await
 }
 
+/// Devices kept per user: the newest, blocked ones first (a block must not be pushed out).
+pub const MAX_PER_USER: i64 = 100;
+
+/// Drops the user's devices beyond `MAX_PER_USER`, oldest unblocked first.
+pub async fn prune(pool: &SqlitePool, user_id: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM devices WHERE user_id = ? AND id IN (SELECT id FROM devices WHERE user_id = ? \
+         ORDER BY blocked DESC, last_seen DESC, id DESC LIMIT -1 OFFSET ?)",
+    )
+    .bind(user_id)
+    .bind(user_id)
+    .bind(MAX_PER_USER)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Removes one device of `user_id` (its sync state with it); `false` if there is none.
+pub async fn delete(pool: &SqlitePool, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    // Its cached good check at the door goes too.
+    super::credential_epoch::bump_user(user_id);
+    Ok(done.rows_affected() == 1)
+}
+
 /// A known device of the user presented a password that does not work (any more).
 pub async fn failed(
     pool: &SqlitePool,
@@ -125,7 +154,7 @@ pub async fn set_blocked(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    super::credential_epoch::bump();
+    super::credential_epoch::bump_user(user_id);
     Ok(done.rows_affected() == 1)
 }
 

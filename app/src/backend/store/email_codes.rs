@@ -74,22 +74,44 @@ pub async fn current(
     .await
 }
 
-/// Marks the code used; `false` if another request used it first (single use under races).
-pub async fn consume(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE email_codes SET used = 1 WHERE id = ? AND used = 0")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Counts a wrong try and returns the new count.
-pub async fn count_wrong_try(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
-        "UPDATE email_codes SET wrong_tries = wrong_tries + 1 WHERE id = ? RETURNING wrong_tries",
+/// Counts a try at code `id`, in one statement and *before* the compare, only while the
+/// code is unused, issued after `issued_after` and has fewer than `max_tries`: concurrent
+/// guesses cannot all see "fewer than 5". Returns the new count, or `None` when no try is
+/// left (used, expired or voided meanwhile).
+pub async fn take_try(
+    pool: &SqlitePool,
+    id: i64,
+    issued_after: i64,
+    max_tries: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE email_codes SET wrong_tries = wrong_tries + 1 \
+         WHERE id = ? AND used = 0 AND issued_at > ? AND wrong_tries < ? RETURNING wrong_tries",
     )
     .bind(id)
-    .fetch_one(pool)
+    .bind(issued_after)
+    .bind(max_tries)
+    .fetch_optional(pool)
     .await?;
-    Ok(n)
+    Ok(row.map(|(n,)| n))
+}
+
+/// Marks the code used under the same conditions as a try (the try that found it right is
+/// already counted); `false` if another request used it first (single use under races).
+pub async fn consume(
+    pool: &SqlitePool,
+    id: i64,
+    issued_after: i64,
+    max_tries: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE email_codes SET used = 1 \
+         WHERE id = ? AND used = 0 AND issued_at > ? AND wrong_tries <= ?",
+    )
+    .bind(id)
+    .bind(issued_after)
+    .bind(max_tries)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

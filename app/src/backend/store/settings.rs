@@ -34,7 +34,7 @@ pub async fn set_flag(pool: &SqlitePool, key: &str, on: bool) -> Result<(), sqlx
     .execute(pool)
     .await?;
     // The ActiveSync service switch decides what devices may do.
-    super::credential_epoch::bump();
+    super::credential_epoch::bump_all();
     Ok(())
 }
 

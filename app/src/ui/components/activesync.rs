@@ -29,6 +29,9 @@ pub fn status_text(p: &Profile, t: &Texts) -> String {
         DeviceCredential::Refused(Refusal::NotEnabled) => t.sync_status_not_enabled.to_string(),
         DeviceCredential::Refused(Refusal::ServiceOff) => t.sync_status_service_off.to_string(),
         DeviceCredential::Refused(Refusal::Inactive) => t.sync_status_inactive.to_string(),
+        DeviceCredential::Refused(Refusal::TemporaryPassword) => {
+            t.sync_status_temporary_password.to_string()
+        }
     }
 }
 

@@ -32,6 +32,8 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::KeyRotated => t.audit_key_rotated,
         AuditAction::DeviceBlocked => t.audit_device_blocked,
         AuditAction::DeviceUnblocked => t.audit_device_unblocked,
+        AuditAction::PasswordReset => t.audit_password_reset,
+        AuditAction::DeviceDeleted => t.audit_device_deleted,
     }
 }
 

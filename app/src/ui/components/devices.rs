@@ -1,7 +1,7 @@
 //! "Devices": the phones the ActiveSync door has seen for a user, when and from where, and
 //! whether one keeps using an old password. Admins can block a device.
 
-use crate::api::devices::{my_devices, user_devices, BlockDevice};
+use crate::api::devices::{my_devices, user_devices, BlockDevice, DeleteDevice};
 use crate::api::dto::Device;
 use crate::ui::components::field::{form_error, ErrorAlert};
 use crate::ui::format::utc_minute;
@@ -14,11 +14,13 @@ use leptos::prelude::*;
 pub fn DevicesSection(
     user: Option<i64>,
     #[prop(optional)] block: Option<ServerAction<BlockDevice>>,
+    #[prop(optional)] remove: Option<ServerAction<DeleteDevice>>,
 ) -> impl IntoView {
     let t = use_texts();
     let block = block.unwrap_or_default();
+    let remove = remove.unwrap_or_default();
     let devices = Resource::new(
-        move || block.version().get(),
+        move || (block.version().get(), remove.version().get()),
         move |_| async move {
             match user {
                 Some(id) => user_devices(id).await,
@@ -30,13 +32,14 @@ pub fn DevicesSection(
         <section class="card" aria-labelledby="devices-title">
             <h2 id="devices-title">{move || t.get().devices_title}</h2>
             <ErrorAlert message=form_error(block.value(), t)/>
+            <ErrorAlert message=form_error(remove.value(), t)/>
             <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
                         Ok(list) if list.is_empty() => {
                             view! { <p class="muted">{move || t.get().devices_empty}</p> }.into_any()
                         }
-                        Ok(list) => view! { <DeviceTable list=list user=user block=block/> }.into_any(),
+                        Ok(list) => view! { <DeviceTable list=list user=user block=block remove=remove/> }.into_any(),
                         Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
                     }
                 })}
@@ -50,6 +53,7 @@ fn DeviceTable(
     list: Vec<Device>,
     user: Option<i64>,
     block: ServerAction<BlockDevice>,
+    remove: ServerAction<DeleteDevice>,
 ) -> impl IntoView {
     let t = use_texts();
     let rows = list
@@ -78,6 +82,17 @@ fn DeviceTable(
                             }
                         >
                             {move || if blocked { t.get().unblock } else { t.get().block }}
+                        </button>
+                        " "
+                        <button
+                            type="button"
+                            class="plain"
+                            disabled=move || remove.pending().get()
+                            on:click=move |_| {
+                                remove.dispatch(DeleteDevice { id: uid, device: id });
+                            }
+                        >
+                            {move || t.get().remove_device}
                         </button>
                     </td>
                 }

@@ -22,6 +22,9 @@ pub fn focus_on_open(id: &'static str) {
 /// A question that must be answered before going on; Escape is Cancel.
 #[component]
 pub fn ConfirmDialog(
+    /// The dialog's accessible name (SPEC 2: every dialog has a title).
+    #[prop(into)]
+    title: Signal<&'static str>,
     #[prop(into)] message: Signal<&'static str>,
     #[prop(into)] ok_label: Signal<&'static str>,
     #[prop(into)] cancel_label: Signal<&'static str>,
@@ -31,7 +34,8 @@ pub fn ConfirmDialog(
     focus_on_open("confirm-ok");
     view! {
         <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { on_cancel.run(()) }>
-            <div class="dialog card" role="alertdialog" aria-modal="true" aria-describedby="confirm-message">
+            <div class="dialog card" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-message">
+                <h2 id="confirm-title">{move || title.get()}</h2>
                 <p id="confirm-message">{move || message.get()}</p>
                 <div class="buttons end">
                     <button type="button" class="plain" on:click=move |_| on_cancel.run(())>

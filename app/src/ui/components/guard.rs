@@ -34,10 +34,13 @@ fn url_escape(s: &str) -> String {
 
 /// Where a user who must set up 2FA is sent from every other page.
 pub const ENROL_PATH: &str = "/two-factor/setup";
+/// Where a user who signed in with a one-time password is sent first.
+pub const CHOOSE_PASSWORD_PATH: &str = "/password/choose";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Access {
     SignedOut,
+    MustChoosePassword,
     MustEnrol,
     User,
     Admin,
@@ -49,11 +52,22 @@ fn access() -> Memo<Access> {
     Memo::new(move |_| {
         session.with(|s| match &s.user {
             None => Access::SignedOut,
+            Some(u) if u.must_change_password => Access::MustChoosePassword,
             Some(u) if u.must_enrol => Access::MustEnrol,
             Some(u) if u.is_admin => Access::Admin,
             Some(_) => Access::User,
         })
     })
+}
+
+/// Any signed-in user, whatever they still owe (the "choose your password" page).
+#[component]
+pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
+    let access = access();
+    move || match access.get() {
+        Access::SignedOut => login_redirect().into_any(),
+        _ => children().into_any(),
+    }
 }
 
 /// Any signed-in user, including one who must still enrol in 2FA (the enrolment page).
@@ -62,6 +76,7 @@ pub fn RequireSignedIn(children: ChildrenFn) -> impl IntoView {
     let access = access();
     move || match access.get() {
         Access::SignedOut => login_redirect().into_any(),
+        Access::MustChoosePassword => view! { <Redirect path=CHOOSE_PASSWORD_PATH/> }.into_any(),
         _ => children().into_any(),
     }
 }
@@ -71,6 +86,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let access = access();
     move || match access.get() {
         Access::SignedOut => login_redirect().into_any(),
+        Access::MustChoosePassword => view! { <Redirect path=CHOOSE_PASSWORD_PATH/> }.into_any(),
         Access::MustEnrol => view! { <Redirect path=ENROL_PATH/> }.into_any(),
         Access::User | Access::Admin => children().into_any(),
     }
@@ -81,6 +97,7 @@ pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     let access = access();
     move || match access.get() {
         Access::SignedOut => login_redirect().into_any(),
+        Access::MustChoosePassword => view! { <Redirect path=CHOOSE_PASSWORD_PATH/> }.into_any(),
         Access::MustEnrol => view! { <Redirect path=ENROL_PATH/> }.into_any(),
         Access::User => view! { <NotAllowed/> }.into_any(),
         Access::Admin => children().into_any(),

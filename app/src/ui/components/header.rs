@@ -36,11 +36,11 @@ pub fn Header() -> impl IntoView {
                     .map(|user| {
                         view! {
                             <nav aria-label="main">
-                                {(!user.must_enrol)
+                                {(!user.must_enrol && !user.must_change_password)
                                     .then(|| {
                                         view! { <A href="/preferences">{move || t.get().nav_preferences}</A> }
                                     })}
-                                {(user.is_admin && !user.must_enrol)
+                                {(user.is_admin && !user.must_enrol && !user.must_change_password)
                                     .then(|| {
                                         view! {
                                             <A href="/admin/users">{move || t.get().nav_users}</A>

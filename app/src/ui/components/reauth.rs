@@ -91,6 +91,30 @@ pub fn resubmit(form: NodeRef<leptos::html::Form>) -> impl Fn() + Clone + Send +
     }
 }
 
+/// For a button's action the server may answer `ReauthRequired` (an admin weakening an
+/// account): returns the dispatcher to call instead of `action.dispatch`, which runs the same
+/// input again once the admin has re-authenticated.
+pub fn dispatch_with_reauth<S>(action: ServerAction<S>) -> impl Fn(S) + Copy + Send + Sync + 'static
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let last = StoredValue::new(None::<S>);
+    retry_after_reauth(
+        action.value(),
+        move || {
+            if let Some(input) = last.get_value() {
+                action.dispatch(input);
+            }
+        },
+        || (),
+    );
+    move |input: S| {
+        last.set_value(Some(input.clone()));
+        action.dispatch(input);
+    }
+}
+
 /// Rendered once at the root; shows the dialog while the gate is open.
 #[component]
 pub fn ReauthDialog() -> impl IntoView {

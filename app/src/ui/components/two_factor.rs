@@ -3,7 +3,7 @@
 //! on the enrolment page a user is sent to when an admin requires 2FA.
 
 use crate::api::dto::{Profile, TwoFactorMethod};
-use crate::api::me::ChangeEmail;
+use crate::api::me::{ChangeEmail, ConfirmEmail};
 use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor};
 use crate::domain::activesync;
 use crate::i18n::fill;
@@ -179,6 +179,7 @@ pub fn TwoFactorBlock(
                 SyncPasswordStep::None => None,
                 SyncPasswordStep::Notice => Some(view! {
                     <ConfirmDialog
+                        title=Signal::derive(move || t.get().two_factor)
                         message=Signal::derive(move || t.get().err_sync_password_needed_for_two_factor)
                         ok_label=Signal::derive(move || t.get().ok)
                         cancel_label=Signal::derive(move || t.get().cancel_dialog)
@@ -242,21 +243,35 @@ pub fn TwoFactorBlock(
 }
 
 /// The user's email address: where codes and notices go. Changing it needs re-authentication
-/// and is refused while it carries the second factor.
+/// and a code sent to the new address, and is refused while it carries the second factor.
 #[component]
 pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl IntoView {
     let t = use_texts();
     let action = ServerAction::<ChangeEmail>::new();
+    let resend = ServerAction::<ChangeEmail>::new();
+    let confirm = ServerAction::<ConfirmEmail>::new();
     let form = NodeRef::<leptos::html::Form>::new();
+    let code_form = NodeRef::<leptos::html::Form>::new();
     retry_after_reauth(action.value(), resubmit(form), || ());
     Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
+        if let Some(Ok(())) = confirm.value().get() {
+            action.value().set(None);
             changed.run(());
         }
     });
     let value = action.value();
-    let saved =
-        Signal::derive(move || matches!(value.get(), Some(Ok(()))).then(|| t.get().email_saved));
+    let saved = Signal::derive(move || {
+        matches!(confirm.value().get(), Some(Ok(()))).then(|| t.get().email_saved)
+    });
+    // Where the code went, while one is awaited.
+    let code_to = Memo::new(move |_| value.with(|v| v.clone().and_then(Result::ok)));
+    // The address submitted, for "Send a new code".
+    let typed = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(input) = action.input().get() {
+            typed.set(input.email);
+        }
+    });
     if profile.two_factor == TwoFactorMethod::Email {
         // The address carries the second factor: shown, not editable (the server agrees).
         return view! {
@@ -287,6 +302,36 @@ pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl 
                     {move || t.get().save}
                 </button>
             </ActionForm>
+            {move || code_to.get().map(|to| {
+                let cvalue = confirm.value();
+                view! {
+                    <div class="enrol">
+                        <p role="status">{move || fill(t.get().email_code_sent, &to)}</p>
+                        <ErrorAlert message=form_error(cvalue, t)/>
+                        <ActionForm action=confirm node_ref=code_form>
+                            <Field
+                                name="code"
+                                autocomplete="one-time-code"
+                                inputmode="numeric"
+                                required=true
+                                label=Signal::derive(move || t.get().code_prompt)
+                                error=field_error(cvalue, "code", t)
+                            />
+                            <button type="submit" disabled=move || confirm.pending().get()>
+                                {move || t.get().verify}
+                            </button>
+                        </ActionForm>
+                        <SendNewCode
+                            pending=resend.pending()
+                            sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(_))))
+                            error=form_error(resend.value(), t)
+                            on_click=Callback::new(move |()| {
+                                resend.dispatch(ChangeEmail { email: typed.get_untracked(), resend: true });
+                            })
+                        />
+                    </div>
+                }
+            })}
             <StatusNote message=saved/>
         </section>
     }

@@ -1,6 +1,6 @@
 //! /admin/users/:id: one user, with the admin-only controls.
 
-use crate::api::devices::BlockDevice;
+use crate::api::devices::{BlockDevice, DeleteDevice};
 use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::users::{
     get_user, user_audit, ClearUserSyncPassword, ResetUserTwoFactor, SetUserActive,
@@ -12,6 +12,7 @@ use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::role_and_login::RoleAndLogin;
+use crate::ui::components::reauth::dispatch_with_reauth;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -35,6 +36,7 @@ fn User() -> impl IntoView {
     let require = ServerAction::<SetUserTwoFactorRequired>::new();
     let reset = ServerAction::<ResetUserTwoFactor>::new();
     let block = ServerAction::<BlockDevice>::new();
+    let remove = ServerAction::<DeleteDevice>::new();
     let sync = SyncActions {
         enable: ServerAction::<SetUserActivesync>::new(),
         clear: ServerAction::<ClearUserSyncPassword>::new(),
@@ -47,6 +49,7 @@ fn User() -> impl IntoView {
             sync.enable.version().get(),
             sync.clear.version().get(),
             block.version().get(),
+            remove.version().get(),
         )
     };
     let user = Resource::new(
@@ -67,6 +70,7 @@ fn User() -> impl IntoView {
             }
         },
     );
+    let set_active_now = dispatch_with_reauth(set_active);
     let value = set_active.value();
     let note = Signal::derive(move || match value.get() {
         Some(Ok(p)) if p.active => Some(t.get().user_reactivated),
@@ -104,7 +108,7 @@ fn User() -> impl IntoView {
                                     class=if active { "danger" } else { "" }
                                     disabled=move || set_active.pending().get()
                                     on:click=move |_| {
-                                        set_active.dispatch(SetUserActive { id: uid, active: !active });
+                                        set_active_now(SetUserActive { id: uid, active: !active });
                                     }
                                 >
                                     {move || if active { t.get().deactivate } else { t.get().reactivate }}
@@ -118,7 +122,7 @@ fn User() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || id().map(|uid| view! { <DevicesSection user=Some(uid) block=block/> })}
+        {move || id().map(|uid| view! { <DevicesSection user=Some(uid) block=block remove=remove/> })}
         <AuditSection events=audit/>
     }
 }
@@ -139,6 +143,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
     let cleared = Signal::derive(move || {
         matches!(actions.clear.value().get(), Some(Ok(_))).then(|| t.get().sync_cleared)
     });
+    let clear = dispatch_with_reauth(actions.clear);
     view! {
         <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
         <section class="card" aria-labelledby="activesync-admin-title">
@@ -158,7 +163,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
                 class="danger"
                 disabled=move || !has_password || actions.clear.pending().get()
                 on:click=move |_| {
-                    actions.clear.dispatch(ClearUserSyncPassword { id: uid });
+                    clear(ClearUserSyncPassword { id: uid });
                 }
             >
                 {move || t.get().clear_sync_password}
@@ -193,6 +198,7 @@ fn SecurityControls(
     let saved =
         Signal::derive(move || matches!(require.value().get(), Some(Ok(_))).then(|| t.get().saved));
     let can_reset = profile.two_factor == TwoFactorMethod::Email && !is_me;
+    let reset_now = dispatch_with_reauth(reset);
     view! {
         <section class="card" aria-labelledby="security-title">
             <h2 id="security-title">{move || t.get().security_title}</h2>
@@ -213,7 +219,7 @@ fn SecurityControls(
                 class="danger"
                 disabled=move || !can_reset || reset.pending().get()
                 on:click=move |_| {
-                    reset.dispatch(ResetUserTwoFactor { id: uid });
+                    reset_now(ResetUserTwoFactor { id: uid });
                 }
             >
                 {move || t.get().reset_two_factor}

@@ -1,0 +1,73 @@
+//! /password/choose: where a user who signed in with a one-time password (set by an admin,
+//! the command line or at first start) is sent until they choose their own. Nothing else is
+//! open to them meanwhile; the server refuses it too, and so does the ActiveSync door.
+
+use crate::api::me::ChoosePassword;
+use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field};
+use crate::ui::components::guard::{RequireSession, ENROL_PATH};
+use crate::ui::session::{use_session, use_texts};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn ChoosePasswordPage() -> impl IntoView {
+    view! {
+        <RequireSession>
+            <ChoosePasswordStep/>
+        </RequireSession>
+    }
+}
+
+#[component]
+fn ChoosePasswordStep() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let action = ServerAction::<ChoosePassword>::new();
+    let value = action.value();
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = value.get() {
+            session.set(info);
+        }
+    });
+    let owed = Memo::new(move |_| {
+        session.with(|s| {
+            s.user
+                .as_ref()
+                .map(|u| (u.must_change_password, u.must_enrol))
+        })
+    });
+    move || match owed.get() {
+        Some((false, true)) => view! { <Redirect path=ENROL_PATH/> }.into_any(),
+        Some((false, false)) | None => view! { <Redirect path="/preferences"/> }.into_any(),
+        Some((true, _)) => view! {
+            <h1 id="choose-title">{move || t.get().choose_password_title}</h1>
+            <p class="alert warning">{move || t.get().choose_password_intro}</p>
+            <section class="card">
+                <ErrorAlert message=form_error(value, t)/>
+                <ActionForm action=action attr:aria-labelledby="choose-title">
+                    <Field
+                        name="new_password"
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        label=Signal::derive(move || t.get().new_password)
+                        hint=Signal::derive(move || t.get().password_hint)
+                        error=field_error(value, "new_password", t)
+                    />
+                    <Field
+                        name="confirm_password"
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        label=Signal::derive(move || t.get().confirm_password)
+                        error=field_error(value, "confirm_password", t)
+                    />
+                    <button type="submit" disabled=move || action.pending().get()>
+                        {move || t.get().save}
+                    </button>
+                </ActionForm>
+            </section>
+        }
+        .into_any(),
+    }
+}

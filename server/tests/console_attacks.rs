@@ -1,0 +1,488 @@
+//! The console as an attacker meets it (SPEC 1.4–1.6, issue 10): guesses reserved before the
+//! hash, no lock-out a stranger can extend, the owner elsewhere unaffected, `?next=` kept on
+//! the site, cross-site posts refused, security headers, honest statuses, one-time passwords
+//! that open nothing but "choose your password", and the smaller holes.
+
+mod common;
+
+use common::{TestServer, ADMIN_PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const LOGIN: &str = "anna-password-1";
+
+#[tokio::test]
+async fn a_hundred_concurrent_guesses_get_five_checks() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let before = server.state.hasher.verifications();
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..100 {
+        let mut b = server.browser();
+        set.spawn(async move { b.login("anna", &format!("guess-{n}")).await.status });
+    }
+    let mut statuses = Vec::new();
+    while let Some(s) = set.join_next().await {
+        statuses.push(s.unwrap());
+    }
+    let failed = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((failed, waited), (5, 95), "{statuses:?}");
+    assert_eq!(server.state.hasher.verifications() - before, 5);
+}
+
+#[tokio::test]
+async fn concurrent_reauthentication_guesses_get_five_checks() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let b = server.signed_in("anna", LOGIN).await;
+    let cookie = b.cookie.clone();
+    let before = server.state.hasher.verifications();
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..100 {
+        let mut b = server.browser();
+        b.cookie = cookie.clone();
+        set.spawn(async move { b.reauth(&format!("guess-{n}"), None).await.status });
+    }
+    let mut wrong = 0;
+    while let Some(s) = set.join_next().await {
+        if s.unwrap() == StatusCode::UNPROCESSABLE_ENTITY {
+            wrong += 1;
+        }
+    }
+    assert_eq!(wrong, 5);
+    assert_eq!(server.state.hasher.verifications() - before, 5);
+}
+
+#[tokio::test]
+async fn over_long_passwords_cannot_keep_a_victim_locked() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut stranger = server.browser();
+    for n in 0..5 {
+        stranger.login("anna", &format!("guess-{n}")).await;
+    }
+    let long = "x".repeat(5000);
+    for _ in 0..10 {
+        let r = stranger.login("anna", &long).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers["retry-after"], "30");
+    }
+    // The lock was not extended: after its 30 s the owner signs in.
+    server.clock.advance(30);
+    let mut owner = server.browser();
+    let r = owner.login("anna", LOGIN).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_owner_signs_in_from_elsewhere_while_a_stranger_is_locked_out() {
+    let server = TestServer::start_behind_proxy("127.0.0.1").await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut stranger = server.browser();
+    let from = |a: &'static str| [("X-Forwarded-For", a)];
+    for n in 0..6 {
+        stranger
+            .call_with(
+                "login",
+                &[("username", "anna"), ("password", &format!("guess-{n}"))],
+                &from("198.51.100.66"),
+            )
+            .await;
+    }
+    let r = stranger
+        .call_with(
+            "login",
+            &[("username", "anna"), ("password", LOGIN)],
+            &from("198.51.100.66"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut owner = server.browser();
+    let r = owner
+        .call_with(
+            "login",
+            &[("username", "anna"), ("password", LOGIN)],
+            &from("203.0.113.7"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The audit trail records the client, not the proxy.
+    let r = owner
+        .call_with(
+            "reauth",
+            &[("reauth_password", LOGIN)],
+            &from("203.0.113.7"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = owner
+        .call_with(
+            "me/password",
+            &[
+                ("new_password", "anna-password-2"),
+                ("confirm_password", "anna-password-2"),
+            ],
+            &from("203.0.113.7"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (address,): (String,) =
+        sqlx::query_as("SELECT address FROM audit_events WHERE action = 'password_changed'")
+            .fetch_one(&server.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(address, "203.0.113.7");
+}
+
+#[tokio::test]
+async fn next_never_leaves_the_site_and_never_breaks_the_connection() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut b = server.signed_in("anna", LOGIN).await;
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+        "/%0A",
+        "/%0D%0ASet-Cookie:%20x=1",
+    ] {
+        let r = b.get(&format!("/login?next={next}")).await;
+        assert!(r.status.is_redirection(), "{next}: {}", r.status);
+        assert_eq!(r.location.as_deref(), Some("/preferences"), "{next}");
+    }
+    let r = b.get("/login?next=/admin/users").await;
+    assert_eq!(r.location.as_deref(), Some("/admin/users"));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_same_site_ones_pass() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut b = server.browser();
+    let form = [("username", "anna"), ("password", LOGIN)];
+    let r = b
+        .call_with("login", &form, &[("Origin", "https://evil.example")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(b.cookie.is_none(), "no session was made (login CSRF)");
+    let r = b
+        .call_with("login", &form, &[("Sec-Fetch-Site", "cross-site")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b
+        .call_with("login", &form, &[("Origin", "https://crm.example.it")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_nonce_policy() {
+    let server = TestServer::start().await;
+    let mut b = server.browser();
+    let page = b.get("/login").await;
+    let h = &page.headers;
+    let csp = h["content-security-policy"].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the page's nonce"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    assert_eq!(h["cache-control"], "no-store");
+    let again = b.get("/login").await;
+    assert_ne!(
+        again.headers["content-security-policy"], h["content-security-policy"],
+        "a new nonce for every page"
+    );
+    let api = b.call("whoami", &[]).await;
+    assert_eq!(api.headers["cache-control"], "no-store");
+    assert_eq!(api.headers["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn client_errors_answer_4xx_and_say_why() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut b = server.browser();
+    let r = b.login("anna", "wrong").await;
+    assert_eq!((r.status, r.json()), (StatusCode::UNAUTHORIZED, json!("LoginFailed")));
+    let r = b.call("login", &[("username", "anna")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "malformed: {}", r.body);
+    let r = b.call("me/profile", &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = b.call("users/get", &[("id", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut anna = server.signed_in("anna", LOGIN).await;
+    let r = anna.call("users/list", &[]).await;
+    assert_eq!((r.status, r.json()), (StatusCode::FORBIDDEN, json!("Forbidden")));
+    let r = anna.call("activesync/view", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    anna.reauth(LOGIN, None).await;
+    let r = anna
+        .call(
+            "me/password",
+            &[("new_password", "short"), ("confirm_password", "short")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut admin = server.signed_in_admin().await;
+    let r = admin.call("users/get", &[("id", "999")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for n in 0..5 {
+        b.login("anna", &format!("guess-{n}")).await;
+    }
+    let r = b.login("anna", LOGIN).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn a_one_time_password_leads_only_to_choosing_ones_own() {
+    let server = TestServer::start().await;
+    let mut admin = server.signed_in_admin().await;
+    let r = admin
+        .call(
+            "users/create",
+            &[
+                ("username", "mario"),
+                ("email", "mario@example.it"),
+                ("first_name", "Mario"),
+                ("last_name", "Rossi"),
+                ("password", "one-time-pass-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut mario = server.browser();
+    let r = mario.login("mario", "one-time-pass-1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["user"]["must_change_password"], true);
+    for endpoint in ["me/profile", "me/devices", "two-factor/enrol"] {
+        let r = mario.call(endpoint, &[("resend", "false")]).await;
+        assert_eq!(
+            (r.status, r.json()),
+            (StatusCode::FORBIDDEN, json!("PasswordChangeRequired")),
+            "{endpoint}"
+        );
+    }
+    let page = mario.get("/preferences").await;
+    assert_eq!(page.location.as_deref(), Some("/password/choose"));
+    let r = mario
+        .call(
+            "me/choose-password",
+            &[
+                ("new_password", "one-time-pass-1"),
+                ("confirm_password", "one-time-pass-1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"Invalid": {"field": "new_password", "msg": "PasswordUnchanged"}})
+    );
+    let r = mario
+        .call(
+            "me/choose-password",
+            &[
+                ("new_password", "marios-own-password"),
+                ("confirm_password", "marios-own-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["user"]["must_change_password"], false);
+    assert_eq!(mario.call("me/profile", &[]).await.status, StatusCode::OK);
+    // Only once: from now on a change needs the current password (re-authentication).
+    let r = mario
+        .call(
+            "me/choose-password",
+            &[
+                ("new_password", "another-password-1"),
+                ("confirm_password", "another-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_login_password_may_not_be_the_sync_password() {
+    let server = TestServer::start().await;
+    let id = server.add_user("anna", LOGIN, false).await;
+    app::backend::store::users::set_activesync_enabled(&server.state.pool, id, true, 0)
+        .await
+        .unwrap();
+    let sealed = server.state.secrets.seal(id, "phone-secret-42");
+    app::backend::store::users::set_sync_password(&server.state.pool, id, Some(&sealed), 0)
+        .await
+        .unwrap();
+    let mut anna = server.signed_in("anna", LOGIN).await;
+    anna.reauth(LOGIN, None).await;
+    let r = anna
+        .call(
+            "me/password",
+            &[
+                ("new_password", "phone-secret-42"),
+                ("confirm_password", "phone-secret-42"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"Invalid": {"field": "new_password", "msg": "PasswordSameAsSync"}})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_seven_days_after_sign_in_however_active() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut anna = server.signed_in("anna", LOGIN).await;
+    for _ in 0..6 {
+        server.clock.advance(24 * 3600);
+        assert_eq!(anna.whoami().await.as_deref(), Some("anna"));
+    }
+    server.clock.advance(24 * 3600);
+    assert_eq!(anna.whoami().await, None);
+}
+
+#[tokio::test]
+async fn weakening_someone_elses_account_asks_the_admins_own_reauthentication() {
+    let server = TestServer::start().await;
+    let id = server.add_user_with_2fa("anna", LOGIN).await.to_string();
+    let mut admin = server.signed_in_admin().await;
+    for (endpoint, form) in [
+        ("users/reset-two-factor", vec![("id", id.as_str())]),
+        ("users/clear-sync-password", vec![("id", id.as_str())]),
+        ("users/active", vec![("id", id.as_str()), ("active", "false")]),
+    ] {
+        let r = admin.call(endpoint, &form).await;
+        assert_eq!(
+            (r.status, r.json()),
+            (StatusCode::FORBIDDEN, json!("ReauthRequired")),
+            "{endpoint}"
+        );
+    }
+    // Strengthening needs no new proof.
+    let r = admin
+        .call(
+            "users/require-two-factor",
+            &[("id", id.as_str()), ("required", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(admin.reauth(ADMIN_PASSWORD, None).await.status, StatusCode::OK);
+    let r = admin.call("users/reset-two-factor", &[("id", id.as_str())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_forced_enrolment_is_not_a_reauthentication() {
+    let server = TestServer::start().await;
+    let id = server.add_user("anna", LOGIN, false).await;
+    app::backend::store::users::set_two_factor_required(&server.state.pool, id, true, 0)
+        .await
+        .unwrap();
+    let mut anna = server.signed_in("anna", LOGIN).await;
+    // The enrolment itself goes on without asking the password again...
+    let r = anna.call("two-factor/enrol", &[("resend", "false")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let code = server.latest_code("anna@example.it");
+    let r = anna.call("two-factor/confirm", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // ...but nothing else counts the sign-in as a fresh proof.
+    let r = anna
+        .call(
+            "me/password",
+            &[
+                ("new_password", "anna-password-2"),
+                ("confirm_password", "anna-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.json(), json!("ReauthRequired"));
+}
+
+#[tokio::test]
+async fn a_new_email_address_is_proven_by_a_code_and_the_old_one_is_told() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut anna = server.signed_in("anna", LOGIN).await;
+    anna.reauth(LOGIN, None).await;
+    let r = anna.call("me/email", &[("email", "anna.new@example.it")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!("a***@example.it"));
+    // Nothing changed yet.
+    let profile = anna.call("me/profile", &[]).await.json();
+    assert_eq!(profile["email"], "anna@example.it");
+    let r = anna.call("me/email/confirm", &[("code", "000000")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = server.latest_code("anna.new@example.it");
+    let r = anna.call("me/email/confirm", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        anna.call("me/profile", &[]).await.json()["email"],
+        "anna.new@example.it"
+    );
+    server
+        .wait_for_mail("anna@example.it", "email address of your account has been changed")
+        .await;
+}
+
+#[tokio::test]
+async fn an_admin_can_remove_a_device_and_a_users_devices_are_bounded() {
+    use app::backend::store::devices::{self, Sighting, MAX_PER_USER};
+    let server = TestServer::start().await;
+    let id = server.add_user("anna", LOGIN, false).await;
+    for n in 0..(MAX_PER_USER + 5) {
+        devices::seen(
+            &server.state.pool,
+            Sighting {
+                user_id: id,
+                device_id: &format!("PHONE{n}"),
+                device_type: "Phone",
+                user_agent: "",
+                protocol_version: "16.1",
+                address: "127.0.0.1",
+                at: n,
+            },
+        )
+        .await
+        .unwrap();
+        devices::prune(&server.state.pool, id).await.unwrap();
+    }
+    let list = devices::for_user(&server.state.pool, id).await.unwrap();
+    assert_eq!(list.len() as i64, MAX_PER_USER);
+    assert_eq!(list.last().unwrap().device_id, "PHONE5", "the oldest went");
+    let mut admin = server.signed_in_admin().await;
+    let uid = id.to_string();
+    let device = list[0].id.to_string();
+    let r = admin
+        .call("users/delete-device", &[("id", &uid), ("device", &device)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json().as_array().unwrap().len() as i64, MAX_PER_USER - 1);
+    assert_eq!(
+        admin.call("users/audit", &[("id", &uid)]).await.json()[0]["action"],
+        "DeviceDeleted"
+    );
+}
