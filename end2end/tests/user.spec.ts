@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { createUserViaApi, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
+import { ADMIN_PASSWORD, codeFromMail, confirmItIsYou, createUserViaApi, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration, waitForMail } from './helpers';
 
 test('a standard user sees their own data and cannot open the admin pages', async ({ page, request }) => {
   const username = uniqueName('anna');
@@ -127,4 +127,59 @@ test('an unknown address shows the not-found page', async ({ page }) => {
   const response = await page.goto('/this/does/not/exist');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});
+
+test('a user given a one-time password must choose their own before anything else', async ({ page, request }) => {
+  const username = uniqueName('once');
+  const json = { headers: { Accept: 'application/json' } };
+  expect((await request.post('/api/login', { form: { username: 'admin', password: ADMIN_PASSWORD }, ...json })).ok()).toBeTruthy();
+  const created = await request.post('/api/users/create', {
+    form: { username, email: `${username}@example.it`, first_name: '', last_name: '', password: 'one-time-pass-1' }, ...json,
+  });
+  expect(created.ok(), await created.text()).toBeTruthy();
+
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('one-time-pass-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/password\/choose$/);
+  await expect(page.getByRole('heading', { name: 'Choose your password' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Preferences' })).toHaveCount(0);
+  await page.goto('/preferences');
+  await expect(page).toHaveURL(/\/password\/choose$/);
+  await waitForHydration(page);
+
+  const form = page.getByRole('form', { name: 'Choose your password' });
+  await form.getByLabel('New password').fill('one-time-pass-1');
+  await form.getByLabel('Confirm password').fill('one-time-pass-1');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('alert')).toHaveText('The new password must differ from the current one.');
+  await form.getByLabel('New password').fill('my-own-password-1');
+  await form.getByLabel('Confirm password').fill('my-own-password-1');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/preferences$/);
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText(username);
+});
+
+test('a new email address takes effect only with the code sent to it; the old address is told', async ({ page, request }) => {
+  const username = uniqueName('mail');
+  const old = `${username}@example.it`;
+  const fresh = `${username}.new@example.it`;
+  await createUserViaApi(request, { username, email: old, first: '', last: '', password: 'mail-password-1' });
+  await logIn(page, username, 'mail-password-1');
+  await waitForHydration(page);
+  const block = page.getByRole('region', { name: 'Email address' });
+  await block.getByLabel('Email').fill(fresh);
+  const since = Date.now();
+  await block.getByRole('button', { name: 'Save' }).click();
+  await confirmItIsYou(page, 'mail-password-1');
+  await expect(block.getByRole('status').first()).toContainText(`We sent a 6-digit code to ${username.charAt(0)}***@example.it`);
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText(old);
+
+  const code = await codeFromMail(request, fresh, 'new email address', since);
+  await block.getByLabel('Enter the security code you received by email').fill(code);
+  await block.getByRole('button', { name: 'Verify' }).click();
+  await expect(block.getByText('Email address saved.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText(fresh);
+  await waitForMail(request, old, 'email address of your account has been changed', since);
 });

@@ -122,10 +122,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ResetPassword { username, generate } => {
             let state = startup::open_state(&config).await?;
             let password = obtain_password(generate)?;
-            let notice =
-                accounts::reset_password(&state, &Origin::command_line(), &username, password.clone())
-                    .await
-                    .map_err(describe)?;
+            let notice = accounts::reset_password(
+                &state,
+                &Origin::command_line(),
+                &username,
+                password.clone(),
+            )
+            .await
+            .map_err(describe)?;
             println!("Password reset for '{username}'; their sessions have ended.");
             if let Some(notice) = notice {
                 // A short-lived process: let the security notice leave before exiting.
@@ -139,7 +143,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ActiveSync { action, username } => {
             activesync_command(&config, action, &username).await
         }
-        Command::RotateKey { drop_retired: false } => rotate_key(&config).await,
+        Command::RotateKey {
+            drop_retired: false,
+        } => rotate_key(&config).await,
         Command::RotateKey { drop_retired: true } => drop_retired_keys(&config).await,
         Command::ResetTwoFactor { username } => {
             let state = startup::open_state(&config).await?;
@@ -257,9 +263,14 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
     keyring::replace(&config.key_file, &ring.current_only())
         .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
     state.secrets.reload()?;
-    app::backend::audit::record(&state, &Origin::command_line(), None, app::api::dto::AuditAction::KeyRotated)
-        .await
-        .map_err(describe)?;
+    app::backend::audit::record(
+        &state,
+        &Origin::command_line(),
+        None,
+        app::api::dto::AuditAction::KeyRotated,
+    )
+    .await
+    .map_err(describe)?;
     println!(
         "Dropped {} retired key(s) from {}; key {current} remains.",
         ring.retired_count(),

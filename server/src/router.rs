@@ -1,15 +1,15 @@
 //! The axum router: pages (server-rendered Leptos), server functions, static files,
 //! `/healthz`, all behind the session layer.
 
+use crate::security;
 use app::api::dto::SessionInfo;
 use app::backend::{sessions, state::AppState};
 use app::i18n::{from_accept_language, Lang};
 use app::{shell, App};
 use axum::body::Body;
-use crate::security;
 use axum::extract::{FromRef, State};
-use axum::middleware;
 use axum::http::{header, Request};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -93,7 +93,10 @@ pub fn build(
         .with_state(server_state.clone())
         // The ActiveSync door has no cookies: every request carries its credentials.
         .merge(crate::eas::routes(app.clone()))
-        .layer(middleware::from_fn_with_state(app, security::client_address))
+        .layer(middleware::from_fn_with_state(
+            app,
+            security::client_address,
+        ))
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {

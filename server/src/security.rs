@@ -43,11 +43,9 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
         // The address the browser used to reach us (e.g. `localhost` for 127.0.0.1).
         let host = text("host").unwrap_or("");
         return !host.is_empty()
-            && origin
-                .split_once("://")
-                .is_some_and(|(scheme, authority)| {
-                    matches!(scheme, "http" | "https") && authority == host
-                });
+            && origin.split_once("://").is_some_and(|(scheme, authority)| {
+                matches!(scheme, "http" | "https") && authority == host
+            });
     }
     match text("sec-fetch-site") {
         Some(site) => matches!(site, "same-origin" | "none"),
@@ -199,19 +197,31 @@ mod tests {
         ));
         // Reached under another name of this very server.
         assert!(same_origin(
-            &headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]),
+            &headers(&[
+                ("origin", "http://localhost:3000"),
+                ("host", "localhost:3000")
+            ]),
             PUBLIC
         ));
         assert!(!same_origin(
-            &headers(&[("origin", "http://evil.example"), ("host", "localhost:3000")]),
+            &headers(&[
+                ("origin", "http://evil.example"),
+                ("host", "localhost:3000")
+            ]),
             PUBLIC
         ));
         assert!(!same_origin(
             &headers(&[("sec-fetch-site", "cross-site")]),
             PUBLIC
         ));
-        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")]), PUBLIC));
-        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")]), PUBLIC));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            PUBLIC
+        ));
+        assert!(same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            PUBLIC
+        ));
         assert!(same_origin(&headers(&[]), PUBLIC), "not a browser");
     }
 

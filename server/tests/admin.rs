@@ -95,6 +95,21 @@ async fn admin_creates_a_user_who_can_then_sign_in() {
         mario.login("mario.rossi", "mario-password-1").await.status,
         StatusCode::OK
     );
+    // The admin's password is a one-time one: he chooses his own first.
+    assert_eq!(
+        mario.call("me/profile", &[]).await.json(),
+        json!("PasswordChangeRequired")
+    );
+    let r = mario
+        .call(
+            "me/choose-password",
+            &[
+                ("new_password", "marios-own-password"),
+                ("confirm_password", "marios-own-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let profile = mario.call("me/profile", &[]).await.json();
     assert_eq!(profile["email"], "mario@example.it");
     assert_eq!(profile["first_name"], "Mario");

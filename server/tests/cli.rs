@@ -167,12 +167,11 @@ async fn create_user_reset_password_and_migrate() {
     stop(child);
     // Audited as done from the command line (no actor).
     let pool = open_db(dir.path()).await;
-    let (actor,): (Option<i64>,) = sqlx::query_as(
-        "SELECT actor_id FROM audit_events WHERE action = 'password_reset'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (actor,): (Option<i64>,) =
+        sqlx::query_as("SELECT actor_id FROM audit_events WHERE action = 'password_reset'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(actor, None);
 
     let out = server(dir.path())
@@ -483,7 +482,9 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        app::backend::keyring::read(&key_file).unwrap().retired_count(),
+        app::backend::keyring::read(&key_file)
+            .unwrap()
+            .retired_count(),
         1
     );
     let (child, _) = start(dir.path(), port);
@@ -503,7 +504,11 @@ fn the_data_folder_is_private_and_an_exposed_key_file_is_refused() {
     let mut cmd = server(dir.path());
     cmd.env("SYNCGATE_DATA_DIR", &data).arg("migrate");
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("syncgate.db")), 0o600);

@@ -221,7 +221,10 @@ async fn client_errors_answer_4xx_and_say_why() {
     server.add_user("anna", LOGIN, false).await;
     let mut b = server.browser();
     let r = b.login("anna", "wrong").await;
-    assert_eq!((r.status, r.json()), (StatusCode::UNAUTHORIZED, json!("LoginFailed")));
+    assert_eq!(
+        (r.status, r.json()),
+        (StatusCode::UNAUTHORIZED, json!("LoginFailed"))
+    );
     let r = b.call("login", &[("username", "anna")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "malformed: {}", r.body);
     let r = b.call("me/profile", &[]).await;
@@ -230,7 +233,10 @@ async fn client_errors_answer_4xx_and_say_why() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let mut anna = server.signed_in("anna", LOGIN).await;
     let r = anna.call("users/list", &[]).await;
-    assert_eq!((r.status, r.json()), (StatusCode::FORBIDDEN, json!("Forbidden")));
+    assert_eq!(
+        (r.status, r.json()),
+        (StatusCode::FORBIDDEN, json!("Forbidden"))
+    );
     let r = anna.call("activesync/view", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     anna.reauth(LOGIN, None).await;
@@ -249,7 +255,14 @@ async fn client_errors_answer_4xx_and_say_why() {
     }
     let r = b.login("anna", LOGIN).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+    assert!(
+        r.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
 }
 
 #[tokio::test]
@@ -373,7 +386,10 @@ async fn weakening_someone_elses_account_asks_the_admins_own_reauthentication() 
     for (endpoint, form) in [
         ("users/reset-two-factor", vec![("id", id.as_str())]),
         ("users/clear-sync-password", vec![("id", id.as_str())]),
-        ("users/active", vec![("id", id.as_str()), ("active", "false")]),
+        (
+            "users/active",
+            vec![("id", id.as_str()), ("active", "false")],
+        ),
     ] {
         let r = admin.call(endpoint, &form).await;
         assert_eq!(
@@ -390,8 +406,13 @@ async fn weakening_someone_elses_account_asks_the_admins_own_reauthentication() 
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(admin.reauth(ADMIN_PASSWORD, None).await.status, StatusCode::OK);
-    let r = admin.call("users/reset-two-factor", &[("id", id.as_str())]).await;
+    assert_eq!(
+        admin.reauth(ADMIN_PASSWORD, None).await.status,
+        StatusCode::OK
+    );
+    let r = admin
+        .call("users/reset-two-factor", &[("id", id.as_str())])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -428,7 +449,9 @@ async fn a_new_email_address_is_proven_by_a_code_and_the_old_one_is_told() {
     server.add_user("anna", LOGIN, false).await;
     let mut anna = server.signed_in("anna", LOGIN).await;
     anna.reauth(LOGIN, None).await;
-    let r = anna.call("me/email", &[("email", "anna.new@example.it")]).await;
+    let r = anna
+        .call("me/email", &[("email", "anna.new@example.it")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json(), json!("a***@example.it"));
     // Nothing changed yet.
@@ -444,7 +467,10 @@ async fn a_new_email_address_is_proven_by_a_code_and_the_old_one_is_told() {
         "anna.new@example.it"
     );
     server
-        .wait_for_mail("anna@example.it", "email address of your account has been changed")
+        .wait_for_mail(
+            "anna@example.it",
+            "email address of your account has been changed",
+        )
         .await;
 }
 

@@ -142,22 +142,22 @@ async fn an_inactive_user_or_the_service_switched_off_is_403() {
     let server = TestServer::start().await;
     let id = anna(&server, true, false, false).await;
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::OK);
-    app::backend::store::settings::set_flag(
-        &server.state.pool,
-        app::backend::store::settings::ACTIVESYNC_SERVICE,
-        false,
-    )
-    .await
-    .unwrap();
+    // Through the backend, as the console does: cached checks follow at once.
+    let cli = app::backend::audit::Origin::command_line();
+    app::backend::activesync::set_service(&server.state, &cli, false)
+        .await
+        .unwrap();
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
-    app::backend::store::settings::set_flag(
-        &server.state.pool,
-        app::backend::store::settings::ACTIVESYNC_SERVICE,
-        true,
-    )
-    .await
-    .unwrap();
-    users::set_active(&server.state.pool, id, false, 0)
+    app::backend::activesync::set_service(&server.state, &cli, true)
+        .await
+        .unwrap();
+    assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::OK);
+    let admin = app::domain::access::Actor {
+        user_id: 0,
+        is_admin: true,
+        active: true,
+    };
+    app::backend::accounts::set_active(&server.state, &admin, &cli, id, false)
         .await
         .unwrap();
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
@@ -208,9 +208,14 @@ async fn the_cache_forgets_a_password_the_moment_it_changes() {
         StatusCode::OK
     );
     // Turning ActiveSync off is seen at once too.
-    users::set_activesync_enabled(&server.state.pool, id, false, 2)
-        .await
-        .unwrap();
+    app::backend::activesync::set_enabled(
+        &server.state,
+        &app::backend::audit::Origin::command_line(),
+        id,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         status(&server, "anna", "phone-secret-new").await,
         StatusCode::FORBIDDEN

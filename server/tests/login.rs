@@ -116,8 +116,9 @@ async fn repeated_failures_slow_the_account_down_then_it_recovers() {
     server.add_user("anna", "anna-password-1", false).await;
     let mut b = server.browser();
 
-    for _ in 0..5 {
-        assert_eq!(b.login("anna", "guess").await.json(), json!("LoginFailed"));
+    for n in 0..5 {
+        let guess = format!("guess-{n}");
+        assert_eq!(b.login("anna", &guess).await.json(), json!("LoginFailed"));
     }
     // Even the right password waits now: the throttle answers before any hashing.
     let r = b.login("anna", "anna-password-1").await;

@@ -91,14 +91,16 @@ pub async fn choose_password(
 /// must enrol: they may need to add the address first). A code goes to the new address;
 /// returns where (masked). `resend`: a new code (at most one a minute).
 #[server(endpoint = "me/email")]
-pub async fn change_email(email: String, #[server(default)] resend: bool) -> Result<String, AppError> {
+pub async fn change_email(
+    email: String,
+    #[server(default)] resend: bool,
+) -> Result<String, AppError> {
     use crate::backend::{accounts, context};
     let state = context::state()?;
     let me = context::require_signed_in().await?;
     context::require_reauth_or_fresh_sign_in(&me).await?;
     let session = context::session().await?;
-    accounts::start_email_change(&state, &session, &me, &email, resend, context::lang_of(&me))
-        .await
+    accounts::start_email_change(&state, &session, &me, &email, resend, context::lang_of(&me)).await
 }
 
 /// The code from the new address: it replaces the old one, which is told.

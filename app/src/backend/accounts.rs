@@ -148,6 +148,7 @@ pub async fn create(state: &AppState, origin: &Origin, new: NewUser) -> Result<i
     .await;
     match inserted {
         Ok(id) => {
+            state.credentials.bump_names();
             audit::record(state, origin, Some(id), AuditAction::UserCreated).await?;
             Ok(id)
         }
@@ -207,6 +208,7 @@ pub async fn change_own_password(
     let version = users::set_password(&state.pool, user.id, &hash, false, state.now())
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     audit::record(state, origin, Some(user.id), AuditAction::PasswordChanged).await?;
     notices::send(state, user, Notice::PasswordChanged, lang);
@@ -285,6 +287,9 @@ pub async fn confirm_email_change(
     users::set_email(&state.pool, user.id, &email, state.now())
         .await
         .map_err(AppError::internal)?;
+    // Checks cached under the old address go; a name that matched nobody may match now.
+    state.credentials.bump_user(user.id);
+    state.credentials.bump_names();
     sessions::drop_new_email(session).await?;
     audit::record(state, origin, Some(user.id), AuditAction::EmailChanged).await?;
     // To the old address (if any): whoever changed it is not necessarily its owner.
@@ -330,6 +335,7 @@ pub async fn reset_password(
     users::set_password(&state.pool, user.id, &hash, true, state.now())
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_user(user.id);
     audit::record(state, origin, Some(user.id), AuditAction::PasswordReset).await?;
     tracing::info!(user = user.id, by = ?origin.actor_id, "login password reset");
     let lang = user.language.unwrap_or_default();
@@ -350,6 +356,7 @@ pub async fn set_active(
     let found = users::set_active(&state.pool, target, active, state.now())
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_user(target);
     if !found {
         return Err(AppError::NotFound);
     }

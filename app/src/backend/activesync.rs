@@ -9,7 +9,7 @@ use super::audit::{self, Origin};
 use super::notices::{self, Notice};
 use super::secrets::Sealed;
 use super::state::AppState;
-use super::store::{credential_epoch, settings};
+use super::store::settings;
 use super::store::users::{self, UserRecord};
 use crate::api::dto::{AuditAction, SyncPasswordView};
 use crate::api::error::{AppError, Msg};
@@ -99,7 +99,7 @@ pub async fn change(
     users::set_sync_password(&state.pool, user.id, Some(&sealed), state.now())
         .await
         .map_err(AppError::internal)?;
-    credential_epoch::bump_user(user.id);
+    state.credentials.bump_user(user.id);
     audit::record(
         state,
         origin,
@@ -125,7 +125,7 @@ pub async fn remove(state: &AppState, user: &UserRecord, origin: &Origin) -> Res
     users::set_sync_password(&state.pool, user.id, None, state.now())
         .await
         .map_err(AppError::internal)?;
-    credential_epoch::bump_user(user.id);
+    state.credentials.bump_user(user.id);
     audit::record(
         state,
         origin,
@@ -145,6 +145,7 @@ pub async fn set_enabled(
     let found = users::set_activesync_enabled(&state.pool, target, enabled, state.now())
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_user(target);
     if !found {
         return Err(AppError::NotFound);
     }
@@ -176,7 +177,7 @@ pub async fn clear(
     users::set_sync_password(&state.pool, target, None, state.now())
         .await
         .map_err(AppError::internal)?;
-    credential_epoch::bump_user(target);
+    state.credentials.bump_user(target);
     audit::record(
         state,
         origin,
@@ -203,6 +204,7 @@ pub async fn set_service(state: &AppState, origin: &Origin, on: bool) -> Result<
     settings::set_flag(&state.pool, settings::ACTIVESYNC_SERVICE, on)
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_policy();
     audit::record_switch(
         state,
         origin,

@@ -45,6 +45,8 @@ pub async fn delete(
     let found = devices::delete(&state.pool, user_id, device)
         .await
         .map_err(AppError::internal)?;
+    // Its cached good check at the door goes too.
+    state.credentials.bump_user(user_id);
     if !found {
         return Err(AppError::NotFound);
     }
@@ -63,6 +65,7 @@ pub async fn set_blocked(
     let found = devices::set_blocked(&state.pool, user_id, device, blocked)
         .await
         .map_err(AppError::internal)?;
+    state.credentials.bump_user(user_id);
     if !found {
         return Err(AppError::NotFound);
     }

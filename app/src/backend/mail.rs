@@ -249,7 +249,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600, "a code in the outbox is its owner's only");
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "a code in the outbox is its owner's only"
+            );
         }
         let eml = std::fs::read_to_string(file).unwrap();
         assert!(eml.contains("To: anna@example.it"));

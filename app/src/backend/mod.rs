@@ -5,6 +5,7 @@ pub mod activesync;
 pub mod audit;
 pub mod clock;
 pub mod context;
+pub mod credential_epochs;
 pub mod devices;
 pub mod key_rotation;
 pub mod keyring;

@@ -268,12 +268,18 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
-        assert_eq!(compared, 4, "four answers say 'wrong', the fifth voids the code");
+        assert_eq!(
+            compared, 4,
+            "four answers say 'wrong', the fifth voids the code"
+        );
         let (tries,): (i64,) = sqlx::query_as("SELECT wrong_tries FROM email_codes")
             .fetch_one(&state.pool)
             .await
             .unwrap();
-        assert_eq!(tries, 5, "exactly five tries were counted, so five compares");
+        assert_eq!(
+            tries, 5,
+            "exactly five tries were counted, so five compares"
+        );
         assert_eq!(
             verify(&state, id, Purpose::Login, &code).await.unwrap(),
             Err(Refusal::Code(CodeProblem::Voided)),

@@ -1,6 +1,7 @@
 //! The one shared state, built once by the server binary and handed to every request.
 
 use super::clock::Clock;
+use super::credential_epochs::CredentialEpochs;
 use super::keyring::KeyRing;
 use super::mail::Mailer;
 use super::passwords::PasswordHasher;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub hasher: Arc<PasswordHasher>,
     pub throttle: Arc<LoginThrottle>,
+    /// What the door's cached checks were made under (see `credential_epochs`).
+    pub credentials: Arc<CredentialEpochs>,
     pub clock: Arc<dyn Clock>,
     /// The key file's keys at start, current first: the first keys the hashes of new emailed
     /// codes, any of them checks one (a code issued just before a rotation still works).
@@ -61,6 +64,7 @@ impl AppState {
             pool,
             hasher: Arc::new(PasswordHasher::new(cores)),
             throttle: Arc::new(LoginThrottle::default()),
+            credentials: Arc::new(CredentialEpochs::default()),
             clock,
             secrets: Arc::new(secrets),
             code_keys: Arc::new(ring.keys().map(|k| Zeroizing::new(*k)).collect()),

@@ -170,7 +170,10 @@ pub fn address_key(address: &str) -> String {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
         Ok(IpAddr::V4(v4)) => v4.to_string(),
         Err(_) => address.to_string(),
     }
@@ -259,7 +262,10 @@ mod tests {
     fn account_is_slowed_after_five_distinct_failures_and_recovers() {
         let t = LoginThrottle::default();
         for n in 0..5 {
-            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
+            assert_eq!(
+                attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100),
+                Ok(())
+            );
         }
         assert_eq!(attempt(&t, "Anna", "10.0.0.1", "right", 100), Err(30));
         // Other accounts, and the same account from another address, are not slowed.
@@ -276,7 +282,10 @@ mod tests {
             assert_eq!(attempt(&t, "anna", "10.0.0.1", "old-password", 100), Ok(()));
         }
         for n in 0..4 {
-            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
+            assert_eq!(
+                attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100),
+                Ok(())
+            );
         }
         assert_eq!(attempt(&t, "anna", "10.0.0.1", "g9", 100), Err(30));
     }
@@ -285,12 +294,18 @@ mod tests {
     fn a_right_password_is_given_back() {
         let t = LoginThrottle::default();
         for n in 0..4 {
-            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100), Ok(()));
+            assert_eq!(
+                attempt(&t, "anna", "10.0.0.1", &format!("g{n}"), 100),
+                Ok(())
+            );
         }
         let ok = t.begin("anna", "10.0.0.1", "right", 100).unwrap();
         t.succeeded(ok);
         for n in 0..5 {
-            assert_eq!(attempt(&t, "anna", "10.0.0.1", &format!("h{n}"), 100), Ok(()));
+            assert_eq!(
+                attempt(&t, "anna", "10.0.0.1", &format!("h{n}"), 100),
+                Ok(())
+            );
         }
     }
 
@@ -298,7 +313,10 @@ mod tests {
     fn one_address_guessing_many_accounts_is_slowed() {
         let t = LoginThrottle::default();
         for i in 0..20 {
-            assert_eq!(attempt(&t, &format!("user{i}"), "10.9.9.9", "guess", 50), Ok(()));
+            assert_eq!(
+                attempt(&t, &format!("user{i}"), "10.9.9.9", "guess", 50),
+                Ok(())
+            );
         }
         assert_eq!(attempt(&t, "someone-else", "10.9.9.9", "x", 50), Err(30));
         assert_eq!(attempt(&t, "someone-else", "10.9.9.8", "x", 50), Ok(()));

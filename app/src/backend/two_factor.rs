@@ -11,7 +11,7 @@ use super::secrets::Sealed;
 use super::sessions;
 use super::state::AppState;
 use super::store::users::UserRecord;
-use super::store::{credential_epoch, settings, users};
+use super::store::{settings, users};
 use crate::api::dto::{mask_email, AuditAction};
 use crate::api::error::{AppError, Msg};
 use crate::domain::activesync;
@@ -153,7 +153,7 @@ async fn commit_enrolment(
     )
     .await?;
     tx.commit().await.map_err(AppError::internal)?;
-    credential_epoch::bump_user(user_id);
+    state.credentials.bump_user(user_id);
     Ok(version)
 }
 
@@ -169,7 +169,7 @@ pub async fn turn_off(
     let version = users::set_two_factor(&state.pool, user.id, None, state.now())
         .await
         .map_err(AppError::internal)?;
-    credential_epoch::bump_user(user.id);
+    state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     audit::record(state, origin, Some(user.id), AuditAction::TwoFactorOff).await?;
     notices::send(state, user, Notice::TwoFactorOff, lang);
@@ -221,7 +221,7 @@ pub async fn reset(
     users::set_two_factor(&state.pool, target, None, state.now())
         .await
         .map_err(AppError::internal)?;
-    credential_epoch::bump_user(target);
+    state.credentials.bump_user(target);
     audit::record(state, origin, Some(target), AuditAction::TwoFactorReset).await?;
     let notice = notices::send(state, &user, Notice::TwoFactorReset, lang);
     tracing::info!(by = ?origin.actor_id, user = target, "2FA reset");

@@ -16,11 +16,15 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -115,7 +119,9 @@ mod tests {
             parse_list("10.0.0.0/33").unwrap_err(),
             "'10.0.0.0/33' has a bad prefix length"
         );
-        assert!(parse_list("proxy.local").unwrap_err().contains("proxy.local"));
+        assert!(parse_list("proxy.local")
+            .unwrap_err()
+            .contains("proxy.local"));
         assert!(parse_list("0.0.0.0/0").unwrap()[0].contains(ip("8.8.8.8")));
     }
 
@@ -150,7 +156,10 @@ mod tests {
             ip("198.51.100.7")
         );
         // No header: the proxy itself.
-        assert_eq!(client_address(ip("10.0.0.1"), None, &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_address(ip("10.0.0.1"), None, &trusted),
+            ip("10.0.0.1")
+        );
         // Garbage instead of the hop: the last address we can vouch for.
         assert_eq!(
             client_address(ip("10.0.0.1"), Some("198.51.100.7, nonsense"), &trusted),

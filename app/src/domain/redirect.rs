@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn only_plain_paths_on_this_site_are_followed() {
         assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
-        assert_eq!(safe_next(Some("/admin/users/7?tab=audit")), "/admin/users/7?tab=audit");
+        assert_eq!(
+            safe_next(Some("/admin/users/7?tab=audit")),
+            "/admin/users/7?tab=audit"
+        );
         assert_eq!(safe_next(None), HOME);
         for t in TRICKS {
             let out = safe_next(Some(t));
@@ -66,7 +69,10 @@ mod tests {
     #[test]
     fn whatever_is_followed_resolves_to_the_public_origin() {
         let base = url::Url::parse("https://crm.example.it/login").unwrap();
-        for t in TRICKS.iter().chain(&["/admin/users", "/a/../b", "/%2F%2Fevil.example"]) {
+        for t in TRICKS
+            .iter()
+            .chain(&["/admin/users", "/a/../b", "/%2F%2Fevil.example"])
+        {
             let out = safe_next(Some(t));
             let resolved = base.join(&out).unwrap();
             assert_eq!(resolved.origin(), base.origin(), "{t:?} -> {out:?}");

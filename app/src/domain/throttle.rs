@@ -169,7 +169,10 @@ mod tests {
             Admission::Check { counts: false }
         );
         // Five on record: nothing is checked, whatever the password, for the whole wait.
-        assert_eq!(admit(&DOOR_ACCOUNT, 5, 100, 100, false), Admission::Wait(30));
+        assert_eq!(
+            admit(&DOOR_ACCOUNT, 5, 100, 100, false),
+            Admission::Wait(30)
+        );
         assert_eq!(admit(&DOOR_ACCOUNT, 5, 100, 100, true), Admission::Wait(30));
         assert_eq!(admit(&DOOR_ACCOUNT, 5, 100, 129, false), Admission::Wait(1));
         assert_eq!(

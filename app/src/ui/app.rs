@@ -4,9 +4,9 @@ use super::components::activesync::SyncPasswordPrompt;
 use super::components::header::Header;
 use super::components::reauth::{ReauthDialog, ReauthGate};
 use super::pages::{
-    choose_password::ChoosePasswordPage,
-    admin_settings::SettingsPage, admin_user::UserPage, admin_users::UsersPage, enrol::EnrolPage,
-    login::LoginPage, not_found::NotFound, preferences::PreferencesPage,
+    admin_settings::SettingsPage, admin_user::UserPage, admin_users::UsersPage,
+    choose_password::ChoosePasswordPage, enrol::EnrolPage, login::LoginPage, not_found::NotFound,
+    preferences::PreferencesPage,
 };
 use super::session::{self, to_script_json, SCRIPT_ID};
 use leptos::prelude::*;

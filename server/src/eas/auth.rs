@@ -9,8 +9,8 @@
 //! working, without an argon2 hash, while a stranger guesses. Unknown names are throttled per
 //! client address and cost one argon2 hash like known ones. Every table is bounded and aged.
 
+use app::backend::credential_epochs::{CredentialEpochs, Stamp};
 use app::backend::state::AppState;
-use app::backend::store::credential_epoch::{self, Stamp};
 use app::backend::store::devices;
 use app::backend::store::users::{self, UserRecord};
 use app::backend::throttle::{address_key, FailureTable, Fingerprint, Fingerprinter};
@@ -133,10 +133,15 @@ impl Gate {
     }
 
     /// The known-good sign-in of this device with these credentials, if still current.
-    fn known_good(&self, key: &Fingerprint, now: i64) -> Option<Arc<UserRecord>> {
+    fn known_good(
+        &self,
+        epochs: &CredentialEpochs,
+        key: &Fingerprint,
+        now: i64,
+    ) -> Option<Arc<UserRecord>> {
         let map = self.good.read().unwrap_or_else(|p| p.into_inner());
         let good = map.get(key)?;
-        if good.stamp != credential_epoch::stamp(Some(good.user.id))
+        if good.stamp != epochs.stamp(Some(good.user.id))
             || now - good.last_ok_at.load(Ordering::Relaxed) >= GOOD_FOR_SECS
         {
             return None;
@@ -145,12 +150,19 @@ impl Gate {
         Some(good.user.clone())
     }
 
-    fn remember_good(&self, key: Fingerprint, user: Arc<UserRecord>, stamp: Stamp, now: i64) {
+    fn remember_good(
+        &self,
+        epochs: &CredentialEpochs,
+        key: Fingerprint,
+        user: Arc<UserRecord>,
+        stamp: Stamp,
+        now: i64,
+    ) {
         let mut map = self.good.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= GOOD_CAPACITY && !map.contains_key(&key) {
             map.retain(|_, g| {
                 now - g.last_ok_at.load(Ordering::Relaxed) < GOOD_FOR_SECS
-                    && g.stamp == credential_epoch::stamp(Some(g.user.id))
+                    && g.stamp == epochs.stamp(Some(g.user.id))
             });
             if map.len() >= GOOD_CAPACITY {
                 // Still full of live devices: the least recently used tenth goes.
@@ -174,18 +186,17 @@ impl Gate {
         );
     }
 
-    fn known_wrong(&self, fp: &Fingerprint) -> Option<Wrong> {
+    fn known_wrong(&self, epochs: &CredentialEpochs, fp: &Fingerprint) -> Option<Wrong> {
         let map = lock(&self.wrong);
         let w = *map.get(fp)?;
-        (w.stamp == credential_epoch::stamp(w.user_id)).then_some(w)
+        (w.stamp == epochs.stamp(w.user_id)).then_some(w)
     }
 
     fn remember_wrong(&self, fp: Fingerprint, wrong: Wrong) {
         let mut map = lock(&self.wrong);
         if map.len() >= WRONG_CAPACITY && !map.contains_key(&fp) {
             // The older half goes: these only save a hash for a phone with an old password.
-            let mut by_age: Vec<(i64, Fingerprint)> =
-                map.iter().map(|(k, w)| (w.at, *k)).collect();
+            let mut by_age: Vec<(i64, Fingerprint)> = map.iter().map(|(k, w)| (w.at, *k)).collect();
             by_age.sort_unstable();
             for (_, k) in by_age.into_iter().take(WRONG_CAPACITY / 2) {
                 map.remove(&k);
@@ -210,7 +221,7 @@ impl Gate {
             .of(&[name.as_bytes(), password.as_bytes()]);
         let device = knock.device.unwrap_or("");
         let good_key = self.fingerprints.of(&[device.as_bytes(), &fp]);
-        if let Some(user) = self.known_good(&good_key, now) {
+        if let Some(user) = self.known_good(&state.credentials, &good_key, now) {
             return Outcome::Allowed(user);
         }
         let attempt = Attempt {
@@ -224,7 +235,8 @@ impl Gate {
     }
 
     async fn check_slowly(&self, state: &AppState, knock: &Knock<'_>, a: Attempt<'_>) -> Outcome {
-        let known_wrong = self.known_wrong(&a.fp);
+        let epochs = &state.credentials;
+        let known_wrong = self.known_wrong(epochs, &a.fp);
         let user = match known_wrong {
             Some(Wrong { user_id: None, .. }) => None,
             _ => match find_user(state, a.name).await {
@@ -239,7 +251,7 @@ impl Gate {
             return self.nobody(state, knock, &a).await;
         };
         // Taken before the checks below: a change committed meanwhile outdates what we learn.
-        let stamp = credential_epoch::stamp(Some(user.id));
+        let stamp = epochs.stamp(Some(user.id));
         let reservation = match lock(&self.accounts).reserve(&user.id, &a.fp, a.now) {
             Ok(r) => r,
             Err(wait) => return Outcome::Throttled(wait),
@@ -253,7 +265,7 @@ impl Gate {
         if accepts(credential, presented) {
             lock(&self.accounts).give_back(&user.id, &a.fp, reservation);
             let user = Arc::new(user);
-            self.remember_good(a.good_key, user.clone(), stamp, a.now);
+            self.remember_good(&state.credentials, a.good_key, user.clone(), stamp, a.now);
             return Outcome::Allowed(user);
         }
         if presented != Presented::Neither && matches!(credential, DeviceCredential::Refused(_)) {
@@ -278,12 +290,13 @@ impl Gate {
 
     /// A name that matches no user: throttled per client address, one hash like a known name.
     async fn nobody(&self, state: &AppState, knock: &Knock<'_>, a: &Attempt<'_>) -> Outcome {
-        let stamp = credential_epoch::stamp(None);
+        let epochs = &state.credentials;
+        let stamp = epochs.stamp(None);
         let address = address_key(knock.address);
         if let Err(wait) = lock(&self.addresses).reserve(&address, &a.fp, a.now) {
             return Outcome::Throttled(wait);
         }
-        if self.known_wrong(&a.fp).is_none() {
+        if self.known_wrong(epochs, &a.fp).is_none() {
             let _ = state.hasher.verify(a.password.clone(), None).await;
             let wrong = Wrong {
                 user_id: None,
@@ -354,7 +367,7 @@ pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
             match users::credential_fingerprint(&state.pool).await {
                 Ok(f) => {
                     if last.as_ref().is_some_and(|l| *l != f) {
-                        credential_epoch::bump_all();
+                        state.credentials.bump_policy();
                     }
                     last = Some(f);
                 }

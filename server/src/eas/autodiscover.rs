@@ -4,9 +4,9 @@
 
 use super::auth::{Knock, Outcome};
 use super::door::{Door, PATH};
+use app::backend::state::ClientAddress;
 use app::domain::device_setup::DeviceEndpoint;
 use axum::body::Bytes;
-use app::backend::state::ClientAddress;
 use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -59,9 +59,7 @@ impl TestServer {
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
         let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer)
             .with_public_url("https://crm.example.it/")
-            .with_trusted_proxies(
-                app::domain::proxies::parse_list(proxies).expect("proxy list"),
-            );
+            .with_trusted_proxies(app::domain::proxies::parse_list(proxies).expect("proxy list"));
         let sessions = server::router::session_store(&state)
             .await
             .expect("session store");

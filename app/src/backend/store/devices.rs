@@ -87,8 +87,6 @@ pub async fn delete(pool: &SqlitePool, user_id: i64, id: i64) -> Result<bool, sq
         .bind(user_id)
         .execute(pool)
         .await?;
-    // Its cached good check at the door goes too.
-    super::credential_epoch::bump_user(user_id);
     Ok(done.rows_affected() == 1)
 }
 
@@ -154,7 +152,6 @@ pub async fn set_blocked(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    super::credential_epoch::bump_user(user_id);
     Ok(done.rows_affected() == 1)
 }
 

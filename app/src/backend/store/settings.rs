@@ -33,8 +33,6 @@ pub async fn set_flag(pool: &SqlitePool, key: &str, on: bool) -> Result<(), sqlx
     .bind(if on { "1" } else { "0" })
     .execute(pool)
     .await?;
-    // The ActiveSync service switch decides what devices may do.
-    super::credential_epoch::bump_all();
     Ok(())
 }
 

@@ -198,8 +198,6 @@ pub async fn insert(pool: &SqlitePool, u: Insert<'_>) -> Result<i64, sqlx::Error
     .bind(u.now)
     .fetch_one(pool)
     .await?;
-    // A name the door answered "nobody" for may now be someone.
-    super::credential_epoch::bump_all();
     Ok(row.0)
 }
 
@@ -294,7 +292,6 @@ pub async fn set_password(
     .bind(id)
     .fetch_one(pool)
     .await?;
-    super::credential_epoch::bump_user(id);
     Ok(row.0)
 }
 
@@ -315,13 +312,12 @@ pub async fn set_active(
     .bind(id)
     .execute(pool)
     .await?;
-    super::credential_epoch::bump_user(id);
     Ok(done.rows_affected() == 1)
 }
 
 /// Turns the second factor on (`Some("email")`) or off; a change ends the user's other
 /// sessions (version bump), as a password change does. Returns the new version. The caller
-/// bumps the credential epoch once committed.
+/// bumps the credential epochs once committed.
 pub async fn set_two_factor<'e>(
     db: impl SqliteExecutor<'e>,
     id: i64,
@@ -370,8 +366,6 @@ pub async fn set_email(
         .bind(id)
         .execute(pool)
         .await?;
-    // `user@domain` at the door may now reach someone else, or no one.
-    super::credential_epoch::bump_all();
     Ok(())
 }
 
@@ -391,12 +385,11 @@ pub async fn set_activesync_enabled(
     .bind(id)
     .execute(pool)
     .await?;
-    super::credential_epoch::bump_user(id);
     Ok(done.rows_affected() == 1)
 }
 
 /// Stores (`Some`) or removes (`None`) the sealed sync password. `false` if no such user.
-/// The caller bumps the credential epoch once committed.
+/// The caller bumps the credential epochs once committed.
 pub async fn set_sync_password<'e>(
     db: impl SqliteExecutor<'e>,
     id: i64,
