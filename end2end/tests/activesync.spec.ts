@@ -169,10 +169,17 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   const adminName = uniqueName('adm');
   // An Italian-speaking admin (the shared admin keeps English for the other tests).
   const created = await request.post('/api/users/create', {
-    form: { username: adminName, email: `${adminName}@example.it`, first_name: 'Ada', last_name: 'Min', password: 'adm-password-1', is_admin: 'on' },
+    form: { username: adminName, email: `${adminName}@example.it`, first_name: 'Ada', last_name: 'Min', password: 'adm-one-time-1', is_admin: 'on' },
     ...json,
   });
   expect(created.ok(), await created.text()).toBeTruthy();
+  // The new admin's password is a one-time one: she chooses her own first.
+  await request.post('/api/logout', json);
+  expect((await request.post('/api/login', { form: { username: adminName, password: 'adm-one-time-1' }, ...json })).ok()).toBeTruthy();
+  const chosen = await request.post('/api/me/choose-password', {
+    form: { new_password: 'adm-password-1', confirm_password: 'adm-password-1' }, ...json,
+  });
+  expect(chosen.ok(), await chosen.text()).toBeTruthy();
   for (const [who, password] of [[adminName, 'adm-password-1'], [username, 'eit-password-1']]) {
     await request.post('/api/logout', json);
     expect((await request.post('/api/login', { form: { username: who, password }, ...json })).ok()).toBeTruthy();

@@ -169,7 +169,7 @@ test('a new email address takes effect only with the code sent to it; the old ad
   await logIn(page, username, 'mail-password-1');
   await waitForHydration(page);
   const block = page.getByRole('region', { name: 'Email address' });
-  await block.getByLabel('Email').fill(fresh);
+  await block.getByRole('textbox', { name: 'Email', exact: true }).fill(fresh);
   const since = Date.now();
   await block.getByRole('button', { name: 'Save' }).click();
   await confirmItIsYou(page, 'mail-password-1');

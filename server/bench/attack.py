@@ -10,7 +10,8 @@ what was sent and what came back. It reports; it never asserts. Each probe uses 
 loopback source addresses (127.0.N.x) so the per-address throttles of one probe do not leak
 into the next. Environment: SERVER_BIN, ATTACK_FLOOD (requests of probe 3, default 100000),
 ATTACK_FLOOD_SECONDS (its time budget, default 300), ATTACK_RSS_LIMIT_MB (the server is
-killed and restarted past this, default 2048). Python 3 standard library only.
+killed and restarted past this, default 2048), ATTACK_ONLY (e.g. "1,3": only those probes).
+Python 3 standard library only.
 """
 import base64, concurrent.futures, email, email.policy, http.client, json, os, random, re
 import shutil, socket, statistics, subprocess, tempfile, threading, time, urllib.parse
@@ -21,6 +22,7 @@ SERVER_BIN = os.path.join(ROOT, os.environ.get("SERVER_BIN", "target/release/ser
 FLOOD = int(os.environ.get("ATTACK_FLOOD", "100000"))
 FLOOD_SECONDS = float(os.environ.get("ATTACK_FLOOD_SECONDS", "300"))
 RSS_LIMIT_MB = int(os.environ.get("ATTACK_RSS_LIMIT_MB", "2048"))
+ONLY = [n for n in os.environ.get("ATTACK_ONLY", "").split(",") if n.strip()]
 ADMIN_PW = "attack-admin-password-1"
 DOOR = "/Microsoft-Server-ActiveSync"
 # FolderSync with SyncKey 0 (code page 7): what a phone sends first.
@@ -119,7 +121,7 @@ def answer(r):
     try:
         v = json.loads(r.body)
     except ValueError:
-        return r.body[:60].decode(errors="replace").strip() or "(empty)"
+        return " ".join(r.body[:100].decode(errors="replace").split()) or "(empty)"
     if isinstance(v, str):
         return v
     if isinstance(v, dict) and len(v) == 1 and isinstance(next(iter(v.values())), dict):
@@ -129,6 +131,8 @@ def answer(r):
         if "msg" in d:
             return f"{name} {d.get('field')}: {d['msg']}"
         return name
+    if isinstance(v, dict) and len(v) == 1:
+        return " ".join(f"{k}: {x}" for k, x in v.items())[:100]
     if isinstance(v, dict) and "lang" in v:
         u = v.get("user")
         flags = [k for k, x in (u or {}).items() if x is True and k != "is_admin"]
@@ -138,9 +142,10 @@ def answer(r):
     return "ok " + json.dumps(v)[:60] if v is not None else "ok"
 
 
-def kind(r, api=True):
-    """`401`, or `500 LoginFailed` for a server function (the word only, for tallies)."""
-    return f"{r.status} {answer(r).split()[0]}" if api and isinstance(r.status, int) else str(r.status)
+def kind(r):
+    """`500 LoginFailed`, `422 Invalid code: CodeWrong`: a server function's answer without
+    the seconds of a wait, for tallies."""
+    return f"{r.status} {re.sub(r' [0-9]+s$', '', answer(r))}" if isinstance(r.status, int) else str(r.status)
 
 
 def tally(items):
@@ -198,25 +203,26 @@ def burst(n, fn):
         return list(pool.map(run, range(n)))
 
 
+def outbox_names():
+    box = os.path.join(SRV.tmp, "outbox")
+    return set(os.listdir(box)) if os.path.isdir(box) else set()
+
+
 def outbox_code(address, seen, wait=10.0):
-    """The six-digit code of the first mail to `address` not in `seen` (file names)."""
-    box, deadline = os.path.join(SRV.tmp, "outbox"), time.monotonic() + wait
+    """The six-digit code of the first mail with a code to `address` not in `seen` (file
+    names, updated), as the user reads it in the plain-text part."""
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        names = sorted(os.listdir(box)) if os.path.isdir(box) else []
-        for name in (n for n in names if n not in seen):
-            with open(os.path.join(box, name), "rb") as f:
+        for name in sorted(outbox_names() - seen):
+            with open(os.path.join(SRV.tmp, "outbox", name), "rb") as f:
                 msg = email.message_from_binary_file(f, policy=email.policy.default)
             if address in str(msg["To"]):
                 seen.add(name)
                 code = re.search(r"\b(\d{6})\b", msg.get_body(("plain",)).get_content())
-                return code.group(1) if code else None
+                if code:
+                    return code.group(1)
         time.sleep(0.2)
     return None
-
-
-def outbox_names():
-    box = os.path.join(SRV.tmp, "outbox")
-    return set(os.listdir(box)) if os.path.isdir(box) else set()
 
 
 ADMIN = Browser()
@@ -269,7 +275,8 @@ def probe(title):
             except Exception as e:  # noqa: BLE001
                 print(f"   probe failed: {type(e).__name__}: {e}", flush=True)
             print(flush=True)
-        PROBES.append(run)
+        if not ONLY or title.split(".")[0] in ONLY:
+            PROBES.append(run)
         return fn
     return wrap
 
@@ -320,7 +327,7 @@ def p2(out):
     threading.Thread(target=watch, daemon=True).start()
     r = door("phone", "phone-right-pw-1", "GoodPhone1", "127.0.2.1", body=body, timeout=30)
     done.set()
-    out(f"got: {r.status} in {r.secs * 1000:.0f} ms: {r.body[:80].decode(errors='replace').strip()}")
+    out(f"got: {r.status} in {r.secs * 1000:.0f} ms: {answer(r)}")
     out(f"server RSS: {before:.0f} MB before, peak {peak[0]:.0f} MB, {SRV.rss_mb():.0f} MB after"
         + ("" if SRV.alive() else " (server dead)"))
 
@@ -343,7 +350,8 @@ def p3(out):
     out(f"working phone before: {warm.status} ({warm.secs * 1000:.0f} ms), then {r.status} ({r.secs * 1000:.1f} ms)")
     out(f"sent: half to account 'flood', half to unknown names ghostN, 16 keep-alive connections, "
         f"budget {FLOOD_SECONDS:.0f} s")
-    before, peak, counts, nxt = SRV.rss_mb(), [SRV.rss_mb()], Counter(), iter(range(FLOOD))
+    before, counts, nxt = SRV.rss_mb(), Counter(), iter(range(FLOOD))
+    peak = before
     lock, deadline, t0 = threading.Lock(), time.monotonic() + FLOOD_SECONDS, time.monotonic()
 
     def worker():
@@ -361,21 +369,21 @@ def p3(out):
                 conn.close()
                 conn = None
             with lock:
-                counts[f"{'flood' if i % 2 == 0 else 'ghost'} {str(r.status).split()[0]}"] += 1
+                counts[f"{who.rstrip('0123456789')} {str(r.status).split()[0]}"] += 1
     threads = [threading.Thread(target=worker) for _ in range(16)]
     for t in threads:
         t.start()
     during = []
     while any(t.is_alive() for t in threads):
         time.sleep(1)
-        peak[0] = max(peak[0], SRV.rss_mb())
+        peak = max(peak, SRV.rss_mb())
         if len(during) < 60:
             during.append(door("phone", "phone-right-pw-1", "GoodPhone1", "127.0.3.9"))
     for t in threads:
         t.join()
     secs = time.monotonic() - t0
-    out(f"{sum(counts.values())} requests in {secs:.1f} s ({sum(counts.values()) / secs:.0f}/s): {tally(counts.elements())}")
-    out(f"server RSS: {before:.0f} MB before, peak {peak[0]:.0f} MB, {SRV.rss_mb():.0f} MB after")
+    out(f"{sum(counts.values())} requests in {secs:.1f} s ({sum(counts.values()) / secs:.0f}/s): {tally(sorted(counts.elements()))}")
+    out(f"server RSS: {before:.0f} MB before, peak {peak:.0f} MB (sampled 1/s), {SRV.rss_mb():.0f} MB after")
     if during:
         out(f"working phone during the flood (1/s): {tally(r.status for r in during)}, "
             f"median {statistics.median(r.secs for r in during) * 1000:.1f} ms, max {max(r.secs for r in during) * 1000:.0f} ms")
@@ -490,7 +498,7 @@ def p10(out):
     for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                  "Cache-Control", "X-Frame-Options"):
         v = r.header(name)
-        out(f"  {name}: {v[:150] + ('...' if len(v) > 150 else '') if v else '(absent)'}")
+        out(f"  {name}: {v or '(absent)'}")
 
 
 @probe("11. Console: statuses")

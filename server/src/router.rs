@@ -113,12 +113,26 @@ async fn healthz(State(state): State<ServerState>) -> Response {
     }
 }
 
-async fn server_fn_handler(
-    State(state): State<ServerState>,
-    request: Request<Body>,
-) -> impl IntoResponse {
+async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> Response {
+    // An unknown function is a 404 (405 for a known one called with another method), not
+    // leptos's 400 with advice for developers.
+    let (path, method) = (request.uri().path(), request.method());
+    let methods: Vec<_> = leptos::server_fn::axum::server_fn_paths()
+        .filter(|(p, _)| *p == path)
+        .map(|(_, m)| m)
+        .collect();
+    if !methods.contains(method) {
+        let status = if methods.is_empty() {
+            axum::http::StatusCode::NOT_FOUND
+        } else {
+            axum::http::StatusCode::METHOD_NOT_ALLOWED
+        };
+        return (status, "No such server function.\n").into_response();
+    }
     let app = state.app.clone();
-    handle_server_fns_with_context(move || provide_context(app.clone()), request).await
+    handle_server_fns_with_context(move || provide_context(app.clone()), request)
+        .await
+        .into_response()
 }
 
 fn browser_lang(request: &Request<Body>) -> Lang {

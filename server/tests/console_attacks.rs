@@ -227,6 +227,8 @@ async fn client_errors_answer_4xx_and_say_why() {
     );
     let r = b.call("login", &[("username", "anna")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "malformed: {}", r.body);
+    let r = b.call("no-such-function", &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = b.call("me/profile", &[]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = b.call("users/get", &[("id", "1")]).await;

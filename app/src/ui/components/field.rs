@@ -75,6 +75,35 @@ where
     })
 }
 
+/// "New password" and "Confirm password" with their errors (changing the password, and
+/// choosing one's own after a one-time password).
+pub fn new_password_fields<T, S>(value: S, texts: Signal<&'static Texts>) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    let t = texts;
+    view! {
+        <Field
+            name="new_password"
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            label=Signal::derive(move || t.get().new_password)
+            hint=Signal::derive(move || t.get().password_hint)
+            error=field_error(value, "new_password", t)
+        />
+        <Field
+            name="confirm_password"
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            label=Signal::derive(move || t.get().confirm_password)
+            error=field_error(value, "confirm_password", t)
+        />
+    }
+}
+
 /// Any error of an action's last result that is not about a field. `ReauthRequired` is not
 /// shown: the re-authentication dialog answers it.
 pub fn form_error<T, S>(value: S, texts: Signal<&'static Texts>) -> Signal<Option<String>>

@@ -91,27 +91,57 @@ pub fn resubmit(form: NodeRef<leptos::html::Form>) -> impl Fn() + Clone + Send +
     }
 }
 
-/// For a button's action the server may answer `ReauthRequired` (an admin weakening an
-/// account): returns the dispatcher to call instead of `action.dispatch`, which runs the same
-/// input again once the admin has re-authenticated.
-pub fn dispatch_with_reauth<S>(action: ServerAction<S>) -> impl Fn(S) + Copy + Send + Sync + 'static
+/// A button's action the server may answer with `ReauthRequired` (an admin weakening an
+/// account): `dispatch` runs the same input again once the admin has re-authenticated.
+/// Create it where the action lives (the page), not in a part the action's result re-renders.
+pub struct ReauthAction<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+    action: ServerAction<S>,
+    last: StoredValue<Option<S>>,
+}
+
+impl<S> Clone for ReauthAction<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for ReauthAction<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+}
+
+impl<S> ReauthAction<S>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
-    let last = StoredValue::new(None::<S>);
-    retry_after_reauth(
-        action.value(),
-        move || {
-            if let Some(input) = last.get_value() {
-                action.dispatch(input);
-            }
-        },
-        || (),
-    );
-    move |input: S| {
-        last.set_value(Some(input.clone()));
-        action.dispatch(input);
+    pub fn new(action: ServerAction<S>) -> Self {
+        let last = StoredValue::new(None::<S>);
+        retry_after_reauth(
+            action.value(),
+            move || {
+                if let Some(input) = last.try_get_value().flatten() {
+                    action.dispatch(input);
+                }
+            },
+            || (),
+        );
+        Self { action, last }
+    }
+
+    pub fn dispatch(&self, input: S) {
+        self.last.set_value(Some(input.clone()));
+        self.action.dispatch(input);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
-use crate::ui::components::reauth::dispatch_with_reauth;
+use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
@@ -37,10 +37,13 @@ fn User() -> impl IntoView {
     let reset = ServerAction::<ResetUserTwoFactor>::new();
     let block = ServerAction::<BlockDevice>::new();
     let remove = ServerAction::<DeleteDevice>::new();
+    let clear = ServerAction::<ClearUserSyncPassword>::new();
     let sync = SyncActions {
         enable: ServerAction::<SetUserActivesync>::new(),
-        clear: ServerAction::<ClearUserSyncPassword>::new(),
+        clear,
+        clear_now: ReauthAction::new(clear),
     };
+    let reset_now = ReauthAction::new(reset);
     let changes = move || {
         (
             set_active.version().get(),
@@ -70,7 +73,7 @@ fn User() -> impl IntoView {
             }
         },
     );
-    let set_active_now = dispatch_with_reauth(set_active);
+    let set_active_now = ReauthAction::new(set_active);
     let value = set_active.value();
     let note = Signal::derive(move || match value.get() {
         Some(Ok(p)) if p.active => Some(t.get().user_reactivated),
@@ -98,7 +101,7 @@ fn User() -> impl IntoView {
                             <h1>{move || t.get().user_title} ": " {p.username.clone()}</h1>
                             <RoleAndLogin profile=p.clone()/>
                             <ActiveSyncControls profile=p.clone() actions=sync/>
-                            <SecurityControls profile=p require=require reset=reset/>
+                            <SecurityControls profile=p require=require reset=reset reset_now=reset_now/>
                             <section class="card" aria-labelledby="account-title">
                                 <h2 id="account-title">{move || t.get().account_actions}</h2>
                                 <ErrorAlert message=invalid/>
@@ -108,7 +111,7 @@ fn User() -> impl IntoView {
                                     class=if active { "danger" } else { "" }
                                     disabled=move || set_active.pending().get()
                                     on:click=move |_| {
-                                        set_active_now(SetUserActive { id: uid, active: !active });
+                                        set_active_now.dispatch(SetUserActive { id: uid, active: !active });
                                     }
                                 >
                                     {move || if active { t.get().deactivate } else { t.get().reactivate }}
@@ -131,6 +134,8 @@ fn User() -> impl IntoView {
 struct SyncActions {
     enable: ServerAction<SetUserActivesync>,
     clear: ServerAction<ClearUserSyncPassword>,
+    /// `clear`, again after the admin's re-authentication.
+    clear_now: ReauthAction<ClearUserSyncPassword>,
 }
 
 /// "Enable ActiveSync" and "Clear ActiveSync password", beside the state the user sees.
@@ -143,7 +148,6 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
     let cleared = Signal::derive(move || {
         matches!(actions.clear.value().get(), Some(Ok(_))).then(|| t.get().sync_cleared)
     });
-    let clear = dispatch_with_reauth(actions.clear);
     view! {
         <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
         <section class="card" aria-labelledby="activesync-admin-title">
@@ -163,7 +167,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
                 class="danger"
                 disabled=move || !has_password || actions.clear.pending().get()
                 on:click=move |_| {
-                    clear(ClearUserSyncPassword { id: uid });
+                    actions.clear_now.dispatch(ClearUserSyncPassword { id: uid });
                 }
             >
                 {move || t.get().clear_sync_password}
@@ -180,6 +184,8 @@ fn SecurityControls(
     profile: Profile,
     require: ServerAction<SetUserTwoFactorRequired>,
     reset: ServerAction<ResetUserTwoFactor>,
+    /// `reset`, again after the admin's re-authentication.
+    reset_now: ReauthAction<ResetUserTwoFactor>,
 ) -> impl IntoView {
     let t = use_texts();
     let session = use_session();
@@ -198,7 +204,6 @@ fn SecurityControls(
     let saved =
         Signal::derive(move || matches!(require.value().get(), Some(Ok(_))).then(|| t.get().saved));
     let can_reset = profile.two_factor == TwoFactorMethod::Email && !is_me;
-    let reset_now = dispatch_with_reauth(reset);
     view! {
         <section class="card" aria-labelledby="security-title">
             <h2 id="security-title">{move || t.get().security_title}</h2>
@@ -219,7 +224,7 @@ fn SecurityControls(
                 class="danger"
                 disabled=move || !can_reset || reset.pending().get()
                 on:click=move |_| {
-                    reset_now(ResetUserTwoFactor { id: uid });
+                    reset_now.dispatch(ResetUserTwoFactor { id: uid });
                 }
             >
                 {move || t.get().reset_two_factor}

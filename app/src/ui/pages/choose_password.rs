@@ -3,7 +3,7 @@
 //! open to them meanwhile; the server refuses it too, and so does the ActiveSync door.
 
 use crate::api::me::ChoosePassword;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field};
+use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert};
 use crate::ui::components::guard::{RequireSession, ENROL_PATH};
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
@@ -45,23 +45,7 @@ fn ChoosePasswordStep() -> impl IntoView {
             <section class="card">
                 <ErrorAlert message=form_error(value, t)/>
                 <ActionForm action=action attr:aria-labelledby="choose-title">
-                    <Field
-                        name="new_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        label=Signal::derive(move || t.get().new_password)
-                        hint=Signal::derive(move || t.get().password_hint)
-                        error=field_error(value, "new_password", t)
-                    />
-                    <Field
-                        name="confirm_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        label=Signal::derive(move || t.get().confirm_password)
-                        error=field_error(value, "confirm_password", t)
-                    />
+                    {new_password_fields(value, t)}
                     <button type="submit" disabled=move || action.pending().get()>
                         {move || t.get().save}
                     </button>

@@ -5,7 +5,7 @@ use crate::api::me::{my_profile, ChangePassword, SetLanguage};
 use crate::i18n::Lang;
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::devices::DevicesSection;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
+use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert, StatusNote};
 use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
@@ -140,23 +140,7 @@ fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
             <h2 id="password-title">{move || t.get().change_password}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action node_ref=form attr:aria-labelledby="password-title">
-                <Field
-                    name="new_password"
-                    kind="password"
-                    autocomplete="new-password"
-                    required=true
-                    label=Signal::derive(move || t.get().new_password)
-                    hint=Signal::derive(move || t.get().password_hint)
-                    error=field_error(value, "new_password", t)
-                />
-                <Field
-                    name="confirm_password"
-                    kind="password"
-                    autocomplete="new-password"
-                    required=true
-                    label=Signal::derive(move || t.get().confirm_password)
-                    error=field_error(value, "confirm_password", t)
-                />
+                {new_password_fields(value, t)}
                 <button type="submit" disabled=move || action.pending().get()>
                     {move || t.get().save}
                 </button>
