@@ -43,4 +43,14 @@ test('a phone that synced appears in the Devices list; the admin blocks it', asy
   await expect(page.getByRole('region', { name: 'Audit trail' }).getByRole('row').nth(1)).toContainText('Device blocked');
   await docShot(page, 'devices');
   expect(phoneSync(username, 'dev-password-1', 'PHONE42').status).toBe(403);
+
+  // An old phone is removed from the list; the removal is audited.
+  expect(phoneSync(username, 'dev-password-1', 'OLDPHONE7').folders).toEqual([['Contacts', 9], ['Calendar', 8]]);
+  await page.reload();
+  await waitForHydration(page);
+  const oldRow = page.getByRole('region', { name: 'Devices' }).getByRole('row', { name: /OLDPHONE7/ });
+  await oldRow.getByRole('button', { name: 'Remove' }).click();
+  await expect(oldRow).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Devices' }).getByRole('row', { name: /PHONE42/ })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Audit trail' }).getByRole('row').nth(1)).toContainText('Device removed');
 });

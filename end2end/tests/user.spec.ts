@@ -2,6 +2,9 @@ import { test, expect } from '@playwright/test';
 import { ADMIN_PASSWORD, codeFromMail, confirmItIsYou, createUserViaApi, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration, waitForMail } from './helpers';
 
 test('a standard user sees their own data and cannot open the admin pages', async ({ page, request }) => {
+  // The pages hydrate under their Content-Security-Policy: nothing the browser blocks.
+  const blocked: string[] = [];
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) blocked.push(m.text()); });
   const username = uniqueName('anna');
   await createUserViaApi(request, {
     username, email: `${username}@example.it`, first: 'Anna', last: 'Bianchi', password: 'anna-password-1',
@@ -19,6 +22,8 @@ test('a standard user sees their own data and cannot open the admin pages', asyn
   await page.goto('/admin/users');
   await expect(page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
   await expect(page.getByRole('table')).toHaveCount(0);
+  await waitForHydration(page);
+  expect(blocked).toEqual([]);
 });
 
 test('a wrong password shows one message and keeps the user on the login page', async ({ page }) => {
