@@ -90,13 +90,14 @@ pub fn build(
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
         .layer(sessions)
         .layer(middleware::from_fn(security::headers))
-        .with_state(server_state.clone())
-        // The ActiveSync door has no cookies: every request carries its credentials.
-        .merge(crate::eas::routes(app.clone()))
         .layer(middleware::from_fn_with_state(
-            app,
+            app.trusted_proxies.clone(),
             security::client_address,
         ))
+        .with_state(server_state.clone())
+        // The ActiveSync door has no cookies: every request carries its credentials. It
+        // finds the client's address itself, only when it needs it (`eas::auth::client_ip`).
+        .merge(crate::eas::routes(app))
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {

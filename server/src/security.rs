@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 /// Puts the client's address into the request (socket peer, or `X-Forwarded-For` when the
 /// peer is a trusted proxy).
 pub async fn client_address(
-    State(state): State<AppState>,
+    State(trusted): State<std::sync::Arc<Vec<proxies::Cidr>>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -24,7 +24,7 @@ pub async fn client_address(
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        let ip = proxies::client_address(peer.ip(), forwarded, &state.trusted_proxies);
+        let ip = proxies::client_address(peer.ip(), forwarded, &trusted);
         request.extensions_mut().insert(ClientAddress(ip));
     }
     next.run(request).await

@@ -302,6 +302,7 @@ async fn a_flood_of_wrong_passwords_leaves_memory_bounded_and_phones_cached() {
     };
     let phone = basic("anna", LOGIN);
     let check = |authorization: String, device: String, address: &'static str| {
+        let address: std::net::IpAddr = address.parse().unwrap();
         let gate = &gate;
         let state = &server.state;
         async move {

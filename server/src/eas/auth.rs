@@ -68,7 +68,23 @@ pub struct Knock<'a> {
     pub authorization: Option<&'a str>,
     /// `None` for requests without one (OPTIONS, Autodiscover).
     pub device: Option<&'a str>,
-    pub address: &'a str,
+    /// The client (see `client_ip`).
+    pub address: std::net::IpAddr,
+}
+
+/// The client's address at the door: the socket peer, or `X-Forwarded-For` from a trusted
+/// proxy. Computed here rather than by a router-wide middleware: the cached fast path of a
+/// polling phone never needs it.
+pub fn client_ip(
+    state: &AppState,
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    if state.trusted_proxies.is_empty() {
+        return peer;
+    }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    app::domain::proxies::client_address(peer, forwarded, &state.trusted_proxies)
 }
 
 /// A device's good sign-in.
@@ -216,14 +232,17 @@ impl Gate {
         }
         let name = lower(name);
         let now = state.now();
-        let fp = self
-            .fingerprints
-            .of(&[name.as_bytes(), password.as_bytes()]);
+        // One keyed hash on the fast path of a polling phone; the other only when checking.
         let device = knock.device.unwrap_or("");
-        let good_key = self.fingerprints.of(&[device.as_bytes(), &fp]);
+        let good_key =
+            self.fingerprints
+                .of(&[device.as_bytes(), name.as_bytes(), password.as_bytes()]);
         if let Some(user) = self.known_good(&state.credentials, &good_key, now) {
             return Outcome::Allowed(user);
         }
+        let fp = self
+            .fingerprints
+            .of(&[name.as_bytes(), password.as_bytes()]);
         let attempt = Attempt {
             name: &name,
             password: &password,
@@ -292,7 +311,7 @@ impl Gate {
     async fn nobody(&self, state: &AppState, knock: &Knock<'_>, a: &Attempt<'_>) -> Outcome {
         let epochs = &state.credentials;
         let stamp = epochs.stamp(None);
-        let address = address_key(knock.address);
+        let address = address_key(&knock.address.to_string());
         if let Err(wait) = lock(&self.addresses).reserve(&address, &a.fp, a.now) {
             return Outcome::Throttled(wait);
         }

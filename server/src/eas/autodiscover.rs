@@ -2,12 +2,11 @@
 //! mobilesync request schema and HTTP Basic; the answer is the door's URL from the public base
 //! URL. Bad requests get the protocol's error 600, other schemas 601.
 
-use super::auth::{Knock, Outcome};
+use super::auth::{client_ip, Knock, Outcome};
 use super::door::{Door, PATH};
-use app::backend::state::ClientAddress;
 use app::domain::device_setup::DeviceEndpoint;
 use axum::body::Bytes;
-use axum::extract::{Extension, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -67,7 +66,10 @@ pub fn door_url(e: &DeviceEndpoint) -> String {
 fn xml(body: String) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{body}"),
     )
         .into_response()
@@ -82,7 +84,7 @@ pub fn error(code: u16, message: &str) -> Response {
 
 pub async fn handle(
     State(door): State<Door>,
-    Extension(ClientAddress(peer)): Extension<ClientAddress>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -91,7 +93,7 @@ pub async fn handle(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
         device: None,
-        address: &peer.to_string(),
+        address: client_ip(&door.app, peer.ip(), &headers),
     };
     let user = match door.gate.check(&door.app, knock).await {
         Outcome::Allowed(user) => user,

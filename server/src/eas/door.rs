@@ -2,14 +2,14 @@
 //! request, devices recorded, commands dispatched. Bad requests get a clear status and text,
 //! never a 500 and never a secret.
 
-use super::auth::{Gate, Knock, Outcome};
+use super::auth::{client_ip, Gate, Knock, Outcome};
 use super::commands;
 use super::request::{self, EasRequest};
 use super::wbxml;
-use app::backend::state::{AppState, ClientAddress};
+use app::backend::state::AppState;
 use app::backend::store::devices::{self, Sighting};
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -74,14 +74,17 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 
 pub async fn handle(
     State(door): State<Door>,
-    Extension(ClientAddress(peer)): Extension<ClientAddress>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match method {
-        Method::POST => post(&door, peer, &uri, &headers, body).await,
+        Method::POST => {
+            let address = client_ip(&door.app, peer.ip(), &headers);
+            post(&door, address, &uri, &headers, body).await
+        }
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "OPTIONS,POST")],
@@ -94,15 +97,14 @@ pub async fn handle(
 /// OPTIONS is what a phone sends most: the request is taken whole (no copy of its headers)
 /// and nothing but the credentials is looked at.
 pub async fn handle_options(State(door): State<Door>, request: axum::extract::Request) -> Response {
-    let address = request
+    let peer = request
         .extensions()
-        .get::<ClientAddress>()
-        .map(|a| a.0.to_string())
-        .unwrap_or_default();
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
     let knock = Knock {
         authorization: authorization(request.headers()),
         device: None,
-        address: &address,
+        address: client_ip(&door.app, peer, request.headers()),
     };
     let outcome = door.gate.check(&door.app, knock).await;
     if let Some(r) = refused(&outcome) {
@@ -139,12 +141,11 @@ async fn post(
     body: Bytes,
 ) -> Response {
     let parsed = request::parse(uri.query());
-    let address = peer.to_string();
     // Authenticate first, also a malformed request: an anonymous caller learns only 401.
     let knock = Knock {
         authorization: authorization(headers),
         device: parsed.as_ref().ok().map(|r| r.device_id.as_str()),
-        address: &address,
+        address: peer,
     };
     let outcome = door.gate.check(&door.app, knock).await;
     if let Some(r) = refused(&outcome) {
@@ -171,7 +172,7 @@ async fn post(
             device_type: &req.device_type,
             user_agent: &user_agent.chars().take(200).collect::<String>(),
             protocol_version: &version,
-            address: &address,
+            address: &peer.to_string(),
             at: door.app.now(),
         },
     )
@@ -264,7 +265,11 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 fn wbxml_response(doc: &wbxml::Element) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/vnd.ms-sync.wbxml")],
+        [
+            (header::CONTENT_TYPE, "application/vnd.ms-sync.wbxml"),
+            // A phone's data: never kept by a proxy.
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         wbxml::encode(doc),
     )
         .into_response()
