@@ -242,36 +242,66 @@ pub fn TwoFactorBlock(
     }
 }
 
+/// The email form's actions and what watches them, owned by the page: their answers (the code
+/// step, "saved") outlive the form, which the profile reload after a change renders anew.
+#[derive(Clone, Copy)]
+pub struct EmailActions {
+    change: ServerAction<ChangeEmail>,
+    resend: ServerAction<ChangeEmail>,
+    confirm: ServerAction<ConfirmEmail>,
+    form: NodeRef<leptos::html::Form>,
+    /// The address submitted, for "Send a new code".
+    typed: RwSignal<String>,
+}
+
+impl EmailActions {
+    /// `changed` runs once the new address is confirmed.
+    pub fn new(changed: Callback<()>) -> Self {
+        let change = ServerAction::<ChangeEmail>::new();
+        let confirm = ServerAction::<ConfirmEmail>::new();
+        let form = NodeRef::<leptos::html::Form>::new();
+        let typed = RwSignal::new(String::new());
+        retry_after_reauth(change.value(), resubmit(form), || ());
+        Effect::new(move |_| {
+            if let Some(Ok(())) = confirm.value().get() {
+                change.value().set(None);
+                changed.run(());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(input) = change.input().get() {
+                typed.set(input.email);
+            }
+        });
+        Self {
+            change,
+            resend: ServerAction::new(),
+            confirm,
+            form,
+            typed,
+        }
+    }
+}
+
 /// The user's email address: where codes and notices go. Changing it needs re-authentication
 /// and a code sent to the new address, and is refused while it carries the second factor.
 #[component]
-pub fn EmailForm(profile: Profile, #[prop(into)] changed: Callback<()>) -> impl IntoView {
+pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
     let t = use_texts();
-    let action = ServerAction::<ChangeEmail>::new();
-    let resend = ServerAction::<ChangeEmail>::new();
-    let confirm = ServerAction::<ConfirmEmail>::new();
-    let form = NodeRef::<leptos::html::Form>::new();
+    let EmailActions {
+        change: action,
+        resend,
+        confirm,
+        form,
+        typed,
+    } = actions;
     let code_form = NodeRef::<leptos::html::Form>::new();
-    retry_after_reauth(action.value(), resubmit(form), || ());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = confirm.value().get() {
-            action.value().set(None);
-            changed.run(());
-        }
-    });
     let value = action.value();
     let saved = Signal::derive(move || {
         matches!(confirm.value().get(), Some(Ok(()))).then(|| t.get().email_saved)
     });
     // Where the code went, while one is awaited.
     let code_to = Memo::new(move |_| value.with(|v| v.clone().and_then(Result::ok)));
-    // The address submitted, for "Send a new code".
-    let typed = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(input) = action.input().get() {
-            typed.set(input.email);
-        }
-    });
     if profile.two_factor == TwoFactorMethod::Email {
         // The address carries the second factor: shown, not editable (the server agrees).
         return view! {

@@ -4,7 +4,7 @@
 use crate::api::me::my_profile;
 use crate::ui::components::field::ErrorAlert;
 use crate::ui::components::guard::RequireSignedIn;
-use crate::ui::components::two_factor::{EmailForm, TwoFactorBlock};
+use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -26,6 +26,7 @@ fn Enrol() -> impl IntoView {
         Memo::new(move |_| session.with(|s| s.user.as_ref().is_some_and(|u| u.must_enrol)));
     let reload = RwSignal::new(0u32);
     let changed = Callback::new(move |()| reload.update(|n| *n += 1));
+    let email = EmailActions::new(changed);
     let profile = Resource::new(move || reload.get(), |_| my_profile());
     move || {
         if !must_enrol.get() {
@@ -42,7 +43,7 @@ fn Enrol() -> impl IntoView {
                             view! {
                                 {(!has_email).then(|| view! { <p class="alert warning">{move || t.get().enrol_no_email}</p> })}
                                 <TwoFactorBlock profile=p.clone() changed=changed/>
-                                {(!has_email).then(|| view! { <EmailForm profile=p.clone() changed=changed/> })}
+                                {(!has_email).then(|| view! { <EmailForm profile=p.clone() actions=email/> })}
                             }
                             .into_any()
                         }

@@ -9,7 +9,7 @@ use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert, 
 use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
-use crate::ui::components::two_factor::{EmailForm, TwoFactorBlock};
+use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
@@ -35,6 +35,7 @@ fn Preferences() -> impl IntoView {
         // The prompt for a missing sync password lives in the session.
         refresh_session(session);
     });
+    let email = EmailActions::new(changed);
     let profile = Resource::new(
         move || (set_language.version().get(), reload.get()),
         |_| my_profile(),
@@ -68,7 +69,7 @@ fn Preferences() -> impl IntoView {
                         <RoleAndLogin profile=p.clone()/>
                         {p.activesync_enabled.then(|| view! { <ActiveSyncBlock profile=p.clone() owner=true changed=changed/> })}
                         <TwoFactorBlock profile=p.clone() changed=changed/>
-                        <EmailForm profile=p.clone() changed=changed/>
+                        <EmailForm profile=p.clone() actions=email/>
                         <LanguageForm profile=p action=set_language/>
                     }
                     .into_any(),
