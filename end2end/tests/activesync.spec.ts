@@ -167,7 +167,9 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   const email = `${username}@example.it`;
   const id = await createUserViaApi(request, { username, email, first: 'Elena', last: 'Italia', password: 'eit-password-1' });
   const adminName = uniqueName('adm');
-  // An Italian-speaking admin (the shared admin keeps English for the other tests).
+  // An Italian-speaking admin (the shared admin keeps English for the other tests); making
+  // an admin asks for the admin's own re-authentication first.
+  expect((await request.post('/api/reauth', { form: { reauth_password: ADMIN_PASSWORD }, ...json })).ok()).toBeTruthy();
   const created = await request.post('/api/users/create', {
     form: { username: adminName, email: `${adminName}@example.it`, first_name: 'Ada', last_name: 'Min', password: 'adm-one-time-1', is_admin: 'on' },
     ...json,

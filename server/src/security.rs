@@ -20,14 +20,22 @@ pub async fn client_address(
     next: Next,
 ) -> Response {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
-        let forwarded = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let ip = proxies::client_address(peer.ip(), forwarded, &trusted);
+        let forwarded = forwarded_for(request.headers());
+        let ip = proxies::client_address(peer.ip(), forwarded.as_deref(), &trusted);
         request.extensions_mut().insert(ClientAddress(ip));
     }
     next.run(request).await
+}
+
+/// Every `X-Forwarded-For` line, in order, as one list: a proxy that adds its own line after
+/// the client's must not leave the client's forged one to be read alone.
+pub fn forwarded_for(headers: &HeaderMap) -> Option<String> {
+    let lines: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
 }
 
 /// Whether a state-changing request may come from where the browser says it comes from.
@@ -223,6 +231,15 @@ mod tests {
             PUBLIC
         ));
         assert!(same_origin(&headers(&[]), PUBLIC), "not a browser");
+    }
+
+    #[test]
+    fn every_forwarded_line_is_read_in_order() {
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        h.append("x-forwarded-for", HeaderValue::from_static("198.51.100.7"));
+        assert_eq!(forwarded_for(&h).as_deref(), Some("6.6.6.6,198.51.100.7"));
+        assert_eq!(forwarded_for(&HeaderMap::new()), None);
     }
 
     #[test]

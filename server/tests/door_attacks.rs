@@ -454,3 +454,78 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// OPTIONS carries no DeviceId: what a phone's OPTIONS left in the cache must not become a
+/// free oracle once the account is locked.
+async fn options(server: &TestServer, user: &str, password: &str) -> StatusCode {
+    reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, format!("{}{DOOR}", server.base))
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_locked_account_cannot_be_guessed_against_the_cache() {
+    let server = TestServer::start().await;
+    anna(&server).await;
+    assert_eq!(options(&server, "anna", LOGIN).await, StatusCode::OK);
+    assert_eq!(
+        knock(&server, "HERPHONE", "anna", LOGIN, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for n in 0..5 {
+        knock(
+            &server,
+            &format!("G{n}"),
+            "anna",
+            &format!("guess-{n}"),
+            None,
+        )
+        .await;
+    }
+    // Locked. Guesses without a DeviceId count against that empty "device"...
+    for n in 0..5 {
+        assert_eq!(
+            options(&server, "anna", &format!("more-{n}")).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+    // ...so the right password there is no longer told apart either.
+    assert_eq!(
+        options(&server, "anna", LOGIN).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // Her phone, which nobody guessed under, keeps working.
+    assert_eq!(
+        knock(&server, "HERPHONE", "anna", LOGIN, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_name_that_matches_nobody_locks_like_a_real_one() {
+    let server = TestServer::start().await;
+    anna(&server).await;
+    let mut answers = Vec::new();
+    for name in ["anna", "nobody"] {
+        let mut statuses = Vec::new();
+        for n in 0..6 {
+            let device = format!("D{n}");
+            statuses.push(
+                knock(&server, &device, name, &format!("guess-{n}"), None)
+                    .await
+                    .status(),
+            );
+        }
+        answers.push(statuses);
+    }
+    assert_eq!(answers[0], answers[1], "the same answers: no enumeration");
+    assert_eq!(answers[0][5], StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -38,6 +38,7 @@ pub enum Msg {
     SyncPasswordNeededForTwoFactor,
     PasswordSameAsSync,
     EmailUnchanged,
+    EmailTaken,
 }
 
 impl Msg {
@@ -70,6 +71,7 @@ impl Msg {
             Msg::SyncPasswordNeededForTwoFactor => t.err_sync_password_needed_for_two_factor,
             Msg::PasswordSameAsSync => t.err_password_same_as_sync,
             Msg::EmailUnchanged => t.err_email_unchanged,
+            Msg::EmailTaken => t.err_email_taken,
         }
     }
 }

@@ -38,6 +38,9 @@ pub async fn set_require_two_factor(required: bool) -> Result<OrgSettings, AppEr
     use crate::backend::{context, two_factor};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    if !required {
+        context::require_reauth().await?;
+    }
     let origin = context::origin(admin.id).await;
     two_factor::set_required_for_all(&state, &origin, required).await?;
     current(&state).await

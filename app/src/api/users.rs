@@ -26,13 +26,18 @@ pub async fn create_user(
     use crate::backend::{accounts, context};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    let is_admin = is_admin.is_some_and(|v| !v.is_empty() && v != "false");
+    if is_admin {
+        // A new administrator is a new key to everything: the admin's own fresh proof first.
+        context::require_reauth().await?;
+    }
     let new = accounts::NewUser {
         username,
         email,
         first_name,
         last_name,
         password: zeroize::Zeroizing::new(password),
-        is_admin: is_admin.is_some_and(|v| !v.is_empty() && v != "false"),
+        is_admin,
         must_change_password: true,
     };
     let origin = context::origin(admin.id).await;
@@ -69,6 +74,10 @@ pub async fn set_user_two_factor_required(id: i64, required: bool) -> Result<Pro
     use crate::backend::{accounts, context, two_factor};
     let state = context::state()?;
     let admin = context::require_admin().await?;
+    if !required {
+        // Lifting the requirement weakens the account: the admin's own fresh proof first.
+        context::require_reauth().await?;
+    }
     let origin = context::origin(admin.id).await;
     two_factor::set_required(&state, &origin, id, required).await?;
     accounts::profile(&state, id).await

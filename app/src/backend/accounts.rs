@@ -44,6 +44,10 @@ pub async fn log_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", Msg::Required));
     }
+    if username.len() > 254 {
+        // No such name can exist; not counted, so it costs the throttle's memory nothing.
+        return Err(AppError::LoginFailed);
+    }
     // Counted before any hashing (concurrent guesses cannot slip past the limit); a lock is
     // answered without looking at the password, whatever its length.
     let attempt = state
@@ -52,7 +56,7 @@ pub async fn log_in(
         .map_err(|wait| AppError::RateLimited {
             retry_after_secs: wait,
         })?;
-    if password.chars().count() > validation::PASSWORD_MAX || username.len() > 254 {
+    if password.chars().count() > validation::PASSWORD_MAX || attempt.known_wrong {
         // Not worth an argon2 run; it stays counted as a failure.
         return Err(AppError::LoginFailed);
     }
@@ -65,6 +69,9 @@ pub async fn log_in(
         .verify(password, user.as_ref().map(UserRecord::hash))
         .await
         .map_err(AppError::internal)?;
+    if !matched {
+        state.throttle.failed(&attempt);
+    }
 
     match user {
         Some(user) if matched && user.active => {
@@ -252,16 +259,25 @@ pub async fn start_email_change(
     if email == user.email {
         return Err(AppError::invalid("email", Msg::EmailUnchanged));
     }
+    if users::email_used_by_other(&state.pool, &email, user.id)
+        .await
+        .map_err(AppError::internal)?
+    {
+        // Two accounts on one address would leave neither reachable as `user@domain`.
+        return Err(AppError::invalid("email", Msg::EmailTaken));
+    }
+    // Another address than the one awaiting its code needs a code of its own.
+    let other = sessions::held_new_email(session, user.id).await?.as_deref() != Some(&email);
     let sent = super::second_factor::send_code_to(
         state,
         user,
         &email,
         super::otp::Purpose::EmailChange,
         lang,
-        resend,
+        resend || other,
     )
     .await?;
-    if resend {
+    if resend || other {
         sent.or_too_soon()?;
     }
     sessions::hold_new_email(session, user.id, &email).await?;
@@ -279,11 +295,17 @@ pub async fn confirm_email_change(
 ) -> Result<(), AppError> {
     two_factor::may_change_email(user.two_factor())
         .map_err(|_| AppError::invalid("email", Msg::EmailFixedByTwoFactor))?;
-    let email = sessions::take_new_email(session, user.id)
+    let email = sessions::held_new_email(session, user.id)
         .await?
         .ok_or_else(|| AppError::invalid("code", Msg::CodeMissing))?;
-    super::second_factor::check_code(state, user.id, super::otp::Purpose::EmailChange, code)
-        .await?;
+    super::second_factor::check_bound_code(
+        state,
+        user.id,
+        super::otp::Purpose::EmailChange,
+        &email,
+        code,
+    )
+    .await?;
     users::set_email(&state.pool, user.id, &email, state.now())
         .await
         .map_err(AppError::internal)?;

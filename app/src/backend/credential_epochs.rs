@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Users share counters by id modulo this (a bump may also outdate a neighbour's cache:
 /// harmless), so memory stays fixed whatever the number of users.
-const SHARDS: usize = 1024;
+const SHARDS: usize = 16_384;
 
 pub struct CredentialEpochs {
     policy: AtomicU64,

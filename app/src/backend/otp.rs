@@ -39,12 +39,16 @@ pub enum Refusal {
     Code(CodeProblem),
 }
 
-fn mac(key: &[u8; 32], user_id: i64, purpose: Purpose, code: &str) -> Hmac<Sha256> {
+/// `bound`: what the code proves besides the user (the new address of an email change; empty
+/// otherwise): a code mailed to one address cannot confirm another.
+fn mac(key: &[u8; 32], user_id: i64, purpose: Purpose, bound: &str, code: &str) -> Hmac<Sha256> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(&user_id.to_be_bytes());
     mac.update(purpose.as_str().as_bytes());
     mac.update(&[0]);
+    mac.update(&(bound.len() as u64).to_be_bytes());
+    mac.update(bound.to_lowercase().as_bytes());
     mac.update(code.as_bytes());
     mac
 }
@@ -60,6 +64,16 @@ pub async fn issue(
     user_id: i64,
     purpose: Purpose,
 ) -> Result<Result<Zeroizing<String>, Refusal>, AppError> {
+    issue_bound(state, user_id, purpose, "").await
+}
+
+/// As `issue`, for a code that proves `bound` too (see `mac`).
+pub async fn issue_bound(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    bound: &str,
+) -> Result<Result<Zeroizing<String>, Refusal>, AppError> {
     let now = state.now();
     let sent = email_codes::sent_since(&state.pool, user_id, now - 3600)
         .await
@@ -74,7 +88,7 @@ pub async fn issue(
         return Ok(Err(Refusal::TooSoon(wait)));
     }
     let code = new_code();
-    let hash = mac(&state.code_keys[0], user_id, purpose, &code)
+    let hash = mac(&state.code_keys[0], user_id, purpose, bound, &code)
         .finalize()
         .into_bytes();
     email_codes::replace(&state.pool, user_id, purpose.as_str(), &hash, now)
@@ -111,6 +125,17 @@ pub async fn verify(
     purpose: Purpose,
     typed: &str,
 ) -> Result<Result<(), Refusal>, AppError> {
+    verify_bound(state, user_id, purpose, "", typed).await
+}
+
+/// As `verify`, for a code issued with `issue_bound(.., bound)`.
+pub async fn verify_bound(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    bound: &str,
+    typed: &str,
+) -> Result<Result<(), Refusal>, AppError> {
     let now = state.now();
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
         .await
@@ -132,7 +157,7 @@ pub async fn verify(
     };
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     let matches = state.code_keys.iter().any(|key| {
-        mac(key, user_id, purpose, &typed)
+        mac(key, user_id, purpose, bound, &typed)
             .verify_slice(&row.code_hash)
             .is_ok()
     });

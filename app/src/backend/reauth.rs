@@ -64,12 +64,16 @@ pub async fn confirm(
         .map_err(|wait| AppError::RateLimited {
             retry_after_secs: wait,
         })?;
+    if attempt.known_wrong {
+        return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
+    }
     let right = state
         .hasher
         .verify(password, Some(user.hash()))
         .await
         .map_err(AppError::internal)?;
     if !right {
+        state.throttle.failed(&attempt);
         tracing::info!(user = user.id, %address, "re-authentication: wrong password");
         return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
     }

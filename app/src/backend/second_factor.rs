@@ -60,7 +60,13 @@ pub async fn send_code_to(
     lang: Lang,
     new_one: bool,
 ) -> Result<CodeSent, AppError> {
-    let code = match otp::issue(state, user.id, purpose).await? {
+    // A code for a new address proves that address: it is bound to it.
+    let bound = if purpose == Purpose::EmailChange {
+        to
+    } else {
+        ""
+    };
+    let code = match otp::issue_bound(state, user.id, purpose, bound).await? {
         Ok(code) => code,
         Err(Refusal::TooSoon(secs)) => {
             if !new_one && otp::has_live_code(state, user.id, purpose).await? {
@@ -87,10 +93,21 @@ pub async fn check_code(
     purpose: Purpose,
     typed: &str,
 ) -> Result<(), AppError> {
+    check_bound_code(state, user_id, purpose, "", typed).await
+}
+
+/// As `check_code`, for a code sent with `send_code_to` to a new address `bound`.
+pub async fn check_bound_code(
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    bound: &str,
+    typed: &str,
+) -> Result<(), AppError> {
     if typed.trim().is_empty() {
         return Err(AppError::invalid("code", Msg::Required));
     }
-    match otp::verify(state, user_id, purpose, typed).await? {
+    match otp::verify_bound(state, user_id, purpose, bound, typed).await? {
         Ok(()) => Ok(()),
         Err(Refusal::Code(problem)) => Err(AppError::invalid(
             "code",

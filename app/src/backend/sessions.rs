@@ -154,8 +154,8 @@ pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Res
         .map_err(AppError::internal)
 }
 
-/// The address awaiting its code for `user_id`, taken out of the session.
-pub async fn take_new_email(session: &Session, user_id: i64) -> Result<Option<String>, AppError> {
+/// The address awaiting its code for `user_id`.
+pub async fn held_new_email(session: &Session, user_id: i64) -> Result<Option<String>, AppError> {
     let held = session
         .get::<NewEmail>(NEW_EMAIL)
         .await

@@ -26,12 +26,23 @@ struct Record {
     failures: u32,
     last_failure_at: i64,
     seen: Vec<Fingerprint>,
+    /// Of those, the ones found wrong when checked (a right password of an inactive account
+    /// is counted, but is not "known wrong").
+    wrong: Vec<Fingerprint>,
 }
 
 /// What `reserve` handed out, to give back if the password was right.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reservation {
     counted: bool,
+    known_wrong: bool,
+}
+
+impl Reservation {
+    /// This very password was checked and found wrong before: no need to hash it again.
+    pub fn known_wrong(&self) -> bool {
+        self.known_wrong
+    }
 }
 
 /// Failure records by key, at most `capacity` of them: forgotten records go first, then the
@@ -95,7 +106,10 @@ impl<K: Hash + Eq + Clone> FailureTable<K> {
                         record.seen.push(*fp);
                     }
                 }
-                Ok(Reservation { counted: counts })
+                Ok(Reservation {
+                    counted: counts,
+                    known_wrong: record.wrong.contains(fp),
+                })
             }
         }
     }
@@ -110,6 +124,15 @@ impl<K: Hash + Eq + Clone> FailureTable<K> {
             record.seen.retain(|s| s != fp);
             if record.failures == 0 {
                 self.records.remove(key);
+            }
+        }
+    }
+
+    /// The password was checked and is wrong (remembered so it need not be hashed again).
+    pub fn found_wrong(&mut self, key: &K, fp: &Fingerprint) {
+        if let Some(record) = self.records.get_mut(key) {
+            if !record.wrong.contains(fp) && record.wrong.len() < SEEN_PER_KEY {
+                record.wrong.push(*fp);
             }
         }
     }
@@ -206,6 +229,9 @@ pub struct LoginAttempt {
     address: String,
     fp: Fingerprint,
     on_address: Reservation,
+    /// This password already failed for this account from this address: answer "wrong"
+    /// without another argon2 run (a client repeating it cannot keep the hashing busy).
+    pub known_wrong: bool,
 }
 
 impl LoginThrottle {
@@ -225,16 +251,25 @@ impl LoginThrottle {
         let account = (account, address.clone());
         let mut addresses = lock(&self.addresses);
         let on_address = addresses.reserve(&address, &fp, now)?;
-        if let Err(wait) = lock(&self.accounts).reserve(&account, &fp, now) {
-            addresses.give_back(&address, &fp, on_address);
-            return Err(wait);
-        }
+        let on_account = match lock(&self.accounts).reserve(&account, &fp, now) {
+            Ok(r) => r,
+            Err(wait) => {
+                addresses.give_back(&address, &fp, on_address);
+                return Err(wait);
+            }
+        };
         Ok(LoginAttempt {
             account,
             address,
             fp,
             on_address,
+            known_wrong: on_account.known_wrong(),
         })
+    }
+
+    /// The password was checked and is wrong.
+    pub fn failed(&self, attempt: &LoginAttempt) {
+        lock(&self.accounts).found_wrong(&attempt.account, &attempt.fp);
     }
 
     /// The password was right: the account's failures from this address are forgiven (not

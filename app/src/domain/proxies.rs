@@ -68,6 +68,17 @@ pub fn parse_list(text: &str) -> Result<Vec<Cidr>, String> {
         .collect()
 }
 
+/// `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1` or `[2001:db8::1]:443` (proxies write all four).
+fn parse_entry(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = entry.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
+}
+
 /// The client's address: the socket peer, unless the peer is a trusted proxy; then the
 /// right-most `X-Forwarded-For` entry that is not a trusted proxy (entries further left were
 /// written by the client and prove nothing).
@@ -83,8 +94,8 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr
     };
     let mut candidate = peer;
     for entry in header.rsplit(',') {
-        match entry.trim().parse::<IpAddr>() {
-            Ok(ip) => {
+        match parse_entry(entry.trim()) {
+            Some(ip) => {
                 candidate = canonical(ip);
                 if !is_trusted(candidate) {
                     return candidate;
@@ -92,7 +103,7 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr
             }
             // Garbage where a proxy should have written an address: stop at the last hop
             // we can vouch for.
-            Err(_) => return candidate,
+            None => return candidate,
         }
     }
     candidate
@@ -164,6 +175,15 @@ mod tests {
         assert_eq!(
             client_address(ip("10.0.0.1"), Some("198.51.100.7, nonsense"), &trusted),
             ip("10.0.0.1")
+        );
+        // Addresses with ports, as some proxies write them.
+        assert_eq!(
+            client_address(ip("10.0.0.1"), Some("198.51.100.7:52311"), &trusted),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.1"), Some("[2001:db8::7]:443"), &trusted),
+            ip("2001:db8::7")
         );
         // Every entry trusted: the left-most.
         assert_eq!(

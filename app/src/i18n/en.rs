@@ -274,4 +274,5 @@ pub static TEXTS: Texts = Texts {
     mail_email_changed_body: "The email address of your account has been changed; security codes and notices now go to the new address.",
     err_email_unchanged: "This is already your email address.",
     email_code_sent: "We sent a 6-digit code to {n}: type it here to confirm the new address. It expires in 10 minutes.",
+    err_email_taken: "Another account uses this email address.",
 };

@@ -272,4 +272,5 @@ pub static TEXTS: Texts = Texts {
     mail_email_changed_body: "L'indirizzo email del tuo account è stato cambiato; codici di sicurezza e avvisi ora arrivano al nuovo indirizzo.",
     err_email_unchanged: "Questo è già il tuo indirizzo email.",
     email_code_sent: "Abbiamo inviato un codice di 6 cifre a {n}: inseriscilo qui per confermare il nuovo indirizzo. Scade tra 10 minuti.",
+    err_email_taken: "Un altro account usa questo indirizzo email.",
 };

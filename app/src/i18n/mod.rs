@@ -218,6 +218,7 @@ pub struct Texts {
     pub unblock: &'static str,
     pub audit_device_blocked: &'static str,
     pub audit_device_unblocked: &'static str,
+    pub err_email_taken: &'static str,
     pub mail_code_for_email: &'static str,
     pub mail_email_changed_subject: &'static str,
     pub mail_email_changed_body: &'static str,

@@ -28,8 +28,12 @@ pub const GOOD_FOR_SECS: i64 = 24 * 3600;
 pub const GOOD_CAPACITY: usize = 50_000;
 /// Remembered wrong passwords (an outdated password on a phone is answered without a hash).
 pub const WRONG_CAPACITY: usize = 50_000;
-/// Failure records per table (accounts; addresses for unknown names).
+/// Failure records per table (accounts; names that match nobody; addresses).
 pub const FAILURE_CAPACITY: usize = 100_000;
+/// While an account is locked, wrong guesses presented under one DeviceId: past this many,
+/// that device's cached good check is not honoured either (otherwise an attacker who knows a
+/// DeviceId, or uses none like OPTIONS, could guess against the cache for free).
+pub const MISSES_BEFORE_DISTRUST: u32 = 5;
 
 /// The name a phone signs in with: `CORP\anna` → `anna` (at the last backslash); `anna@x.it`
 /// stays whole (matched against usernames, then emails).
@@ -83,13 +87,15 @@ pub fn client_ip(
     if state.trusted_proxies.is_empty() {
         return peer;
     }
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    app::domain::proxies::client_address(peer, forwarded, &state.trusted_proxies)
+    let forwarded = crate::security::forwarded_for(headers);
+    app::domain::proxies::client_address(peer, forwarded.as_deref(), &state.trusted_proxies)
 }
 
-/// A device's good sign-in.
+/// A device's right password: let in (`allowed`), or refused by the policy (403, cached so
+/// that a refused user's phone does not cost a hash per request).
 struct Good {
     user: Arc<UserRecord>,
+    allowed: bool,
     stamp: Stamp,
     /// Last time it was used: a polling phone keeps it alive.
     last_ok_at: AtomicI64,
@@ -107,8 +113,15 @@ pub struct Gate {
     fingerprints: Fingerprinter,
     good: RwLock<HashMap<Fingerprint, Good>>,
     wrong: Mutex<HashMap<Fingerprint, Wrong>>,
-    accounts: Mutex<FailureTable<i64>>,
+    accounts: RwLock<FailureTable<i64>>,
+    /// Names that match nobody, counted like accounts: a name must not be told from a user's
+    /// by when it starts answering 503.
+    nobodies: Mutex<FailureTable<Fingerprint>>,
     addresses: Mutex<FailureTable<String>>,
+    /// Wrong guesses per (account, device) while the account is locked.
+    misses: Mutex<FailureTable<(i64, Fingerprint)>>,
+    /// Whether any account has failures: the fast path looks at the tables only then.
+    any_failures: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Gate {
@@ -117,8 +130,11 @@ impl Default for Gate {
             fingerprints: Fingerprinter::default(),
             good: RwLock::new(HashMap::new()),
             wrong: Mutex::new(HashMap::new()),
-            accounts: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
+            accounts: RwLock::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
+            nobodies: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
             addresses: Mutex::new(FailureTable::new(PER_ADDRESS, FAILURE_CAPACITY)),
+            misses: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
+            any_failures: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -143,7 +159,7 @@ impl Gate {
         [
             self.good.read().map(|m| m.len()).unwrap_or(0),
             lock(&self.wrong).len(),
-            lock(&self.accounts).len(),
+            self.accounts.read().map(|t| t.len()).unwrap_or(0),
             lock(&self.addresses).len(),
         ]
     }
@@ -154,7 +170,7 @@ impl Gate {
         epochs: &CredentialEpochs,
         key: &Fingerprint,
         now: i64,
-    ) -> Option<Arc<UserRecord>> {
+    ) -> Option<(Arc<UserRecord>, bool)> {
         let map = self.good.read().unwrap_or_else(|p| p.into_inner());
         let good = map.get(key)?;
         if good.stamp != epochs.stamp(Some(good.user.id))
@@ -163,14 +179,32 @@ impl Gate {
             return None;
         }
         good.last_ok_at.store(now, Ordering::Relaxed);
-        Some(good.user.clone())
+        Some((good.user.clone(), good.allowed))
     }
 
+    /// Seconds `user_id` is locked for (0: not locked). No lock taken while nothing failed.
+    fn account_wait(&self, user_id: i64, now: i64) -> u64 {
+        if !self.any_failures.load(Ordering::Relaxed) {
+            return 0;
+        }
+        self.accounts
+            .read()
+            .map(|t| t.wait(&user_id, now))
+            .unwrap_or(0)
+    }
+
+    /// Whether too many wrong guesses came under this device while the account was locked.
+    fn distrusted(&self, user_id: i64, device: &Fingerprint, now: i64) -> bool {
+        lock(&self.misses).wait(&(user_id, *device), now) > 0
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn remember_good(
         &self,
         epochs: &CredentialEpochs,
         key: Fingerprint,
         user: Arc<UserRecord>,
+        allowed: bool,
         stamp: Stamp,
         now: i64,
     ) {
@@ -196,6 +230,7 @@ impl Gate {
             key,
             Good {
                 user,
+                allowed,
                 stamp,
                 last_ok_at: AtomicI64::new(now),
             },
@@ -237,8 +272,19 @@ impl Gate {
         let good_key =
             self.fingerprints
                 .of(&[device.as_bytes(), name.as_bytes(), password.as_bytes()]);
-        if let Some(user) = self.known_good(&state.credentials, &good_key, now) {
-            return Outcome::Allowed(user);
+        let device_fp = self.fingerprints.of(&[device.as_bytes()]);
+        if let Some((user, allowed)) = self.known_good(&state.credentials, &good_key, now) {
+            let wait = self.account_wait(user.id, now);
+            // Under attack, only devices that are not being guessed against stay trusted, and
+            // a refused (403) right password is not told apart from a wrong one.
+            if wait > 0 && (!allowed || self.distrusted(user.id, &device_fp, now)) {
+                return Outcome::Throttled(wait);
+            }
+            return if allowed {
+                Outcome::Allowed(user)
+            } else {
+                Outcome::Forbidden
+            };
         }
         let fp = self
             .fingerprints
@@ -248,6 +294,7 @@ impl Gate {
             password: &password,
             fp,
             good_key,
+            device_fp,
             now,
         };
         self.check_slowly(state, &knock, attempt).await
@@ -255,6 +302,8 @@ impl Gate {
 
     async fn check_slowly(&self, state: &AppState, knock: &Knock<'_>, a: Attempt<'_>) -> Outcome {
         let epochs = &state.credentials;
+        // Before any read: a name that starts matching someone meanwhile outdates this.
+        let nobody_stamp = epochs.stamp(None);
         let known_wrong = self.known_wrong(epochs, &a.fp);
         let user = match known_wrong {
             Some(Wrong { user_id: None, .. }) => None,
@@ -266,30 +315,56 @@ impl Gate {
                 }
             },
         };
-        let Some(user) = user else {
-            return self.nobody(state, knock, &a).await;
+        let Some(found) = user else {
+            return self.nobody(state, knock, &a, nobody_stamp).await;
         };
-        // Taken before the checks below: a change committed meanwhile outdates what we learn.
-        let stamp = epochs.stamp(Some(user.id));
-        let reservation = match lock(&self.accounts).reserve(&user.id, &a.fp, a.now) {
+        // The stamp, then the row read again: a change committed after this read bumps after
+        // it, so nothing older than the stamp is cached under it.
+        let stamp = epochs.stamp(Some(found.id));
+        let user = match users::by_id(&state.pool, found.id).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return Outcome::Unauthorized,
+            Err(e) => {
+                tracing::error!("door: reading the user: {e}");
+                return Outcome::Unauthorized;
+            }
+        };
+        let reserved = self
+            .accounts
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .reserve(&user.id, &a.fp, a.now);
+        let reservation = match reserved {
             Ok(r) => r,
-            Err(wait) => return Outcome::Throttled(wait),
+            Err(wait) => {
+                // A guess while locked: counted against the device it came under.
+                let _ = lock(&self.misses).reserve(&(user.id, a.device_fp), &a.fp, a.now);
+                return Outcome::Throttled(wait);
+            }
         };
+        self.any_failures.store(true, Ordering::Relaxed);
         let presented = match known_wrong {
             // Checked before and found wrong (or the other password): no new hash.
             Some(w) if w.user_id == Some(user.id) => Presented::Neither,
             _ => presented(state, &user, a.password).await,
         };
         let credential = device_credential(user.sync_facts());
-        if accepts(credential, presented) {
-            lock(&self.accounts).give_back(&user.id, &a.fp, reservation);
+        let right = accepts(credential, presented)
+            || (presented != Presented::Neither
+                && matches!(credential, DeviceCredential::Refused(_)));
+        if right {
+            let allowed = accepts(credential, presented);
+            self.accounts
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .give_back(&user.id, &a.fp, reservation);
             let user = Arc::new(user);
-            self.remember_good(&state.credentials, a.good_key, user.clone(), stamp, a.now);
-            return Outcome::Allowed(user);
-        }
-        if presented != Presented::Neither && matches!(credential, DeviceCredential::Refused(_)) {
-            lock(&self.accounts).give_back(&user.id, &a.fp, reservation);
-            return Outcome::Forbidden;
+            self.remember_good(epochs, a.good_key, user.clone(), allowed, stamp, a.now);
+            return if allowed {
+                Outcome::Allowed(user)
+            } else {
+                Outcome::Forbidden
+            };
         }
         // A wrong password, or the user's other one (the login password once a sync password
         // is set): both stay counted, so the throttle cannot tell them apart either.
@@ -307,10 +382,20 @@ impl Gate {
         Outcome::Unauthorized
     }
 
-    /// A name that matches no user: throttled per client address, one hash like a known name.
-    async fn nobody(&self, state: &AppState, knock: &Knock<'_>, a: &Attempt<'_>) -> Outcome {
+    /// A name that matches no user: throttled like an account (so it cannot be told from
+    /// one) and per client address, one hash like a known name.
+    async fn nobody(
+        &self,
+        state: &AppState,
+        knock: &Knock<'_>,
+        a: &Attempt<'_>,
+        stamp: Stamp,
+    ) -> Outcome {
         let epochs = &state.credentials;
-        let stamp = epochs.stamp(None);
+        let name = self.fingerprints.of(&[a.name.as_bytes()]);
+        if let Err(wait) = lock(&self.nobodies).reserve(&name, &a.fp, a.now) {
+            return Outcome::Throttled(wait);
+        }
         let address = address_key(&knock.address.to_string());
         if let Err(wait) = lock(&self.addresses).reserve(&address, &a.fp, a.now) {
             return Outcome::Throttled(wait);
@@ -336,6 +421,8 @@ struct Attempt<'a> {
     fp: Fingerprint,
     /// Keyed hash of (device, name, password).
     good_key: Fingerprint,
+    /// Keyed hash of the device alone.
+    device_fp: Fingerprint,
     now: i64,
 }
 
@@ -376,22 +463,43 @@ async fn presented(state: &AppState, user: &UserRecord, password: &Zeroizing<Str
     }
 }
 
-/// Looks at the database every `every` for changes made by other processes (the command line)
-/// and moves the epoch when it finds one.
+/// Looks at the database every `every` for changes made by other processes (the command
+/// line) and outdates just what changed: a user's cached checks when their credential version
+/// moved, the names when users came or went, everything when the settings changed. (A change
+/// made in this process is seen too, and bumps that user once more: harmless.)
 pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut last = None;
+        let mut last: Option<(HashMap<i64, i64>, String)> = None;
         loop {
-            tokio::time::sleep(every).await;
-            match users::credential_fingerprint(&state.pool).await {
-                Ok(f) => {
-                    if last.as_ref().is_some_and(|l| *l != f) {
-                        state.credentials.bump_policy();
+            let read = tokio::try_join!(
+                users::credential_versions(&state.pool),
+                users::settings_fingerprint(&state.pool)
+            );
+            match read {
+                Ok((versions, settings)) => {
+                    let versions: HashMap<i64, i64> = versions.into_iter().collect();
+                    if let Some((before, old_settings)) = &last {
+                        let epochs = &state.credentials;
+                        for (id, version) in &versions {
+                            // A new user has nothing cached yet: the names bump below covers it.
+                            if before.get(id).is_some_and(|v| v != version) {
+                                epochs.bump_user(*id);
+                            }
+                        }
+                        if before.len() != versions.len()
+                            || before.keys().any(|id| !versions.contains_key(id))
+                        {
+                            epochs.bump_names();
+                        }
+                        if *old_settings != settings {
+                            epochs.bump_policy();
+                        }
                     }
-                    last = Some(f);
+                    last = Some((versions, settings));
                 }
                 Err(e) => tracing::warn!("door: reading credential versions: {e}"),
             }
+            tokio::time::sleep(every).await;
         }
     });
 }

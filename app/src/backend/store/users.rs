@@ -233,12 +233,33 @@ pub async fn by_unique_email(
     Ok(if found.len() == 1 { found.pop() } else { None })
 }
 
-/// A fingerprint of every user's credential version: it changes whenever any of them does,
-/// in this process or another (the door polls it).
-pub async fn credential_fingerprint(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+/// Whether another user than `me` has this address.
+pub async fn email_used_by_other(
+    pool: &SqlitePool,
+    email: &str,
+    me: i64,
+) -> Result<bool, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE email <> '' AND lower(email) = lower(?) AND id <> ?",
+    )
+    .bind(email.trim())
+    .bind(me)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Every user's credential version (the door polls them to notice other processes' changes).
+pub async fn credential_versions(pool: &SqlitePool) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, credential_version FROM users")
+        .fetch_all(pool)
+        .await
+}
+
+/// The organisation settings as one string, to notice a change.
+pub async fn settings_fingerprint(pool: &SqlitePool) -> Result<String, sqlx::Error> {
     let (f,): (String,) = sqlx::query_as(
-        "SELECT COUNT(*) || ':' || COALESCE(SUM(credential_version), 0) || ':' || \
-         COALESCE((SELECT group_concat(key || '=' || value) FROM settings), '') FROM users",
+        "SELECT COALESCE((SELECT group_concat(key || '=' || value) FROM settings), '')",
     )
     .fetch_one(pool)
     .await?;

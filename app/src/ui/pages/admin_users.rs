@@ -5,6 +5,7 @@ use crate::api::users::{list_users, CreateUser};
 use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
+use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -121,6 +122,8 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
     let t = use_texts();
     let value = action.value();
     let form = NodeRef::<leptos::html::Form>::new();
+    // Making an administrator asks for the admin's own fresh proof first; then it goes on.
+    retry_after_reauth(value, resubmit(form), || ());
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(form)) = (value.get(), form.get()) {
             form.reset();
