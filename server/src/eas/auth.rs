@@ -120,8 +120,9 @@ pub struct Gate {
     addresses: Mutex<FailureTable<String>>,
     /// Wrong guesses per (account, device) while the account is locked.
     misses: Mutex<FailureTable<(i64, Fingerprint)>>,
-    /// Whether any account has failures: the fast path looks at the tables only then.
-    any_failures: std::sync::atomic::AtomicBool,
+    /// Until when some account may be locked: before that the fast path looks at the
+    /// accounts table, after it not at all (a few wrong passwords cost it nothing).
+    locked_until: AtomicI64,
 }
 
 impl Default for Gate {
@@ -134,7 +135,7 @@ impl Default for Gate {
             nobodies: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
             addresses: Mutex::new(FailureTable::new(PER_ADDRESS, FAILURE_CAPACITY)),
             misses: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
-            any_failures: std::sync::atomic::AtomicBool::new(false),
+            locked_until: AtomicI64::new(0),
         }
     }
 }
@@ -184,7 +185,7 @@ impl Gate {
 
     /// Seconds `user_id` is locked for (0: not locked). No lock taken while nothing failed.
     fn account_wait(&self, user_id: i64, now: i64) -> u64 {
-        if !self.any_failures.load(Ordering::Relaxed) {
+        if now >= self.locked_until.load(Ordering::Relaxed) {
             return 0;
         }
         self.accounts
@@ -339,10 +340,13 @@ impl Gate {
             Err(wait) => {
                 // A guess while locked: counted against the device it came under.
                 let _ = lock(&self.misses).reserve(&(user.id, a.device_fp), &a.fp, a.now);
+                let until = a
+                    .now
+                    .saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+                self.locked_until.fetch_max(until, Ordering::Relaxed);
                 return Outcome::Throttled(wait);
             }
         };
-        self.any_failures.store(true, Ordering::Relaxed);
         let presented = match known_wrong {
             // Checked before and found wrong (or the other password): no new hash.
             Some(w) if w.user_id == Some(user.id) => Presented::Neither,
