@@ -273,12 +273,12 @@ impl Gate {
         let good_key =
             self.fingerprints
                 .of(&[device.as_bytes(), name.as_bytes(), password.as_bytes()]);
-        let device_fp = self.fingerprints.of(&[device.as_bytes()]);
+        let device_fp = || self.fingerprints.of(&[device.as_bytes()]);
         if let Some((user, allowed)) = self.known_good(&state.credentials, &good_key, now) {
             let wait = self.account_wait(user.id, now);
             // Under attack, only devices that are not being guessed against stay trusted, and
             // a refused (403) right password is not told apart from a wrong one.
-            if wait > 0 && (!allowed || self.distrusted(user.id, &device_fp, now)) {
+            if wait > 0 && (!allowed || self.distrusted(user.id, &device_fp(), now)) {
                 return Outcome::Throttled(wait);
             }
             return if allowed {
@@ -295,7 +295,7 @@ impl Gate {
             password: &password,
             fp,
             good_key,
-            device_fp,
+            device_fp: device_fp(),
             now,
         };
         self.check_slowly(state, &knock, attempt).await
