@@ -100,15 +100,7 @@ async fn admin_creates_a_user_who_can_then_sign_in() {
         mario.call("me/profile", &[]).await.json(),
         json!("PasswordChangeRequired")
     );
-    let r = mario
-        .call(
-            "me/choose-password",
-            &[
-                ("new_password", "marios-own-password"),
-                ("confirm_password", "marios-own-password"),
-            ],
-        )
-        .await;
+    let r = mario.choose_password("marios-own-password").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let profile = mario.call("me/profile", &[]).await.json();
     assert_eq!(profile["email"], "mario@example.it");

@@ -307,41 +307,17 @@ async fn a_one_time_password_leads_only_to_choosing_ones_own() {
     }
     let page = mario.get("/preferences").await;
     assert_eq!(page.location.as_deref(), Some("/password/choose"));
-    let r = mario
-        .call(
-            "me/choose-password",
-            &[
-                ("new_password", "one-time-pass-1"),
-                ("confirm_password", "one-time-pass-1"),
-            ],
-        )
-        .await;
+    let r = mario.choose_password("one-time-pass-1").await;
     assert_eq!(
         r.json(),
         json!({"Invalid": {"field": "new_password", "msg": "PasswordUnchanged"}})
     );
-    let r = mario
-        .call(
-            "me/choose-password",
-            &[
-                ("new_password", "marios-own-password"),
-                ("confirm_password", "marios-own-password"),
-            ],
-        )
-        .await;
+    let r = mario.choose_password("marios-own-password").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["user"]["must_change_password"], false);
     assert_eq!(mario.call("me/profile", &[]).await.status, StatusCode::OK);
     // Only once: from now on a change needs the current password (re-authentication).
-    let r = mario
-        .call(
-            "me/choose-password",
-            &[
-                ("new_password", "another-password-1"),
-                ("confirm_password", "another-password-1"),
-            ],
-        )
-        .await;
+    let r = mario.choose_password("another-password-1").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 

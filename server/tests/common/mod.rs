@@ -332,6 +332,15 @@ impl Browser {
         self.call("reauth", &form).await
     }
 
+    /// "Choose your password" after signing in with a one-time one (new and confirmation alike).
+    pub async fn choose_password(&mut self, password: &str) -> Reply {
+        self.call(
+            "me/choose-password",
+            &[("new_password", password), ("confirm_password", password)],
+        )
+        .await
+    }
+
     /// The username the server thinks is signed in with this browser's cookie.
     pub async fn whoami(&mut self) -> Option<String> {
         let r = self.call("whoami", &[]).await;
