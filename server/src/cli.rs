@@ -4,10 +4,11 @@
 use crate::config::Config;
 use crate::{router, startup};
 use anyhow::Context;
-use app::backend::accounts::{self, NewUser};
 use app::backend::audit::Origin;
-use app::backend::keyring;
-use app::backend::{activesync, key_rotation, two_factor};
+use app::backend::identity::accounts::{self, NewUser};
+use app::backend::identity::proofs::{Admin, Reauthenticated};
+use app::backend::secrets::keyring;
+use app::backend::{activesync::sync_password, second_factor::lifecycle, secrets::rotation};
 use app::i18n::Lang;
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
@@ -107,7 +108,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 is_admin: args.admin,
                 must_change_password: args.generate,
             };
-            let id = accounts::create(&state, &Origin::command_line(), new)
+            let (admin, reauth) = operator();
+            let id = accounts::create(&state, &admin, Some(&reauth), &Origin::command_line(), new)
                 .await
                 .map_err(describe)?;
             println!(
@@ -149,13 +151,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::RotateKey { drop_retired: true } => drop_retired_keys(&config).await,
         Command::ResetTwoFactor { username } => {
             let state = startup::open_state(&config).await?;
-            let user = app::backend::store::users::by_username(&state.pool, &username)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("There is no user '{username}'."))?;
-            let notice = two_factor::reset(&state, &Origin::command_line(), user.id, Lang::En)
+            let id = user_id(&state, &username).await?;
+            let (admin, reauth) = operator();
+            let origin = Origin::command_line();
+            let done = lifecycle::reset(&state, &admin, &reauth, &origin, id, Lang::En)
                 .await
                 .map_err(describe)?;
-            if let Some(delivery) = notice {
+            if let Some(delivery) = done.mail {
                 // Let the user's notice leave before the process ends.
                 let _ = delivery.await;
             }
@@ -168,11 +170,18 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 }
 
 async fn user_id(state: &app::backend::state::AppState, username: &str) -> anyhow::Result<i64> {
-    Ok(
-        app::backend::store::users::by_username(&state.pool, username)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("There is no user '{username}'."))?
-            .id,
+    accounts::id_of(state, &operator().0, username)
+        .await
+        .map_err(describe)?
+        .ok_or_else(|| anyhow::anyhow!("There is no user '{username}'."))
+}
+
+/// The operator at the command line holds the database and the key file: they are an admin
+/// and need no re-authentication.
+fn operator() -> (Admin, Reauthenticated) {
+    (
+        Admin::at_the_command_line(),
+        Reauthenticated::at_the_command_line(),
     )
 }
 
@@ -187,7 +196,7 @@ async fn activesync_command(
     match action {
         ActiveSyncAction::On | ActiveSyncAction::Off => {
             let on = action == ActiveSyncAction::On;
-            activesync::set_enabled(&state, &origin, id, on)
+            sync_password::set_enabled(&state, &operator().0, &origin, id, on)
                 .await
                 .map_err(describe)?;
             println!(
@@ -196,10 +205,11 @@ async fn activesync_command(
             );
         }
         ActiveSyncAction::ClearPassword => {
-            let notice = activesync::clear(&state, &origin, id, Lang::En)
+            let (admin, reauth) = operator();
+            let done = sync_password::clear(&state, &admin, &reauth, &origin, id, Lang::En)
                 .await
                 .map_err(describe)?;
-            if let Some(delivery) = notice {
+            if let Some(delivery) = done.mail {
                 let _ = delivery.await;
             }
             println!("ActiveSync password cleared for '{username}'; they have been told by email.");
@@ -215,7 +225,7 @@ async fn rotate_key(config: &Config) -> anyhow::Result<()> {
     keyring::replace(&config.key_file, &new)
         .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
     state.secrets.reload()?;
-    let report = key_rotation::reseal_all(&state, &Origin::command_line())
+    let report = rotation::reseal_all(&state, &Origin::command_line())
         .await
         .map_err(describe)?;
     println!(
@@ -247,12 +257,9 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
         return Ok(());
     }
     let current = state.secrets.key_id();
-    let waiting: Vec<i64> = app::backend::store::users::sealed_sync_passwords(&state.pool)
-        .await?
-        .into_iter()
-        .filter(|(_, sealed)| sealed.key_id != current)
-        .map(|(owner, _)| owner)
-        .collect();
+    let waiting = rotation::sealed_under_retired_keys(&state)
+        .await
+        .map_err(describe)?;
     if !waiting.is_empty() {
         anyhow::bail!(
             "{} stored secret(s) are still sealed under a retired key (user ids {:?}): run `server rotate-key` first, then drop the retired keys",
@@ -263,14 +270,9 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
     keyring::replace(&config.key_file, &ring.current_only())
         .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
     state.secrets.reload()?;
-    app::backend::audit::record(
-        &state,
-        &Origin::command_line(),
-        None,
-        app::api::dto::AuditAction::KeyRotated,
-    )
-    .await
-    .map_err(describe)?;
+    rotation::record_dropped(&state, &Origin::command_line())
+        .await
+        .map_err(describe)?;
     println!(
         "Dropped {} retired key(s) from {}; key {current} remains.",
         ring.retired_count(),
@@ -332,7 +334,9 @@ async fn shutdown_signal() {
 /// A password from a terminal prompt (asked twice), from standard input, or generated.
 fn obtain_password(generate: bool) -> anyhow::Result<Zeroizing<String>> {
     if generate {
-        return Ok(Zeroizing::new(accounts::random_password(20)));
+        return Ok(Zeroizing::new(
+            app::backend::identity::passwords::random_password(20),
+        ));
     }
     if std::io::stdin().is_terminal() {
         let first = Zeroizing::new(rpassword::prompt_password("Password: ")?);
@@ -348,12 +352,14 @@ fn obtain_password(generate: bool) -> anyhow::Result<Zeroizing<String>> {
     }
 }
 
-/// Turns an API error into a sentence for the terminal (English).
-fn describe(e: app::api::error::AppError) -> anyhow::Error {
+/// Turns a backend error into a sentence for the terminal (English).
+fn describe(e: app::backend::Error) -> anyhow::Error {
     use app::api::error::AppError;
+    use app::backend::Error;
     let t = app::i18n::Lang::En.texts();
-    match &e {
-        AppError::Invalid { field, msg } => anyhow::anyhow!("{field}: {}", msg.text(t)),
-        other => anyhow::anyhow!("{}", other.text(t)),
+    match e {
+        Error::Invalid { field, msg } => anyhow::anyhow!("{field}: {}", msg.text(t)),
+        Error::Internal(cause) => anyhow::anyhow!("internal error: {cause}"),
+        other => anyhow::anyhow!("{}", AppError::from(other).text(t)),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::security;
 use app::api::dto::SessionInfo;
-use app::backend::{sessions, state::AppState};
+use app::backend::{identity::sessions, state::AppState};
 use app::i18n::{from_accept_language, Lang};
 use app::{shell, App};
 use axum::body::Body;

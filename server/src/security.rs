@@ -2,6 +2,7 @@
 //! any page or server function runs: the client's address (trusted proxies only), refusal of
 //! cross-site state changes, security headers, and HTTP statuses that say what went wrong.
 
+use app::api::context::RequestId;
 use app::api::error::AppError;
 use app::backend::state::{AppState, ClientAddress};
 use app::domain::proxies;
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 
 /// Puts the client's address into the request (socket peer, or `X-Forwarded-For` when the
-/// peer is a trusted proxy).
+/// peer is a trusted proxy), and the request's id (an internal error is logged under it).
 pub async fn client_address(
     State(trusted): State<std::sync::Arc<Vec<proxies::Cidr>>>,
     mut request: Request,
@@ -24,6 +25,7 @@ pub async fn client_address(
         let ip = proxies::client_address(peer.ip(), forwarded.as_deref(), &trusted);
         request.extensions_mut().insert(ClientAddress(ip));
     }
+    request.extensions_mut().insert(RequestId::new());
     next.run(request).await
 }
 

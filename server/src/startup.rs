@@ -3,10 +3,10 @@
 
 use crate::config::Config;
 use anyhow::Context;
-use app::backend::keyring::{self, KeyRing};
 use app::backend::mail::{self, Mailer, Transport};
+use app::backend::secrets::keyring::{self, KeyRing};
 use app::backend::secrets::SecretBox;
-use app::backend::{accounts, clock::SystemClock, state::AppState, store};
+use app::backend::{clock::SystemClock, identity::accounts, state::AppState, store};
 use std::path::Path;
 use std::sync::Arc;
 use zeroize::Zeroizing;

@@ -288,7 +288,7 @@ async fn activesync_is_turned_on_and_off_and_cleared_from_the_command_line() {
     assert!(run_ok(dir.path(), &["activesync", "on", "dora"]).contains("turned on for 'dora'"));
     assert!(dora().await.activesync_enabled);
     // A sync password, as the console would store it (the CLI never sets one).
-    let state_key = app::backend::keyring::read(&dir.path().join("secret.key")).unwrap();
+    let state_key = app::backend::secrets::keyring::read(&dir.path().join("secret.key")).unwrap();
     let sealed =
         app::backend::secrets::SecretBox::new(&state_key).seal(dora().await.id, "dora-sync-secret");
     app::backend::store::users::set_sync_password(&pool, dora().await.id, Some(&sealed), 0)
@@ -427,7 +427,7 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     let after = key_ids().await;
     assert_ne!(after[0], before[0], "under the new key");
     assert_eq!(after[0], after[1]);
-    let ring = app::backend::keyring::read(&dir.path().join("secret.key")).unwrap();
+    let ring = app::backend::secrets::keyring::read(&dir.path().join("secret.key")).unwrap();
     assert_eq!(ring.retired_count(), 1);
 
     // The running server, started with the old key only, still shows both passwords...
@@ -467,10 +467,10 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     let out = run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
     assert!(out.contains("Dropped 1 retired key(s)"), "{out}");
     let key_file = dir.path().join("secret.key");
-    let ring = app::backend::keyring::read(&key_file).unwrap();
+    let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
     assert_eq!(ring.retired_count(), 0);
     // A new key put in by hand, nothing re-encrypted yet: dropping would lose the secrets.
-    app::backend::keyring::replace(&key_file, &ring.rotated()).unwrap();
+    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
     let out = server(dir.path())
         .args(["rotate-key", "--drop-retired"])
         .output()
@@ -482,7 +482,7 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        app::backend::keyring::read(&key_file)
+        app::backend::secrets::keyring::read(&key_file)
             .unwrap()
             .retired_count(),
         1

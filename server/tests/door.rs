@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::backend::activesync::sync_password::NewSyncPassword;
+use app::backend::identity::proofs::{Admin, Reauthenticated};
 use app::backend::store::{devices, users};
 use common::TestServer;
 use reqwest::{Method, StatusCode};
@@ -144,20 +146,18 @@ async fn an_inactive_user_or_the_service_switched_off_is_403() {
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::OK);
     // Through the backend, as the console does: cached checks follow at once.
     let cli = app::backend::audit::Origin::command_line();
-    app::backend::activesync::set_service(&server.state, &cli, false)
+    let admin = Admin::at_the_command_line();
+    let reauth = Reauthenticated::at_the_command_line();
+    app::backend::organisation::set_activesync_service(&server.state, &admin, &cli, false)
         .await
         .unwrap();
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
-    app::backend::activesync::set_service(&server.state, &cli, true)
+    app::backend::organisation::set_activesync_service(&server.state, &admin, &cli, true)
         .await
         .unwrap();
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::OK);
-    let admin = app::domain::access::Actor {
-        user_id: 0,
-        is_admin: true,
-        active: true,
-    };
-    app::backend::accounts::set_active(&server.state, &admin, &cli, id, false)
+    let (state, reauth) = (&server.state, Some(&reauth));
+    app::backend::identity::accounts::set_active(state, &admin, reauth, &cli, id, false)
         .await
         .unwrap();
     assert_eq!(status(&server, "anna", LOGIN).await, StatusCode::FORBIDDEN);
@@ -181,19 +181,28 @@ async fn the_cache_forgets_a_password_the_moment_it_changes() {
     let server = TestServer::start().await;
     let id = anna(&server, true, true, true).await;
     assert_eq!(status(&server, "anna", SYNC).await, StatusCode::OK);
+    let hashed = server.state.hasher.verifications();
     assert_eq!(
         status(&server, "anna", SYNC).await,
         StatusCode::OK,
         "from the cache"
     );
+    assert_eq!(
+        server.state.hasher.verifications(),
+        hashed,
+        "a cache hit costs no hash"
+    );
     // Through the backend, as the console changes it: the cache is dropped once committed.
     let user = users::by_id(&server.state.pool, id).await.unwrap().unwrap();
-    app::backend::activesync::change(
+    app::backend::activesync::sync_password::change(
         &server.state,
         &user,
+        &Reauthenticated::at_the_command_line(),
         &app::backend::audit::Origin::command_line(),
-        zeroize::Zeroizing::new("phone-secret-new".into()),
-        zeroize::Zeroizing::new("phone-secret-new".into()),
+        NewSyncPassword {
+            new: zeroize::Zeroizing::new("phone-secret-new".into()),
+            confirm: zeroize::Zeroizing::new("phone-secret-new".into()),
+        },
         app::i18n::Lang::En,
     )
     .await
@@ -208,8 +217,9 @@ async fn the_cache_forgets_a_password_the_moment_it_changes() {
         StatusCode::OK
     );
     // Turning ActiveSync off is seen at once too.
-    app::backend::activesync::set_enabled(
+    app::backend::activesync::sync_password::set_enabled(
         &server.state,
+        &Admin::at_the_command_line(),
         &app::backend::audit::Origin::command_line(),
         id,
         false,

@@ -422,7 +422,7 @@ async fn a_changed_email_drops_checks_cached_under_the_old_address() {
 async fn a_one_time_password_opens_no_door() {
     let server = TestServer::start().await;
     let id = anna(&server).await;
-    let hash = app::backend::passwords::hash_now("one-time-pass-1").unwrap();
+    let hash = app::backend::identity::passwords::hash_now("one-time-pass-1").unwrap();
     users::set_password(&server.state.pool, id, &hash, true, 1)
         .await
         .unwrap();

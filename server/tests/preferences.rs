@@ -107,7 +107,7 @@ async fn language_setting_overrides_the_browser() {
         b.call("me/language", &[("language", "klingon")])
             .await
             .json(),
-        json!({"Invalid": {"field": "language", "msg": "Required"}})
+        json!({"Invalid": {"field": "language", "msg": "UnknownLanguage"}})
     );
     b.call("me/language", &[("language", "")]).await;
     assert!(b.get("/preferences").await.body.contains("Role and login"));

@@ -1,4 +1,4 @@
-//! The ActiveSync devices of a user: their own list, and the admin's list and block.
+//! The ActiveSync devices of a user: their own list, and the admin's list, block and remove.
 
 use super::dto::Device;
 use super::error::AppError;
@@ -6,36 +6,38 @@ use leptos::prelude::*;
 
 #[server(endpoint = "me/devices")]
 pub async fn my_devices() -> Result<Vec<Device>, AppError> {
-    use crate::backend::{context, devices};
-    let state = context::state()?;
-    let me = context::require_user().await?;
-    devices::list(&state, me.id).await
+    use crate::api::context::Request;
+    use crate::backend::activesync::devices;
+    let rq = Request::extract().await?;
+    let me = rq.user().await?;
+    Ok(devices::list(&rq.state, me.id).await?)
 }
 
 #[server(endpoint = "users/devices")]
 pub async fn user_devices(id: i64) -> Result<Vec<Device>, AppError> {
-    use crate::backend::{context, devices};
-    let state = context::state()?;
-    context::require_admin().await?;
-    devices::list(&state, id).await
+    use crate::api::context::Request;
+    use crate::backend::activesync::devices;
+    let rq = Request::extract().await?;
+    let (_, admin) = rq.admin().await?;
+    Ok(devices::list_of(&rq.state, &admin, id).await?)
 }
 
-/// Removes one device from user `id`'s list (admins only; audited).
+/// Forgets a device (its next visit starts over, and counts toward the cap again).
 #[server(endpoint = "users/delete-device")]
 pub async fn delete_device(id: i64, device: i64) -> Result<Vec<Device>, AppError> {
-    use crate::backend::{context, devices};
-    let state = context::state()?;
-    let admin = context::require_admin().await?;
-    let origin = context::origin(admin.id).await;
-    devices::delete(&state, &origin, id, device).await
+    use crate::api::context::Request;
+    use crate::backend::activesync::devices;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    Ok(devices::delete(&rq.state, &admin, &rq.origin(me.id), id, device).await?)
 }
 
-/// Blocks or unblocks one device of user `id` (admins only; audited).
 #[server(endpoint = "users/block-device")]
 pub async fn block_device(id: i64, device: i64, blocked: bool) -> Result<Vec<Device>, AppError> {
-    use crate::backend::{context, devices};
-    let state = context::state()?;
-    let admin = context::require_admin().await?;
-    let origin = context::origin(admin.id).await;
-    devices::set_blocked(&state, &origin, id, device, blocked).await
+    use crate::api::context::Request;
+    use crate::backend::activesync::devices;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let origin = rq.origin(me.id);
+    Ok(devices::set_blocked(&rq.state, &admin, &origin, id, device, blocked).await?)
 }

@@ -8,73 +8,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-/// A message key for a field-level problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Msg {
-    Required,
-    TooLong,
-    UsernameFormat,
-    UsernameTaken,
-    EmailFormat,
-    PasswordShort,
-    PasswordSameAsUsername,
-    PasswordMismatch,
-    PasswordWrong,
-    PasswordUnchanged,
-    CannotDeactivateSelf,
-    CodeWrong,
-    CodeExpired,
-    CodeVoided,
-    CodeMissing,
-    EmailNeeded,
-    EmailFixedByTwoFactor,
-    TwoFactorRequired,
-    TwoFactorAlreadyOn,
-    TwoFactorAlreadyOff,
-    CannotResetOwnTwoFactor,
-    SyncPasswordShort,
-    SyncPasswordSameAsLogin,
-    SyncPasswordNeededWithTwoFactor,
-    SyncPasswordNeededForTwoFactor,
-    PasswordSameAsSync,
-    EmailUnchanged,
-    EmailTaken,
-}
-
-impl Msg {
-    pub fn text(self, t: &Texts) -> &'static str {
-        match self {
-            Msg::Required => t.err_required,
-            Msg::TooLong => t.err_too_long,
-            Msg::UsernameFormat => t.err_username_format,
-            Msg::UsernameTaken => t.err_username_taken,
-            Msg::EmailFormat => t.err_email_format,
-            Msg::PasswordShort => t.err_password_short,
-            Msg::PasswordSameAsUsername => t.err_password_same_as_username,
-            Msg::PasswordMismatch => t.err_password_mismatch,
-            Msg::PasswordWrong => t.err_password_wrong,
-            Msg::PasswordUnchanged => t.err_password_unchanged,
-            Msg::CannotDeactivateSelf => t.err_cannot_deactivate_self,
-            Msg::CodeWrong => t.err_code_wrong,
-            Msg::CodeExpired => t.err_code_expired,
-            Msg::CodeVoided => t.err_code_voided,
-            Msg::CodeMissing => t.err_code_missing,
-            Msg::EmailNeeded => t.err_email_needed,
-            Msg::EmailFixedByTwoFactor => t.err_email_fixed_by_two_factor,
-            Msg::TwoFactorRequired => t.err_two_factor_required,
-            Msg::TwoFactorAlreadyOn => t.err_two_factor_already_on,
-            Msg::TwoFactorAlreadyOff => t.err_two_factor_already_off,
-            Msg::CannotResetOwnTwoFactor => t.err_cannot_reset_own_two_factor,
-            Msg::SyncPasswordShort => t.err_sync_password_short,
-            Msg::SyncPasswordSameAsLogin => t.err_sync_password_same_as_login,
-            Msg::SyncPasswordNeededWithTwoFactor => t.err_sync_password_needed_with_two_factor,
-            Msg::SyncPasswordNeededForTwoFactor => t.err_sync_password_needed_for_two_factor,
-            Msg::PasswordSameAsSync => t.err_password_same_as_sync,
-            Msg::EmailUnchanged => t.err_email_unchanged,
-            Msg::EmailTaken => t.err_email_taken,
-        }
-    }
-}
+pub use crate::domain::messages::Msg;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -173,13 +107,34 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
-    /// Logs a server-side failure with a short reference the user can quote, and hides
-    /// its details from the browser.
+    /// Logs a server-side failure under the request's id (a reference the user can quote)
+    /// and hides its details from the browser.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        use rand::Rng;
-        let reference: String = format!("{:08x}", rand::thread_rng().gen::<u32>());
-        tracing::error!(reference = %reference, "internal error: {cause}");
+        let reference = super::context::request_id();
+        tracing::error!(request = %reference, "internal error: {cause}");
         AppError::Internal { reference }
+    }
+}
+
+/// The one way a backend answer becomes a wire error.
+#[cfg(feature = "ssr")]
+impl From<crate::backend::error::Error> for AppError {
+    fn from(e: crate::backend::error::Error) -> Self {
+        use crate::backend::error::Error as E;
+        match e {
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden => AppError::Forbidden,
+            E::ReauthRequired => AppError::ReauthRequired,
+            E::EnrolmentRequired => AppError::EnrolmentRequired,
+            E::PasswordChangeRequired => AppError::PasswordChangeRequired,
+            E::LoginFailed => AppError::LoginFailed,
+            E::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+            E::Invalid { field, msg } => AppError::invalid(field, msg),
+            E::NotFound => AppError::NotFound,
+            E::MailFailed => AppError::MailFailed,
+            E::TooSoon { retry_after_secs } => AppError::TooSoon { retry_after_secs },
+            E::Internal(cause) => AppError::internal(cause),
+        }
     }
 }
 

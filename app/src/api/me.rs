@@ -7,32 +7,30 @@ use leptos::prelude::*;
 /// The user's own data (also while they must enrol in 2FA: the enrolment page shows it).
 #[server(endpoint = "me/profile")]
 pub async fn my_profile() -> Result<Profile, AppError> {
-    use crate::backend::context;
-    let state = context::state()?;
-    Ok(context::require_signed_in()
-        .await?
-        .profile(&state.device_endpoint))
+    use crate::api::context::Request;
+    use crate::backend::identity::views;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    Ok(views::own_profile(&rq.state, &me))
 }
 
 /// `language` is a language code, or empty to follow the browser.
 #[server(endpoint = "me/language")]
 pub async fn set_language(language: String) -> Result<SessionInfo, AppError> {
+    use crate::api::context::Request;
     use crate::api::error::Msg;
-    use crate::backend::{context, sessions, store};
+    use crate::backend::identity::own_account;
     use crate::i18n::Lang;
-    let state = context::state()?;
-    let me = context::require_user().await?;
+    let rq = Request::extract().await?;
+    let me = rq.user().await?;
     let chosen = match language.trim() {
         "" => None,
         code => Some(
-            Lang::from_code(code).ok_or_else(|| AppError::invalid("language", Msg::Required))?,
+            Lang::from_code(code)
+                .ok_or_else(|| AppError::invalid("language", Msg::UnknownLanguage))?,
         ),
     };
-    store::users::set_language(&state.pool, me.id, chosen)
-        .await
-        .map_err(AppError::internal)?;
-    let session = context::session().await?;
-    sessions::info(&state, &session, context::browser_lang()).await
+    Ok(own_account::set_language(&rq.state, &rq.session, &me, chosen, rq.browser_lang).await?)
 }
 
 /// A new login password, after a fresh re-authentication.
@@ -41,23 +39,22 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{accounts, context};
+    use crate::api::context::Request;
+    use crate::backend::identity::own_account::{self, NewPassword};
     use zeroize::Zeroizing;
-    let state = context::state()?;
-    let me = context::require_user_record().await?;
-    context::require_reauth().await?;
-    let session = context::session().await?;
-    let origin = context::origin(me.id).await;
-    accounts::change_own_password(
-        &state,
-        &session,
-        &me,
-        &origin,
-        Zeroizing::new(new_password),
-        Zeroizing::new(confirm_password),
-        context::lang_of(&me),
+    let rq = Request::extract().await?;
+    let me = rq.user().await?;
+    let reauth = rq.reauthenticated().await?;
+    let new = NewPassword {
+        new: Zeroizing::new(new_password),
+        confirm: Zeroizing::new(confirm_password),
+    };
+    let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
+    let state = &rq.state;
+    Ok(
+        own_account::change_own_password(state, &rq.session, &me, &reauth, &origin, new, lang)
+            .await?,
     )
-    .await
 }
 
 /// The user's own password, chosen right after signing in with a one-time one (set by an
@@ -68,23 +65,18 @@ pub async fn choose_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<SessionInfo, AppError> {
-    use crate::backend::{accounts, context, sessions};
+    use crate::api::context::Request;
+    use crate::backend::identity::own_account::{self, NewPassword};
     use zeroize::Zeroizing;
-    let state = context::state()?;
-    let me = context::require_session_user().await?;
-    let session = context::session().await?;
-    let origin = context::origin(me.id).await;
-    accounts::choose_password(
-        &state,
-        &session,
-        &me,
-        &origin,
-        Zeroizing::new(new_password),
-        Zeroizing::new(confirm_password),
-        context::lang_of(&me),
-    )
-    .await?;
-    sessions::info(&state, &session, context::browser_lang()).await
+    let rq = Request::extract().await?;
+    let me = rq.session_user().await?;
+    let new = NewPassword {
+        new: Zeroizing::new(new_password),
+        confirm: Zeroizing::new(confirm_password),
+    };
+    let origin = rq.origin(me.id);
+    let langs = (rq.lang_of(&me), rq.browser_lang);
+    Ok(own_account::choose_password(&rq.state, &rq.session, &me, &origin, new, langs).await?)
 }
 
 /// A new address for codes and notices, after a fresh re-authentication (also while the user
@@ -95,22 +87,27 @@ pub async fn change_email(
     email: String,
     #[server(default)] resend: bool,
 ) -> Result<String, AppError> {
-    use crate::backend::{accounts, context};
-    let state = context::state()?;
-    let me = context::require_signed_in().await?;
-    context::require_reauth_or_fresh_sign_in(&me).await?;
-    let session = context::session().await?;
-    accounts::start_email_change(&state, &session, &me, &email, resend, context::lang_of(&me)).await
+    use crate::api::context::Request;
+    use crate::backend::identity::own_account;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    let reauth = rq.reauthenticated_or_enrolling(&me).await?;
+    let lang = rq.lang_of(&me);
+    let state = &rq.state;
+    Ok(
+        own_account::start_email_change(state, &rq.session, &me, &reauth, &email, resend, lang)
+            .await?,
+    )
 }
 
 /// The code from the new address: it replaces the old one, which is told.
 #[server(endpoint = "me/email/confirm")]
 pub async fn confirm_email(code: String) -> Result<(), AppError> {
-    use crate::backend::{accounts, context};
-    let state = context::state()?;
-    let me = context::require_signed_in().await?;
-    let session = context::session().await?;
-    let origin = context::origin(me.id).await;
-    accounts::confirm_email_change(&state, &session, &me, &origin, &code, context::lang_of(&me))
-        .await
+    use crate::api::context::Request;
+    use crate::backend::identity::own_account;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
+    let state = &rq.state;
+    Ok(own_account::confirm_email_change(state, &rq.session, &me, &origin, &code, lang).await?)
 }

@@ -1,6 +1,6 @@
 //! Re-authentication (SPEC 1.4): the dialog opens with `reauth/start` (which mails a code when
-//! 2FA is on) and succeeds with `reauth`. Sensitive server functions check the result with
-//! `context::require_reauth`.
+//! 2FA is on) and succeeds with `reauth`. Sensitive server functions then get the proof with
+//! `Request::reauthenticated`.
 
 use super::dto::ReauthChallenge;
 use super::error::AppError;
@@ -8,40 +8,34 @@ use leptos::prelude::*;
 
 #[server(endpoint = "reauth/start")]
 pub async fn start_reauth() -> Result<ReauthChallenge, AppError> {
-    use crate::backend::{context, reauth};
-    let state = context::state()?;
-    let me = context::require_signed_in().await?;
-    reauth::challenge(&state, &me, context::lang_of(&me)).await
+    use crate::api::context::Request;
+    use crate::backend::identity::reauth;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    Ok(reauth::challenge(&rq.state, &me, rq.lang_of(&me)).await?)
 }
 
-/// "Send a new code" in the dialog.
+/// "Send a new code" in the dialog (at most one a minute).
 #[server(endpoint = "reauth/resend")]
 pub async fn resend_reauth_code() -> Result<(), AppError> {
-    use crate::backend::{context, reauth};
-    let state = context::state()?;
-    let me = context::require_signed_in().await?;
-    reauth::resend_code(&state, &me, context::lang_of(&me)).await
+    use crate::api::context::Request;
+    use crate::backend::identity::reauth;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    Ok(reauth::resend_code(&rq.state, &me, rq.lang_of(&me)).await?)
 }
 
-/// The password, and the emailed code when 2FA is on. Success is good for 5 minutes in this
-/// session and rotates its id.
+/// The password (and the code when 2FA is on). Throttled like the login.
 #[server(endpoint = "reauth")]
 pub async fn reauthenticate(
     reauth_password: String,
     reauth_code: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{context, reauth};
-    let state = context::state()?;
-    let session = context::session().await?;
-    let me = context::require_signed_in().await?;
-    let address = context::client_address().await;
-    reauth::confirm(
-        &state,
-        &session,
-        &me,
-        zeroize::Zeroizing::new(reauth_password),
-        reauth_code.as_deref().unwrap_or_default(),
-        &address,
-    )
-    .await
+    use crate::api::context::Request;
+    use crate::backend::identity::reauth;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    let password = zeroize::Zeroizing::new(reauth_password);
+    let code = reauth_code.as_deref().unwrap_or_default();
+    Ok(reauth::confirm(&rq.state, &rq.session, &me, password, code, &rq.address).await?)
 }

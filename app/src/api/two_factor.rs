@@ -15,51 +15,55 @@ pub async fn start_enrolment(
     new_sync_password: Option<String>,
     confirm_sync_password: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::backend::{context, two_factor};
+    use crate::api::context::Request;
+    use crate::backend::activesync::sync_password::NewSyncPassword;
+    use crate::backend::second_factor::lifecycle;
     use zeroize::Zeroizing;
-    let state = context::state()?;
-    let session = context::session().await?;
-    let me = context::require_signed_in().await?;
-    context::require_reauth_or_fresh_sign_in(&me).await?;
-    let sync_password = new_sync_password.map(|new| {
-        (
-            Zeroizing::new(new),
-            Zeroizing::new(confirm_sync_password.unwrap_or_default()),
-        )
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    let reauth = rq.reauthenticated_or_enrolling(&me).await?;
+    let sync_password = new_sync_password.map(|new| NewSyncPassword {
+        new: Zeroizing::new(new),
+        confirm: Zeroizing::new(confirm_sync_password.unwrap_or_default()),
     });
-    two_factor::start_enrolment(
-        &state,
-        &session,
+    let (state, lang) = (&rq.state, rq.lang_of(&me));
+    Ok(lifecycle::start_enrolment(
+        state,
+        &rq.session,
         &me,
-        context::lang_of(&me),
+        &reauth,
+        lang,
         resend,
         sync_password,
     )
-    .await
+    .await?)
 }
 
 /// The code from the enrolment mail: 2FA goes on. Returns the updated session.
 #[server(endpoint = "two-factor/confirm")]
 pub async fn confirm_enrolment(code: String) -> Result<SessionInfo, AppError> {
-    use crate::backend::{context, sessions, two_factor};
-    let state = context::state()?;
-    let session = context::session().await?;
-    let me = context::require_signed_in().await?;
-    context::require_reauth_or_fresh_sign_in(&me).await?;
-    let origin = context::origin(me.id).await;
-    two_factor::confirm_enrolment(&state, &session, &me, &code, &origin, context::lang_of(&me))
-        .await?;
-    sessions::info(&state, &session, context::browser_lang()).await
+    use crate::api::context::Request;
+    use crate::backend::second_factor::lifecycle;
+    let rq = Request::extract().await?;
+    let me = rq.signed_in().await?;
+    let reauth = rq.reauthenticated_or_enrolling(&me).await?;
+    let origin = rq.origin(me.id);
+    let langs = (rq.lang_of(&me), rq.browser_lang);
+    let state = &rq.state;
+    Ok(
+        lifecycle::confirm_enrolment(state, &rq.session, &me, &reauth, &code, &origin, langs)
+            .await?,
+    )
 }
 
 /// Turns the user's own 2FA off; refused while an admin requires it.
 #[server(endpoint = "two-factor/off")]
 pub async fn turn_off_two_factor() -> Result<(), AppError> {
-    use crate::backend::{context, two_factor};
-    let state = context::state()?;
-    let session = context::session().await?;
-    let me = context::require_user_record().await?;
-    context::require_reauth().await?;
-    let origin = context::origin(me.id).await;
-    two_factor::turn_off(&state, &session, &me, &origin, context::lang_of(&me)).await
+    use crate::api::context::Request;
+    use crate::backend::second_factor::lifecycle;
+    let rq = Request::extract().await?;
+    let me = rq.user().await?;
+    let reauth = rq.reauthenticated().await?;
+    let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
+    Ok(lifecycle::turn_off(&rq.state, &rq.session, &me, &reauth, &origin, lang).await?)
 }

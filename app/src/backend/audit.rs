@@ -1,10 +1,11 @@
 //! The audit trail: every change an admin or a user makes to accounts and security
 //! settings, with who, whom, when and from which address.
 
-use super::state::AppState;
-use super::store::audit::{self, EventRow, NewEvent};
-use crate::api::dto::{AuditAction, AuditEvent};
-use crate::api::error::AppError;
+use crate::backend::error::Error;
+use crate::backend::identity::proofs::Admin;
+use crate::backend::state::AppState;
+use crate::backend::store::audit::{self, EventRow, NewEvent};
+use crate::domain::model::{AuditAction, AuditEvent};
 use sqlx::SqliteExecutor;
 
 /// Who made a change, and from where.
@@ -31,36 +32,36 @@ impl Origin {
     }
 }
 
-/// Writes one event. `target` is `None` for organisation-wide changes.
-pub async fn record(
-    state: &AppState,
-    origin: &Origin,
-    target: Option<i64>,
-    action: AuditAction,
-) -> Result<(), AppError> {
-    record_in(&state.pool, state.now(), origin, target, action).await
+/// The event of an on/off switch: `actions` is [the "on" event, the "off" event].
+pub fn switch(on: bool, [when_on, when_off]: [AuditAction; 2]) -> AuditAction {
+    if on {
+        when_on
+    } else {
+        when_off
+    }
 }
 
-/// Records an on/off switch: `actions` is [the "on" event, the "off" event].
-pub async fn record_switch(
-    state: &AppState,
-    origin: &Origin,
-    target: Option<i64>,
-    on: bool,
-    [when_on, when_off]: [AuditAction; 2],
-) -> Result<(), AppError> {
-    let action = if on { when_on } else { when_off };
-    record(state, origin, target, action).await
+/// A change and the audit row that records it commit together or not at all: every write
+/// that is audited runs in one of these.
+pub async fn begin(state: &AppState) -> Result<Tx, Error> {
+    state.pool.begin().await.map_err(Error::internal)
 }
+
+pub async fn commit(tx: Tx) -> Result<(), Error> {
+    tx.commit().await.map_err(Error::internal)
+}
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// Writes one event inside the caller's transaction, so it commits with the change it records.
+/// `target` is `None` for organisation-wide changes.
 pub async fn record_in<'e>(
     db: impl SqliteExecutor<'e>,
     at: i64,
     origin: &Origin,
     target: Option<i64>,
     action: AuditAction,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     audit::insert(
         db,
         NewEvent {
@@ -72,23 +73,23 @@ pub async fn record_in<'e>(
         },
     )
     .await
-    .map_err(AppError::internal)
+    .map_err(Error::internal)
 }
 
 /// How many events a page shows.
 const SHOWN: i64 = 100;
 
-pub async fn for_user(state: &AppState, user_id: i64) -> Result<Vec<AuditEvent>, AppError> {
+pub async fn for_user(state: &AppState, _: &Admin, user_id: i64) -> Result<Vec<AuditEvent>, Error> {
     let rows = audit::for_target(&state.pool, user_id, SHOWN)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(rows.into_iter().filter_map(event).collect())
 }
 
-pub async fn organisation(state: &AppState) -> Result<Vec<AuditEvent>, AppError> {
+pub async fn organisation(state: &AppState, _: &Admin) -> Result<Vec<AuditEvent>, Error> {
     let rows = audit::organisation(&state.pool, SHOWN)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(rows.into_iter().filter_map(event).collect())
 }
 

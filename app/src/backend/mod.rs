@@ -1,26 +1,19 @@
-//! The services behind the API (server only). Nothing here knows about pages.
+//! The services behind the console's API and the ActiveSync door (server only), one folder per
+//! feature over `store` (the queries). Nothing here knows about HTTP, Leptos or pages.
 
-pub mod accounts;
 pub mod activesync;
 pub mod audit;
 pub mod clock;
-pub mod context;
-pub mod credential_epochs;
-pub mod devices;
-pub mod key_rotation;
-pub mod keyring;
+pub mod error;
+pub mod identity;
 pub mod mail;
-pub mod notices;
-pub mod otp;
-pub mod passwords;
-pub mod reauth;
+pub mod organisation;
 pub mod second_factor;
 pub mod secrets;
-pub mod sessions;
 pub mod state;
 pub mod store;
-pub mod throttle;
-pub mod two_factor;
+
+pub use error::{Error, Result};
 
 /// Text from a request as it may go into a log line: control characters escaped (no forged
 /// lines) and cut at 64 characters.

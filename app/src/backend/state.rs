@@ -1,12 +1,12 @@
 //! The one shared state, built once by the server binary and handed to every request.
 
-use super::clock::Clock;
-use super::credential_epochs::CredentialEpochs;
-use super::keyring::KeyRing;
-use super::mail::Mailer;
-use super::passwords::PasswordHasher;
-use super::secrets::SecretBox;
-use super::throttle::LoginThrottle;
+use crate::backend::activesync::credential_epochs::CredentialEpochs;
+use crate::backend::clock::Clock;
+use crate::backend::identity::passwords::PasswordHasher;
+use crate::backend::identity::throttle::LoginThrottle;
+use crate::backend::mail::Mailer;
+use crate::backend::secrets::keyring::KeyRing;
+use crate::backend::secrets::SecretBox;
 use crate::domain::device_setup::{self, DeviceEndpoint};
 use crate::domain::proxies::Cidr;
 use sqlx::SqlitePool;

@@ -4,6 +4,9 @@
 pub mod access;
 pub mod activesync;
 pub mod device_setup;
+pub mod lang;
+pub mod messages;
+pub mod model;
 pub mod otp;
 pub mod proxies;
 pub mod reauth;

@@ -1,6 +1,6 @@
 //! Field rules for accounts. Each returns the message key the UI shows beside the field.
 
-use crate::api::error::Msg;
+use crate::domain::messages::Msg;
 
 pub const LOGIN_PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 256;

@@ -275,4 +275,5 @@ pub static TEXTS: Texts = Texts {
     err_email_unchanged: "This is already your email address.",
     email_code_sent: "We sent a 6-digit code to {n}: type it here to confirm the new address. It expires in 10 minutes.",
     err_email_taken: "Another account uses this email address.",
+    err_unknown_language: "Choose one of the languages offered.",
 };

@@ -273,4 +273,5 @@ pub static TEXTS: Texts = Texts {
     err_email_unchanged: "Questo è già il tuo indirizzo email.",
     email_code_sent: "Abbiamo inviato un codice di 6 cifre a {n}: inseriscilo qui per confermare il nuovo indirizzo. Scade tra 10 minuti.",
     err_email_taken: "Un altro account usa questo indirizzo email.",
+    err_unknown_language: "Scegli una delle lingue proposte.",
 };

@@ -6,41 +6,11 @@ mod it;
 mod negotiate;
 
 pub use negotiate::from_accept_language;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    #[default]
-    En,
-    It,
-}
+pub use crate::domain::lang::Lang;
 
+/// The catalogue of a language lives here, not beside `Lang`: the domain knows no texts.
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::It];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::It => "it",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Lang> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "en" => Some(Lang::En),
-            "it" => Some(Lang::It),
-            _ => None,
-        }
-    }
-
-    /// The language's own name, shown in the language picker.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::It => "Italiano",
-        }
-    }
-
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::En => &en::TEXTS,
@@ -219,6 +189,7 @@ pub struct Texts {
     pub audit_device_blocked: &'static str,
     pub audit_device_unblocked: &'static str,
     pub err_email_taken: &'static str,
+    pub err_unknown_language: &'static str,
     pub mail_code_for_email: &'static str,
     pub mail_email_changed_subject: &'static str,
     pub mail_email_changed_body: &'static str,
@@ -327,4 +298,43 @@ pub struct Texts {
     pub audit_two_factor_not_required: &'static str,
     pub audit_org_two_factor_required: &'static str,
     pub audit_org_two_factor_not_required: &'static str,
+}
+
+use crate::domain::messages::Msg;
+
+/// A message key in words.
+impl Msg {
+    pub fn text(self, t: &Texts) -> &'static str {
+        match self {
+            Msg::Required => t.err_required,
+            Msg::TooLong => t.err_too_long,
+            Msg::UsernameFormat => t.err_username_format,
+            Msg::UsernameTaken => t.err_username_taken,
+            Msg::EmailFormat => t.err_email_format,
+            Msg::PasswordShort => t.err_password_short,
+            Msg::PasswordSameAsUsername => t.err_password_same_as_username,
+            Msg::PasswordMismatch => t.err_password_mismatch,
+            Msg::PasswordWrong => t.err_password_wrong,
+            Msg::PasswordUnchanged => t.err_password_unchanged,
+            Msg::CannotDeactivateSelf => t.err_cannot_deactivate_self,
+            Msg::CodeWrong => t.err_code_wrong,
+            Msg::CodeExpired => t.err_code_expired,
+            Msg::CodeVoided => t.err_code_voided,
+            Msg::CodeMissing => t.err_code_missing,
+            Msg::EmailNeeded => t.err_email_needed,
+            Msg::EmailFixedByTwoFactor => t.err_email_fixed_by_two_factor,
+            Msg::TwoFactorRequired => t.err_two_factor_required,
+            Msg::TwoFactorAlreadyOn => t.err_two_factor_already_on,
+            Msg::TwoFactorAlreadyOff => t.err_two_factor_already_off,
+            Msg::CannotResetOwnTwoFactor => t.err_cannot_reset_own_two_factor,
+            Msg::SyncPasswordShort => t.err_sync_password_short,
+            Msg::SyncPasswordSameAsLogin => t.err_sync_password_same_as_login,
+            Msg::SyncPasswordNeededWithTwoFactor => t.err_sync_password_needed_with_two_factor,
+            Msg::SyncPasswordNeededForTwoFactor => t.err_sync_password_needed_for_two_factor,
+            Msg::PasswordSameAsSync => t.err_password_same_as_sync,
+            Msg::EmailUnchanged => t.err_email_unchanged,
+            Msg::EmailTaken => t.err_email_taken,
+            Msg::UnknownLanguage => t.err_unknown_language,
+        }
+    }
 }

@@ -9,11 +9,11 @@
 //! working, without an argon2 hash, while a stranger guesses. Unknown names are throttled per
 //! client address and cost one argon2 hash like known ones. Every table is bounded and aged.
 
-use app::backend::credential_epochs::{CredentialEpochs, Stamp};
+use app::backend::activesync::credential_epochs::{CredentialEpochs, Stamp};
+use app::backend::identity::throttle::{address_key, FailureTable, Fingerprint, Fingerprinter};
 use app::backend::state::AppState;
 use app::backend::store::devices;
 use app::backend::store::users::{self, UserRecord};
-use app::backend::throttle::{address_key, FailureTable, Fingerprint, Fingerprinter};
 use app::domain::activesync::{accepts, device_credential, DeviceCredential, Presented};
 use app::domain::throttle::{DOOR_ACCOUNT, PER_ADDRESS};
 use std::collections::HashMap;

@@ -4,8 +4,9 @@
 
 pub mod smtp;
 
-use app::backend::accounts::{self, NewUser};
 use app::backend::clock::ManualClock;
+use app::backend::identity::accounts::{self, NewUser};
+use app::backend::identity::proofs::{Admin, Reauthenticated};
 use app::backend::mail::{smtp_transport, Mailer, Transport};
 use app::backend::state::AppState;
 use app::backend::store;
@@ -89,6 +90,8 @@ impl TestServer {
     pub async fn add_user(&self, username: &str, password: &str, is_admin: bool) -> i64 {
         accounts::create(
             &self.state,
+            &Admin::at_the_command_line(),
+            Some(&Reauthenticated::at_the_command_line()),
             &app::backend::audit::Origin::command_line(),
             NewUser {
                 username: username.into(),
@@ -114,6 +117,8 @@ impl TestServer {
         {
             accounts::create(
                 &self.state,
+                &Admin::at_the_command_line(),
+                Some(&Reauthenticated::at_the_command_line()),
                 &app::backend::audit::Origin::command_line(),
                 NewUser {
                     username: "admin".into(),

@@ -1,6 +1,6 @@
 //! The `devices` table: the phones the ActiveSync door has seen, per user.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct DeviceRow {
@@ -67,7 +67,7 @@ pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx:
 pub const MAX_PER_USER: i64 = 100;
 
 /// Drops the user's devices beyond `MAX_PER_USER`, oldest unblocked first.
-pub async fn prune(pool: &SqlitePool, user_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "DELETE FROM devices WHERE user_id = ? AND id IN (SELECT id FROM devices WHERE user_id = ? \
          ORDER BY blocked DESC, last_seen DESC, id DESC LIMIT -1 OFFSET ?)",
@@ -75,17 +75,21 @@ pub async fn prune(pool: &SqlitePool, user_id: i64) -> Result<u64, sqlx::Error> 
     .bind(user_id)
     .bind(user_id)
     .bind(MAX_PER_USER)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected())
 }
 
 /// Removes one device of `user_id` (its sync state with it); `false` if there is none.
-pub async fn delete(pool: &SqlitePool, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete<'e>(
+    db: impl SqliteExecutor<'e>,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
         .bind(id)
         .bind(user_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -135,12 +139,11 @@ pub async fn for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>,
 /// Blocks or unblocks one device of `user_id`; also bumps the user's credential version so
 /// the door's cache forgets what it knew. `false` if there is no such device.
 pub async fn set_blocked(
-    pool: &SqlitePool,
+    tx: &mut sqlx::SqliteConnection,
     user_id: i64,
     id: i64,
     blocked: bool,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let done = sqlx::query("UPDATE devices SET blocked = ? WHERE id = ? AND user_id = ?")
         .bind(blocked)
         .bind(id)
@@ -151,13 +154,12 @@ pub async fn set_blocked(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// What the device says about itself (Settings / Provision DeviceInformation).
-pub async fn set_information(
-    pool: &SqlitePool,
+pub async fn set_information<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     model: &str,
     friendly_name: &str,
@@ -174,13 +176,13 @@ pub async fn set_information(
     .bind(user_agent)
     .bind(user_agent)
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn set_policy(
-    pool: &SqlitePool,
+pub async fn set_policy<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     key: &str,
     acknowledged: bool,
@@ -189,16 +191,20 @@ pub async fn set_policy(
         .bind(key)
         .bind(acknowledged)
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn set_folder_sync_key(pool: &SqlitePool, id: i64, key: i64) -> Result<(), sqlx::Error> {
+pub async fn set_folder_sync_key<'e>(
+    db: impl SqliteExecutor<'e>,
+    id: i64,
+    key: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE devices SET folder_sync_key = ? WHERE id = ?")
         .bind(key)
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! transaction, parameters always bound.
 
 pub mod audit;
+pub mod columns;
 pub mod devices;
 pub mod email_codes;
 pub mod settings;

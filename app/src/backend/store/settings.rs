@@ -1,6 +1,6 @@
 //! The `settings` table: organisation-wide switches as key/value text.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 /// "Require two-factor authentication for all users" (`'1'` on).
 pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
@@ -24,14 +24,18 @@ pub async fn flag_default_on(pool: &SqlitePool, key: &str) -> Result<bool, sqlx:
     Ok(row.is_none_or(|(v,)| v != "0"))
 }
 
-pub async fn set_flag(pool: &SqlitePool, key: &str, on: bool) -> Result<(), sqlx::Error> {
+pub async fn set_flag<'e>(
+    db: impl SqliteExecutor<'e>,
+    key: &str,
+    on: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES (?, ?) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(key)
     .bind(if on { "1" } else { "0" })
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -1,9 +1,8 @@
 //! The `users` table.
 
-use crate::api::dto::{display_name, CurrentUser, DeviceEndpoint, Profile, UserRow};
-use crate::backend::passwords::PasswordHash;
-use crate::backend::secrets::Sealed;
-use crate::domain::activesync::{self, device_credential, SyncFacts};
+use super::columns::PasswordHash;
+use super::columns::Sealed;
+use crate::domain::activesync::SyncFacts;
 use crate::domain::two_factor::{self, TwoFactorMethod};
 use crate::i18n::Lang;
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
@@ -20,7 +19,7 @@ pub struct UserRecord {
     pub active: bool,
     #[sqlx(try_from = "Option<String>")]
     pub language: LangColumn,
-    pub password_hash: String,
+    pub password_hash: PasswordHash,
     pub session_version: i64,
     pub must_change_password: bool,
     pub created_at: i64,
@@ -104,60 +103,7 @@ impl UserRecord {
     }
 
     pub fn hash(&self) -> PasswordHash {
-        PasswordHash::from_stored(self.password_hash.clone())
-    }
-
-    pub fn current(&self) -> CurrentUser {
-        CurrentUser {
-            id: self.id,
-            username: self.username.clone(),
-            display_name: display_name(&self.username, &self.first_name, &self.last_name),
-            is_admin: self.is_admin,
-            must_change_password: self.must_change_password,
-            must_enrol: self.must_enrol(),
-            sync_password_needed: activesync::awaits_sync_password(self.sync_facts()),
-        }
-    }
-
-    /// `endpoint`: the server as a phone sees it (from the public URL).
-    pub fn profile(&self, endpoint: &DeviceEndpoint) -> Profile {
-        Profile {
-            id: self.id,
-            username: self.username.clone(),
-            email: self.email.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            is_admin: self.is_admin,
-            active: self.active,
-            language: *self.language,
-            two_factor: self.two_factor(),
-            two_factor_required: self.two_factor_required,
-            required_for_all: self.required_for_all,
-            activesync_enabled: self.activesync_enabled,
-            activesync_service_on: self.activesync_service_on,
-            sync_password_set_at: self
-                .sync_password_ciphertext
-                .as_ref()
-                .and(self.sync_password_set_at),
-            device_credential: device_credential(self.sync_facts()),
-            device_endpoint: endpoint.clone(),
-            created_at: self.created_at,
-        }
-    }
-
-    pub fn row(&self) -> UserRow {
-        UserRow {
-            id: self.id,
-            username: self.username.clone(),
-            name: display_name("", &self.first_name, &self.last_name),
-            email: self.email.clone(),
-            is_admin: self.is_admin,
-            active: self.active,
-            two_factor: self.two_factor(),
-            two_factor_required: self.two_factor_is_required(),
-            activesync_enabled: self.activesync_enabled,
-            sync_password_set: self.sync_password_ciphertext.is_some(),
-        }
+        self.password_hash.clone()
     }
 }
 
@@ -181,7 +127,7 @@ pub struct Insert<'a> {
     pub now: i64,
 }
 
-pub async fn insert(pool: &SqlitePool, u: Insert<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<i64, sqlx::Error> {
     let row: (i64,) = sqlx::query_as(
         "INSERT INTO users (username, email, first_name, last_name, is_admin, active, \
          password_hash, must_change_password, created_at, updated_at) \
@@ -196,7 +142,7 @@ pub async fn insert(pool: &SqlitePool, u: Insert<'_>) -> Result<i64, sqlx::Error
     .bind(u.must_change_password)
     .bind(u.now)
     .bind(u.now)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(row.0)
 }
@@ -257,11 +203,11 @@ pub async fn credential_versions(pool: &SqlitePool) -> Result<Vec<(i64, i64)>, s
 }
 
 /// The organisation settings as one string, to notice a change.
-pub async fn settings_fingerprint(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+pub async fn settings_fingerprint<'e>(db: impl SqliteExecutor<'e>) -> Result<String, sqlx::Error> {
     let (f,): (String,) = sqlx::query_as(
         "SELECT COALESCE((SELECT group_concat(key || '=' || value) FROM settings), '')",
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(f)
 }
@@ -279,23 +225,23 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     Ok(row.0)
 }
 
-pub async fn set_language(
-    pool: &SqlitePool,
+pub async fn set_language<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     lang: Option<Lang>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET language = ? WHERE id = ?")
         .bind(lang.map(Lang::code))
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
 /// Sets a new login password and bumps the session version, which ends every session of
 /// the user. Returns the new version.
-pub async fn set_password(
-    pool: &SqlitePool,
+pub async fn set_password<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     hash: &PasswordHash,
     must_change: bool,
@@ -311,14 +257,14 @@ pub async fn set_password(
     .bind(must_change)
     .bind(now)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(row.0)
 }
 
 /// Turning an account off also ends its sessions (version bump).
-pub async fn set_active(
-    pool: &SqlitePool,
+pub async fn set_active<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     active: bool,
     now: i64,
@@ -331,7 +277,7 @@ pub async fn set_active(
     .bind(active)
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -359,8 +305,8 @@ pub async fn set_two_factor<'e>(
 }
 
 /// The admin's "require two-factor authentication" for one user.
-pub async fn set_two_factor_required(
-    pool: &SqlitePool,
+pub async fn set_two_factor_required<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     required: bool,
     now: i64,
@@ -369,14 +315,14 @@ pub async fn set_two_factor_required(
         .bind(required)
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The address codes and notices go to (empty: none).
-pub async fn set_email(
-    pool: &SqlitePool,
+pub async fn set_email<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     email: &str,
     now: i64,
@@ -385,14 +331,14 @@ pub async fn set_email(
         .bind(email)
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
 /// The admin's "Enable ActiveSync". `false` if there is no such user.
-pub async fn set_activesync_enabled(
-    pool: &SqlitePool,
+pub async fn set_activesync_enabled<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     enabled: bool,
     now: i64,
@@ -404,7 +350,7 @@ pub async fn set_activesync_enabled(
     .bind(enabled)
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -459,8 +405,8 @@ pub async fn sealed_sync_passwords(pool: &SqlitePool) -> Result<Vec<(i64, Sealed
 /// Replaces a sealed sync password by the same secret under another key, unless it changed
 /// since `old` was read (then the newer one stays). Not a password change: the set date and
 /// the credential version stay. `false` if it had changed.
-pub async fn reseal_sync_password(
-    pool: &SqlitePool,
+pub async fn reseal_sync_password<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     old: &Sealed,
     new: &Sealed,
@@ -476,7 +422,7 @@ pub async fn reseal_sync_password(
     .bind(id)
     .bind(old.ciphertext.as_slice())
     .bind(old.nonce.as_slice())
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -484,7 +430,7 @@ pub async fn reseal_sync_password(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::passwords::hash_now;
+    use crate::backend::identity::passwords::hash_now;
 
     async fn pool() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
@@ -515,7 +461,7 @@ mod tests {
         let u = by_username(&pool, " ANNA ").await.unwrap().unwrap();
         assert_eq!(u.id, id);
         assert!(u.active);
-        assert_eq!(u.profile(&DeviceEndpoint::default()).first_name, "Anna");
+        assert_eq!(u.first_name, "Anna");
         assert!(by_username(&pool, "nobody").await.unwrap().is_none());
     }
 

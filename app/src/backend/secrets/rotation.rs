@@ -1,11 +1,11 @@
 //! `rotate-key`: every stored secret re-encrypted under the key file's new current key, while
 //! the server keeps running (it reads the new key file on its own; see `SecretBox`).
 
-use super::audit::{self, Origin};
-use super::state::AppState;
-use super::store::users;
-use crate::api::dto::AuditAction;
-use crate::api::error::AppError;
+use crate::backend::audit::{self, Origin};
+use crate::backend::error::Error;
+use crate::backend::state::AppState;
+use crate::backend::store::users;
+use crate::domain::model::AuditAction;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Resealed {
@@ -21,18 +21,18 @@ pub struct Resealed {
 
 /// Re-encrypts every stored sync password under the current key of `state.secrets` (which
 /// the caller has just loaded), and records it in the organisation's audit trail.
-pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, AppError> {
+pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, Error> {
     let mut report = Resealed::default();
     let stored = users::sealed_sync_passwords(&state.pool)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     for (owner, sealed) in stored {
         match state.secrets.reseal(owner, &sealed) {
             Ok(None) => report.current += 1,
             Ok(Some(new)) => {
                 let replaced = users::reseal_sync_password(&state.pool, owner, &sealed, &new)
                     .await
-                    .map_err(AppError::internal)?;
+                    .map_err(Error::internal)?;
                 if replaced {
                     report.moved += 1;
                 } else {
@@ -45,6 +45,40 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, A
             }
         }
     }
-    audit::record(state, origin, None, AuditAction::KeyRotated).await?;
+    // Each secret was resealed on its own (a user may change theirs meanwhile); the event
+    // records the rotation as a whole once it is done.
+    audit::record_in(
+        &state.pool,
+        state.now(),
+        origin,
+        None,
+        AuditAction::KeyRotated,
+    )
+    .await?;
     Ok(report)
+}
+
+/// The owners of stored secrets still sealed under a retired key (dropping the retired keys
+/// would make them unreadable).
+pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<i64>, Error> {
+    let current = state.secrets.key_id();
+    Ok(users::sealed_sync_passwords(&state.pool)
+        .await
+        .map_err(Error::internal)?
+        .into_iter()
+        .filter(|(_, sealed)| sealed.key_id != current)
+        .map(|(owner, _)| owner)
+        .collect())
+}
+
+/// The audit event of dropping the retired keys (a rotation's last step).
+pub async fn record_dropped(state: &AppState, origin: &Origin) -> Result<(), Error> {
+    audit::record_in(
+        &state.pool,
+        state.now(),
+        origin,
+        None,
+        AuditAction::KeyRotated,
+    )
+    .await
 }

@@ -2,15 +2,16 @@
 //! session version; bumping the version in the database (deactivation, password change)
 //! ends every other session of that user at its next request.
 
-use super::secrets::Sealed;
-use super::state::AppState;
-use super::store;
-use super::store::users::UserRecord;
-use crate::api::dto::{mask_email, SessionInfo};
-use crate::api::error::AppError;
+use crate::backend::error::Error;
+use crate::backend::secrets::Sealed;
+use crate::backend::state::AppState;
+use crate::backend::store;
+use crate::backend::store::users::UserRecord;
+use crate::domain::model::{mask_email, SessionInfo};
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
+/// The session store is tower-sessions; the rest of the backend names it through here.
+pub use tower_sessions::Session;
 
 const KEY: &str = "auth";
 /// Password accepted, second factor awaited: not signed in yet.
@@ -49,25 +50,20 @@ struct Pending {
 
 /// Starts a signed-in session under a fresh id (no fixation). A login is not a
 /// re-authentication: sensitive actions still ask for one.
-pub async fn begin(
-    session: &Session,
-    user_id: i64,
-    version: i64,
-    now: i64,
-) -> Result<(), AppError> {
+pub async fn begin(session: &Session, user_id: i64, version: i64, now: i64) -> Result<(), Error> {
     start(session, user_id, version, now).await
 }
 
-async fn start(session: &Session, user_id: i64, version: i64, since: i64) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(AppError::internal)?;
+async fn start(session: &Session, user_id: i64, version: i64, since: i64) -> Result<(), Error> {
+    session.cycle_id().await.map_err(Error::internal)?;
     session
         .remove_value(PENDING)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     session
         .remove_value(REAUTH)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     drop_held_sync_password(session).await?;
     session
         .insert(
@@ -79,25 +75,22 @@ async fn start(session: &Session, user_id: i64, version: i64, since: i64) -> Res
             },
         )
         .await
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// When this session signed in (a forced enrolment right after it needs no second proof).
-pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, AppError> {
+pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, Error> {
     Ok(session
         .get::<SignedIn>(KEY)
         .await
-        .map_err(AppError::internal)?
+        .map_err(Error::internal)?
         .map(|s| s.since))
 }
 
 /// Records a successful re-authentication at `now`, under a fresh session id.
-pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(AppError::internal)?;
-    session
-        .insert(REAUTH, now)
-        .await
-        .map_err(AppError::internal)
+pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), Error> {
+    session.cycle_id().await.map_err(Error::internal)?;
+    session.insert(REAUTH, now).await.map_err(Error::internal)
 }
 
 /// Keeps the sync password chosen while turning 2FA on (sealed) until the code confirms it.
@@ -105,31 +98,28 @@ pub async fn hold_sync_password(
     session: &Session,
     user_id: i64,
     sealed: Sealed,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     session
         .insert(HELD_SYNC_PASSWORD, HeldSyncPassword { user_id, sealed })
         .await
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// The sync password held for `user_id`'s enrolment, if any.
-pub async fn held_sync_password(
-    session: &Session,
-    user_id: i64,
-) -> Result<Option<Sealed>, AppError> {
+pub async fn held_sync_password(session: &Session, user_id: i64) -> Result<Option<Sealed>, Error> {
     let held = session
         .get::<HeldSyncPassword>(HELD_SYNC_PASSWORD)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
 }
 
-pub async fn drop_held_sync_password(session: &Session) -> Result<(), AppError> {
+pub async fn drop_held_sync_password(session: &Session) -> Result<(), Error> {
     session
         .remove_value(HELD_SYNC_PASSWORD)
         .await
         .map(drop)
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// The new address a user asked for, until the code sent there confirms it.
@@ -141,7 +131,7 @@ struct NewEmail {
 
 const NEW_EMAIL: &str = "new_email";
 
-pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Result<(), AppError> {
+pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Result<(), Error> {
     session
         .insert(
             NEW_EMAIL,
@@ -151,39 +141,36 @@ pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Res
             },
         )
         .await
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// The address awaiting its code for `user_id`.
-pub async fn held_new_email(session: &Session, user_id: i64) -> Result<Option<String>, AppError> {
+pub async fn held_new_email(session: &Session, user_id: i64) -> Result<Option<String>, Error> {
     let held = session
         .get::<NewEmail>(NEW_EMAIL)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(held.filter(|h| h.user_id == user_id).map(|h| h.email))
 }
 
-pub async fn drop_new_email(session: &Session) -> Result<(), AppError> {
+pub async fn drop_new_email(session: &Session) -> Result<(), Error> {
     session
         .remove_value(NEW_EMAIL)
         .await
         .map(drop)
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// When this session last re-authenticated.
-pub async fn reauthenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
-    session.get::<i64>(REAUTH).await.map_err(AppError::internal)
+pub async fn reauthenticated_at(session: &Session) -> Result<Option<i64>, Error> {
+    session.get::<i64>(REAUTH).await.map_err(Error::internal)
 }
 
 /// Records that the password step succeeded; the session is not signed in until the second
 /// factor is proven. The id is rotated here too.
-pub async fn begin_pending(session: &Session, user: &UserRecord, now: i64) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(AppError::internal)?;
-    session
-        .remove_value(KEY)
-        .await
-        .map_err(AppError::internal)?;
+pub async fn begin_pending(session: &Session, user: &UserRecord, now: i64) -> Result<(), Error> {
+    session.cycle_id().await.map_err(Error::internal)?;
+    session.remove_value(KEY).await.map_err(Error::internal)?;
     session
         .insert(
             PENDING,
@@ -194,18 +181,18 @@ pub async fn begin_pending(session: &Session, user: &UserRecord, now: i64) -> Re
             },
         )
         .await
-        .map_err(AppError::internal)
+        .map_err(Error::internal)
 }
 
 /// The user whose second step this session awaits, if it is still current.
 pub async fn pending_user(
     state: &AppState,
     session: &Session,
-) -> Result<Option<UserRecord>, AppError> {
+) -> Result<Option<UserRecord>, Error> {
     let Some(p) = session
         .get::<Pending>(PENDING)
         .await
-        .map_err(AppError::internal)?
+        .map_err(Error::internal)?
     else {
         return Ok(None);
     };
@@ -213,7 +200,7 @@ pub async fn pending_user(
         session
             .remove_value(PENDING)
             .await
-            .map_err(AppError::internal)?;
+            .map_err(Error::internal)?;
         return Ok(None);
     }
     still_valid(state, p.user_id, p.version).await
@@ -222,34 +209,42 @@ pub async fn pending_user(
 /// Keeps the current session valid after the user's own version bump (e.g. their password
 /// change), under a fresh id, while all their other sessions end. The re-authentication
 /// that allowed the change stays valid for the rest of its window.
-pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), AppError> {
+pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), Error> {
     let reauthed_at = reauthenticated_at(session).await?;
     // The absolute lifetime still counts from the sign-in.
     let since = signed_in_at(session).await?.unwrap_or_default();
     start(session, user_id, version, since).await?;
     if let Some(at) = reauthed_at {
-        session
-            .insert(REAUTH, at)
-            .await
-            .map_err(AppError::internal)?;
+        session.insert(REAUTH, at).await.map_err(Error::internal)?;
     }
     Ok(())
 }
 
 /// Deletes the session record on the server.
-pub async fn end(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(AppError::internal)
+pub async fn end(session: &Session) -> Result<(), Error> {
+    session.flush().await.map_err(Error::internal)
+}
+
+/// Signs out: the session record is deleted, not just the cookie.
+pub async fn sign_out(session: &Session, browser_lang: Lang) -> Result<SessionInfo, Error> {
+    end(session).await?;
+    Ok(SessionInfo {
+        user: None,
+        lang: browser_lang,
+        pending_code_to: None,
+        code_wait_secs: None,
+    })
 }
 
 /// The signed-in user's full record if the session is still valid.
 pub async fn current_record(
     state: &AppState,
     session: &Session,
-) -> Result<Option<UserRecord>, AppError> {
+) -> Result<Option<UserRecord>, Error> {
     let Some(signed_in) = session
         .get::<SignedIn>(KEY)
         .await
-        .map_err(AppError::internal)?
+        .map_err(Error::internal)?
     else {
         return Ok(None);
     };
@@ -271,10 +266,10 @@ async fn still_valid(
     state: &AppState,
     user_id: i64,
     version: i64,
-) -> Result<Option<UserRecord>, AppError> {
+) -> Result<Option<UserRecord>, Error> {
     let user = store::users::by_id(&state.pool, user_id)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(user.filter(|u| u.active && u.session_version == version))
 }
 
@@ -282,7 +277,7 @@ pub async fn info(
     state: &AppState,
     session: &Session,
     browser: Lang,
-) -> Result<SessionInfo, AppError> {
+) -> Result<SessionInfo, Error> {
     if let Some(u) = current_record(state, session).await? {
         return Ok(SessionInfo {
             lang: u.language.unwrap_or(browser),

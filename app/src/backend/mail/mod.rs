@@ -3,6 +3,8 @@
 //! and reports back. A request waits at most `WAIT` for that answer, so a slow or dead mail
 //! server never hangs a page: the user is told the email could not be sent.
 
+pub mod notices;
+
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};

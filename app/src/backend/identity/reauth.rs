@@ -1,16 +1,18 @@
 //! Re-authentication ("sudo mode", SPEC 1.4): the login password, plus the emailed code when
 //! 2FA is on. A success is good for 5 minutes in this session only and rotates its id.
 
-use super::otp::Purpose;
-use super::second_factor;
-use super::sessions;
-use super::state::AppState;
-use super::store::users::UserRecord;
-use crate::api::dto::{mask_email, ReauthChallenge, TwoFactorMethod};
-use crate::api::error::{AppError, Msg};
+use crate::backend::error::Error;
+use crate::backend::identity::proofs::Reauthenticated;
+use crate::backend::identity::sessions;
+use crate::backend::identity::sessions::Session;
+use crate::backend::second_factor::codes::Purpose;
+use crate::backend::second_factor::email;
+use crate::backend::state::AppState;
+use crate::backend::store::users::UserRecord;
+use crate::domain::messages::Msg;
+use crate::domain::model::{mask_email, ReauthChallenge, TwoFactorMethod};
 use crate::domain::reauth;
 use crate::i18n::Lang;
-use tower_sessions::Session;
 use zeroize::Zeroizing;
 
 /// Opens a re-authentication: with 2FA on, a code is mailed (unless one sent less than a
@@ -19,14 +21,14 @@ pub async fn challenge(
     state: &AppState,
     user: &UserRecord,
     lang: Lang,
-) -> Result<ReauthChallenge, AppError> {
+) -> Result<ReauthChallenge, Error> {
     if user.two_factor() == TwoFactorMethod::Off {
         return Ok(ReauthChallenge {
             code_to: None,
             wait_secs: None,
         });
     }
-    let wait_secs = second_factor::send_code(state, user, Purpose::Reauth, lang, false)
+    let wait_secs = email::send_code(state, user, Purpose::Reauth, lang, false)
         .await?
         .wait_secs();
     Ok(ReauthChallenge {
@@ -36,11 +38,11 @@ pub async fn challenge(
 }
 
 /// "Send a new code" in the dialog.
-pub async fn resend_code(state: &AppState, user: &UserRecord, lang: Lang) -> Result<(), AppError> {
+pub async fn resend_code(state: &AppState, user: &UserRecord, lang: Lang) -> Result<(), Error> {
     if user.two_factor() == TwoFactorMethod::Off {
-        return Err(AppError::invalid("reauth_code", Msg::CodeMissing));
+        return Err(Error::invalid("reauth_code", Msg::CodeMissing));
     }
-    second_factor::send_code(state, user, Purpose::Reauth, lang, true)
+    email::send_code(state, user, Purpose::Reauth, lang, true)
         .await?
         .or_too_soon()
 }
@@ -54,36 +56,36 @@ pub async fn confirm(
     password: Zeroizing<String>,
     code: &str,
     address: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if password.is_empty() {
-        return Err(AppError::invalid("reauth_password", Msg::Required));
+        return Err(Error::invalid("reauth_password", Msg::Required));
     }
     let attempt = state
         .throttle
         .begin(&user.username, address, &password, state.now())
-        .map_err(|wait| AppError::RateLimited {
+        .map_err(|wait| Error::RateLimited {
             retry_after_secs: wait,
         })?;
     if attempt.known_wrong {
-        return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
+        return Err(Error::invalid("reauth_password", Msg::PasswordWrong));
     }
     let right = state
         .hasher
         .verify(password, Some(user.hash()))
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     if !right {
         state.throttle.failed(&attempt);
         tracing::info!(user = user.id, %address, "re-authentication: wrong password");
-        return Err(AppError::invalid("reauth_password", Msg::PasswordWrong));
+        return Err(Error::invalid("reauth_password", Msg::PasswordWrong));
     }
     // The password was right; the code has its own limit of tries.
     state.throttle.succeeded(attempt);
     if user.two_factor() == TwoFactorMethod::Email {
-        second_factor::check_code(state, user.id, Purpose::Reauth, code)
+        email::check_code(state, user.id, Purpose::Reauth, code)
             .await
             .map_err(|e| match e {
-                AppError::Invalid { msg, .. } => AppError::invalid("reauth_code", msg),
+                Error::Invalid { msg, .. } => Error::invalid("reauth_code", msg),
                 other => other,
             })?;
     }
@@ -94,11 +96,25 @@ pub async fn confirm(
 
 /// The guard of every sensitive action: a re-authentication in this session, less than 5
 /// minutes old.
-pub async fn require_fresh(state: &AppState, session: &Session) -> Result<(), AppError> {
+pub async fn require_fresh(state: &AppState, session: &Session) -> Result<Reauthenticated, Error> {
     let at = sessions::reauthenticated_at(session).await?;
     if reauth::is_fresh(at, state.now()) {
-        Ok(())
+        Ok(Reauthenticated::checked())
     } else {
-        Err(AppError::ReauthRequired)
+        Err(Error::ReauthRequired)
     }
+}
+
+/// For enrolment only: a user sent to enrol right after signing in (no 2FA yet, password
+/// proven a moment ago) is not asked to prove it again; anyone else re-authenticates. The
+/// sign-in does not count as a re-authentication for anything else.
+pub async fn require_fresh_or_enrolling(
+    state: &AppState,
+    session: &Session,
+    user: &UserRecord,
+) -> Result<Reauthenticated, Error> {
+    if user.must_enrol() && reauth::is_fresh(sessions::signed_in_at(session).await?, state.now()) {
+        return Ok(Reauthenticated::checked());
+    }
+    require_fresh(state, session).await
 }

@@ -1,12 +1,13 @@
 //! The emailed second factor: sending a code for a purpose in the user's language, and
 //! turning a refused code into the message for the code field.
 
-use super::mail::Email;
-use super::notices::compose;
-use super::otp::{self, Purpose, Refusal};
-use super::state::AppState;
-use super::store::users::UserRecord;
-use crate::api::error::{AppError, Msg};
+use crate::backend::error::Error;
+use crate::backend::mail::notices::compose;
+use crate::backend::mail::Email;
+use crate::backend::second_factor::codes::{self, Purpose, Refusal};
+use crate::backend::state::AppState;
+use crate::backend::store::users::UserRecord;
+use crate::domain::messages::Msg;
 use crate::domain::otp::CodeProblem;
 use crate::i18n::Lang;
 
@@ -31,9 +32,9 @@ impl CodeSent {
     }
 
     /// For "Send a new code" and other requests that fail when nothing could be sent.
-    pub fn or_too_soon(self) -> Result<(), AppError> {
+    pub fn or_too_soon(self) -> Result<(), Error> {
         match self {
-            CodeSent::Wait(retry_after_secs) => Err(AppError::TooSoon { retry_after_secs }),
+            CodeSent::Wait(retry_after_secs) => Err(Error::TooSoon { retry_after_secs }),
             CodeSent::Sent | CodeSent::StillValid => Ok(()),
         }
     }
@@ -47,7 +48,7 @@ pub async fn send_code(
     purpose: Purpose,
     lang: Lang,
     new_one: bool,
-) -> Result<CodeSent, AppError> {
+) -> Result<CodeSent, Error> {
     send_code_to(state, user, &user.email, purpose, lang, new_one).await
 }
 
@@ -59,17 +60,17 @@ pub async fn send_code_to(
     purpose: Purpose,
     lang: Lang,
     new_one: bool,
-) -> Result<CodeSent, AppError> {
+) -> Result<CodeSent, Error> {
     // A code for a new address proves that address: it is bound to it.
     let bound = if purpose == Purpose::EmailChange {
         to
     } else {
         ""
     };
-    let code = match otp::issue_bound(state, user.id, purpose, bound).await? {
+    let code = match codes::issue_bound(state, user.id, purpose, bound).await? {
         Ok(code) => code,
         Err(Refusal::TooSoon(secs)) => {
-            if !new_one && otp::has_live_code(state, user.id, purpose).await? {
+            if !new_one && codes::has_live_code(state, user.id, purpose).await? {
                 return Ok(CodeSent::StillValid);
             }
             return Ok(CodeSent::Wait(secs.max(1) as u64));
@@ -81,7 +82,7 @@ pub async fn send_code_to(
         Ok(()) => Ok(CodeSent::Sent),
         Err(e) => {
             tracing::warn!(user = user.id, "security code not delivered: {e}");
-            Err(AppError::MailFailed)
+            Err(Error::MailFailed)
         }
     }
 }
@@ -92,7 +93,7 @@ pub async fn check_code(
     user_id: i64,
     purpose: Purpose,
     typed: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     check_bound_code(state, user_id, purpose, "", typed).await
 }
 
@@ -103,13 +104,13 @@ pub async fn check_bound_code(
     purpose: Purpose,
     bound: &str,
     typed: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if typed.trim().is_empty() {
-        return Err(AppError::invalid("code", Msg::Required));
+        return Err(Error::invalid("code", Msg::Required));
     }
-    match otp::verify_bound(state, user_id, purpose, bound, typed).await? {
+    match codes::verify_bound(state, user_id, purpose, bound, typed).await? {
         Ok(()) => Ok(()),
-        Err(Refusal::Code(problem)) => Err(AppError::invalid(
+        Err(Refusal::Code(problem)) => Err(Error::invalid(
             "code",
             match problem {
                 CodeProblem::Wrong { .. } => Msg::CodeWrong,
@@ -118,7 +119,7 @@ pub async fn check_bound_code(
                 CodeProblem::Missing => Msg::CodeMissing,
             },
         )),
-        Err(Refusal::TooSoon(_)) => Err(AppError::invalid("code", Msg::CodeMissing)),
+        Err(Refusal::TooSoon(_)) => Err(Error::invalid("code", Msg::CodeMissing)),
     }
 }
 

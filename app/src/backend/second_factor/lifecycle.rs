@@ -2,27 +2,29 @@
 //! turning off after re-authentication) and by admins (require, reset, require for all).
 //! Every change is audited and the user is told by email.
 
-use super::activesync as backend_activesync;
-use super::audit::{self, Origin};
-use super::notices::{self, Notice};
-use super::otp::Purpose;
-use super::second_factor;
-use super::secrets::Sealed;
-use super::sessions;
-use super::state::AppState;
-use super::store::users::UserRecord;
-use super::store::{settings, users};
-use crate::api::dto::{mask_email, AuditAction};
-use crate::api::error::{AppError, Msg};
+use crate::backend::activesync::sync_password::{self, NewSyncPassword};
+use crate::backend::audit::{self, Origin};
+use crate::backend::error::Error;
+use crate::backend::identity::proofs::{Admin, Reauthenticated};
+use crate::backend::identity::sessions;
+use crate::backend::identity::sessions::Session;
+use crate::backend::identity::views::{self, Changed};
+use crate::backend::mail::notices::{self, Notice};
+use crate::backend::second_factor::codes::Purpose;
+use crate::backend::second_factor::email;
+use crate::backend::secrets::Sealed;
+use crate::backend::state::AppState;
+use crate::backend::store::users;
+use crate::backend::store::users::UserRecord;
 use crate::domain::activesync;
+use crate::domain::messages::Msg;
+use crate::domain::model::{mask_email, AuditAction, Profile, SessionInfo};
 use crate::domain::two_factor::{self, TwoFactorRefusal};
 use crate::i18n::Lang;
-use tower_sessions::Session;
-use zeroize::Zeroizing;
 
 const EMAIL: &str = "email";
 
-fn refused(r: TwoFactorRefusal) -> AppError {
+fn refused(r: TwoFactorRefusal) -> Error {
     let msg = match r {
         TwoFactorRefusal::AlreadyOn => Msg::TwoFactorAlreadyOn,
         TwoFactorRefusal::AlreadyOff => Msg::TwoFactorAlreadyOff,
@@ -30,14 +32,11 @@ fn refused(r: TwoFactorRefusal) -> AppError {
         TwoFactorRefusal::NoEmail => Msg::EmailNeeded,
         TwoFactorRefusal::OwnReset => Msg::CannotResetOwnTwoFactor,
     };
-    AppError::invalid("two_factor", msg)
+    Error::invalid("two_factor", msg)
 }
 
-/// A new sync password typed in the enrolment dialog: (new, confirm).
-pub type SyncPasswordPair = (Zeroizing<String>, Zeroizing<String>);
-
-fn sync_password_needed() -> AppError {
-    AppError::invalid("two_factor", Msg::SyncPasswordNeededForTwoFactor)
+fn sync_password_needed() -> Error {
+    Error::invalid("two_factor", Msg::SyncPasswordNeededForTwoFactor)
 }
 
 /// Whether turning 2FA on must set the sync password in the same step (SPEC 1.3).
@@ -55,14 +54,15 @@ pub async fn start_enrolment(
     state: &AppState,
     session: &Session,
     user: &UserRecord,
+    _: &Reauthenticated,
     lang: Lang,
     resend: bool,
-    sync_password: Option<SyncPasswordPair>,
-) -> Result<String, AppError> {
+    sync_password: Option<NewSyncPassword>,
+) -> Result<String, Error> {
     two_factor::may_turn_on(user.two_factor(), !user.email.trim().is_empty()).map_err(refused)?;
     match sync_password {
-        Some((new, confirm)) => {
-            let sealed = backend_activesync::checked_and_sealed(state, user, new, confirm).await?;
+        Some(typed) => {
+            let sealed = sync_password::checked_and_sealed(state, user, typed).await?;
             sessions::hold_sync_password(session, user.id, sealed).await?;
         }
         None if needs_sync_password(user)
@@ -74,7 +74,7 @@ pub async fn start_enrolment(
         }
         None => {}
     }
-    second_factor::send_code(state, user, Purpose::Enrol, lang, resend)
+    email::send_code(state, user, Purpose::Enrol, lang, resend)
         .await?
         .or_too_soon()?;
     Ok(mask_email(&user.email))
@@ -83,15 +83,16 @@ pub async fn start_enrolment(
 /// The code proves the address works: 2FA goes on, with the held sync password when ActiveSync
 /// needs one, in one transaction (with their audit rows): there is no state where 2FA is on
 /// and the user was never asked for it. The user's other sessions end; this one continues
-/// under a new id.
+/// under a new id. `langs`: the user's for mail, the browser's for the answer.
 pub async fn confirm_enrolment(
     state: &AppState,
     session: &Session,
     user: &UserRecord,
+    _: &Reauthenticated,
     code: &str,
     origin: &Origin,
-    lang: Lang,
-) -> Result<(), AppError> {
+    (lang, browser_lang): (Lang, Lang),
+) -> Result<SessionInfo, Error> {
     two_factor::may_turn_on(user.two_factor(), !user.email.trim().is_empty()).map_err(refused)?;
     let sync_password = if needs_sync_password(user) {
         // Checked before the code, so a refused request does not use the code up.
@@ -103,7 +104,7 @@ pub async fn confirm_enrolment(
     } else {
         None
     };
-    second_factor::check_code(state, user.id, Purpose::Enrol, code).await?;
+    email::check_code(state, user.id, Purpose::Enrol, code).await?;
     let version = commit_enrolment(state, user.id, sync_password.as_ref(), origin).await?;
     sessions::drop_held_sync_password(session).await?;
     sessions::renew(session, user.id, version).await?;
@@ -116,7 +117,7 @@ pub async fn confirm_enrolment(
         with_sync_password = sync_password.is_some(),
         "2FA turned on (email)"
     );
-    Ok(())
+    sessions::info(state, session, browser_lang).await
 }
 
 /// Writes 2FA on (and the sync password) with the audit rows, all or nothing.
@@ -125,13 +126,13 @@ async fn commit_enrolment(
     user_id: i64,
     sync_password: Option<&Sealed>,
     origin: &Origin,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let now = state.now();
-    let mut tx = state.pool.begin().await.map_err(AppError::internal)?;
+    let mut tx = audit::begin(state).await?;
     if let Some(sealed) = sync_password {
         users::set_sync_password(&mut *tx, user_id, Some(sealed), now)
             .await
-            .map_err(AppError::internal)?;
+            .map_err(Error::internal)?;
         audit::record_in(
             &mut *tx,
             now,
@@ -143,7 +144,7 @@ async fn commit_enrolment(
     }
     let version = users::set_two_factor(&mut *tx, user_id, Some(EMAIL), now)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     audit::record_in(
         &mut *tx,
         now,
@@ -152,107 +153,93 @@ async fn commit_enrolment(
         AuditAction::TwoFactorOn,
     )
     .await?;
-    tx.commit().await.map_err(AppError::internal)?;
+    audit::commit(tx).await?;
     state.credentials.bump_user(user_id);
     Ok(version)
 }
 
-/// The user turns their own 2FA off (the caller has checked the re-authentication).
+/// The user turns their own 2FA off, after a re-authentication.
 pub async fn turn_off(
     state: &AppState,
     session: &Session,
     user: &UserRecord,
+    _: &Reauthenticated,
     origin: &Origin,
     lang: Lang,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     two_factor::may_turn_off(user.two_factor(), user.two_factor_is_required()).map_err(refused)?;
-    let version = users::set_two_factor(&state.pool, user.id, None, state.now())
+    let mut tx = audit::begin(state).await?;
+    let version = users::set_two_factor(&mut *tx, user.id, None, state.now())
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
+    let action = AuditAction::TwoFactorOff;
+    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
+    audit::commit(tx).await?;
     state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
-    audit::record(state, origin, Some(user.id), AuditAction::TwoFactorOff).await?;
     notices::send(state, user, Notice::TwoFactorOff, lang);
     tracing::info!(user = user.id, "2FA turned off");
     Ok(())
 }
 
 /// The admin's "Require two-factor authentication" for one user. A signed-in user without
-/// 2FA is taken to enrolment at their next request; nobody is signed out.
+/// 2FA is taken to enrolment at their next request; nobody is signed out. Lifting it
+/// weakens the account: it takes the admin's fresh re-authentication.
 pub async fn set_required(
     state: &AppState,
+    _: &Admin,
+    reauth: Option<&Reauthenticated>,
     origin: &Origin,
     target: i64,
     required: bool,
-) -> Result<(), AppError> {
-    let found = users::set_two_factor_required(&state.pool, target, required, state.now())
-        .await
-        .map_err(AppError::internal)?;
-    if !found {
-        return Err(AppError::NotFound);
+) -> Result<Profile, Error> {
+    if !required && reauth.is_none() {
+        return Err(Error::ReauthRequired);
     }
-    audit::record_switch(
-        state,
-        origin,
-        Some(target),
+    let mut tx = audit::begin(state).await?;
+    let found = users::set_two_factor_required(&mut *tx, target, required, state.now())
+        .await
+        .map_err(Error::internal)?;
+    if !found {
+        return Err(Error::NotFound);
+    }
+    let action = audit::switch(
         required,
         [
             AuditAction::TwoFactorRequired,
             AuditAction::TwoFactorNotRequired,
         ],
-    )
-    .await
+    );
+    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
+    audit::commit(tx).await?;
+    views::profile(state, target).await
 }
 
 /// The admin's "Reset two-factor authentication" (lost mailbox): 2FA off, every session of
-/// the user ends. If 2FA is required they enrol again at their next login. Returns the
-/// delivery of the user's notice.
+/// the user ends. If 2FA is required they enrol again at their next login.
 pub async fn reset(
     state: &AppState,
+    _: &Admin,
+    _: &Reauthenticated,
     origin: &Origin,
     target: i64,
     lang: Lang,
-) -> Result<Option<tokio::task::JoinHandle<()>>, AppError> {
+) -> Result<Changed, Error> {
     let user = users::by_id(&state.pool, target)
         .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+        .map_err(Error::internal)?
+        .ok_or(Error::NotFound)?;
     two_factor::may_reset(origin.actor_id, target, user.two_factor()).map_err(refused)?;
-    users::set_two_factor(&state.pool, target, None, state.now())
+    let mut tx = audit::begin(state).await?;
+    users::set_two_factor(&mut *tx, target, None, state.now())
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
+    let action = AuditAction::TwoFactorReset;
+    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
+    audit::commit(tx).await?;
     state.credentials.bump_user(target);
-    audit::record(state, origin, Some(target), AuditAction::TwoFactorReset).await?;
-    let notice = notices::send(state, &user, Notice::TwoFactorReset, lang);
+    let mail = notices::send(state, &user, Notice::TwoFactorReset, lang);
     tracing::info!(by = ?origin.actor_id, user = target, "2FA reset");
-    Ok(notice)
-}
-
-pub async fn required_for_all(state: &AppState) -> Result<bool, AppError> {
-    settings::flag(&state.pool, settings::REQUIRE_TWO_FACTOR)
-        .await
-        .map_err(AppError::internal)
-}
-
-/// "Require two-factor authentication for all users". Users without 2FA (the admin who
-/// turns it on included) are taken to enrolment at their next request, not signed out.
-pub async fn set_required_for_all(
-    state: &AppState,
-    origin: &Origin,
-    on: bool,
-) -> Result<(), AppError> {
-    settings::set_flag(&state.pool, settings::REQUIRE_TWO_FACTOR, on)
-        .await
-        .map_err(AppError::internal)?;
-    audit::record_switch(
-        state,
-        origin,
-        None,
-        on,
-        [
-            AuditAction::OrgTwoFactorRequired,
-            AuditAction::OrgTwoFactorNotRequired,
-        ],
-    )
-    .await
+    let profile = views::profile(state, target).await?;
+    Ok(Changed { profile, mail })
 }

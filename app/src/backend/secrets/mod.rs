@@ -3,6 +3,9 @@
 //! write, the key's id stored beside the ciphertext, and the owner's id bound in as associated
 //! data (a ciphertext copied to another user's row does not open).
 
+pub mod keyring;
+pub mod rotation;
+
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
@@ -13,7 +16,7 @@ use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
 use zeroize::Zeroizing;
 
-use super::keyring::{self, KeyRing, KeyRingError};
+use keyring::{KeyRing, KeyRingError};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
@@ -25,13 +28,7 @@ pub enum SecretError {
     Tampered,
 }
 
-/// A sealed secret as stored.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Sealed {
-    pub ciphertext: Vec<u8>,
-    pub nonce: Vec<u8>,
-    pub key_id: String,
-}
+pub use crate::backend::store::columns::Sealed;
 
 /// Seals with the current key, opens with any key of the ring. When the ring comes from the
 /// key file, a rotation (`rotate-key`, another process) is picked up without a restart: on a

@@ -14,25 +14,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
 
-/// A PHC-format argon2 hash. Deliberately neither `Serialize` nor `Display`.
-#[derive(Clone)]
-pub struct PasswordHash(String);
-
-impl PasswordHash {
-    pub fn from_stored(phc: String) -> Self {
-        Self(phc)
-    }
-
-    pub fn as_stored(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordHash(..)")
-    }
-}
+pub use crate::backend::store::columns::PasswordHash;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -40,6 +22,12 @@ pub enum HashError {
     Argon2(String),
     #[error("hashing task failed: {0}")]
     Task(String),
+}
+
+/// A random password from the OS CSPRNG (62 symbols, ~5.95 bits each).
+pub fn random_password(len: usize) -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng, len)
 }
 
 /// Work for the hashing threads.
@@ -149,7 +137,7 @@ impl PasswordHasher {
     async fn dummy_hash(&self) -> Result<PasswordHash, HashError> {
         self.dummy
             .get_or_try_init(|| async {
-                let random = Zeroizing::new(crate::backend::accounts::random_password(24));
+                let random = Zeroizing::new(random_password(24));
                 self.hash(random).await
             })
             .await
@@ -210,13 +198,13 @@ pub fn hash_now(password: &str) -> Result<PasswordHash, HashError> {
         salt: Some(salt.as_salt()),
         hash: Some(Output::new(&out).map_err(argon2_error)?),
     };
-    Ok(PasswordHash(phc.to_string()))
+    Ok(PasswordHash::from_stored(phc.to_string()))
 }
 
 /// Checks `password` against a stored hash, under the parameters stored in it (so old hashes
 /// keep working); the comparison is constant-time.
 pub fn verify_now(password: &str, hash: &PasswordHash) -> Result<bool, HashError> {
-    let parsed = Phc::new(&hash.0).map_err(argon2_error)?;
+    let parsed = Phc::new(hash.as_stored()).map_err(argon2_error)?;
     let algorithm = Algorithm::try_from(parsed.algorithm).map_err(argon2_error)?;
     let version = parsed
         .version

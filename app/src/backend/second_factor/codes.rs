@@ -2,9 +2,9 @@
 //! Codes come from the OS CSPRNG; only an HMAC of (user, purpose, code) under the server key
 //! is stored, so a leaked database does not reveal codes, and the comparison is constant-time.
 
-use super::state::AppState;
-use super::store::email_codes;
-use crate::api::error::AppError;
+use crate::backend::error::Error;
+use crate::backend::state::AppState;
+use crate::backend::store::email_codes;
 use crate::domain::otp::{self, CodeProblem, StoredCode};
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -63,7 +63,7 @@ pub async fn issue(
     state: &AppState,
     user_id: i64,
     purpose: Purpose,
-) -> Result<Result<Zeroizing<String>, Refusal>, AppError> {
+) -> Result<Result<Zeroizing<String>, Refusal>, Error> {
     issue_bound(state, user_id, purpose, "").await
 }
 
@@ -73,11 +73,11 @@ pub async fn issue_bound(
     user_id: i64,
     purpose: Purpose,
     bound: &str,
-) -> Result<Result<Zeroizing<String>, Refusal>, AppError> {
+) -> Result<Result<Zeroizing<String>, Refusal>, Error> {
     let now = state.now();
     let sent = email_codes::sent_since(&state.pool, user_id, now - 3600)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     let all: Vec<i64> = sent.iter().map(|(at, _)| *at).collect();
     let same: Vec<i64> = sent
         .iter()
@@ -93,7 +93,7 @@ pub async fn issue_bound(
         .into_bytes();
     email_codes::replace(&state.pool, user_id, purpose.as_str(), &hash, now)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     Ok(Ok(code))
 }
 
@@ -110,10 +110,10 @@ pub async fn has_live_code(
     state: &AppState,
     user_id: i64,
     purpose: Purpose,
-) -> Result<bool, AppError> {
+) -> Result<bool, Error> {
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     let stored = row.as_ref().map(stored_code);
     Ok(otp::usable(stored.as_ref(), state.now()).is_ok())
 }
@@ -124,7 +124,7 @@ pub async fn verify(
     user_id: i64,
     purpose: Purpose,
     typed: &str,
-) -> Result<Result<(), Refusal>, AppError> {
+) -> Result<Result<(), Refusal>, Error> {
     verify_bound(state, user_id, purpose, "", typed).await
 }
 
@@ -135,11 +135,11 @@ pub async fn verify_bound(
     purpose: Purpose,
     bound: &str,
     typed: &str,
-) -> Result<Result<(), Refusal>, AppError> {
+) -> Result<Result<(), Refusal>, Error> {
     let now = state.now();
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
         .await
-        .map_err(AppError::internal)?;
+        .map_err(Error::internal)?;
     let stored = row.as_ref().map(stored_code);
     if let Err(problem) = otp::usable(stored.as_ref(), now) {
         return Ok(Err(Refusal::Code(problem)));
@@ -151,7 +151,7 @@ pub async fn verify_bound(
     // guesses arrive at once.
     let Some(tries) = email_codes::take_try(&state.pool, row.id, issued_after, max)
         .await
-        .map_err(AppError::internal)?
+        .map_err(Error::internal)?
     else {
         return Ok(Err(Refusal::Code(CodeProblem::Voided)));
     };
@@ -164,7 +164,7 @@ pub async fn verify_bound(
     if matches {
         if email_codes::consume(&state.pool, row.id, issued_after, max)
             .await
-            .map_err(AppError::internal)?
+            .map_err(Error::internal)?
         {
             return Ok(Ok(()));
         }
@@ -193,7 +193,7 @@ mod tests {
         )
         .unwrap();
         let state = AppState::new(pool, clock.clone(), [7u8; 32], mailer);
-        let hash = crate::backend::passwords::hash_now("password123").unwrap();
+        let hash = crate::backend::identity::passwords::hash_now("password123").unwrap();
         let id = crate::backend::store::users::insert(
             &state.pool,
             crate::backend::store::users::Insert {

@@ -2,9 +2,9 @@
 //! change they did not make does not go unnoticed. Sent in the background: a notice that
 //! cannot be delivered is logged and does not undo the change.
 
-use super::mail::Email;
-use super::state::AppState;
-use super::store::users::UserRecord;
+use crate::backend::mail::Email;
+use crate::backend::state::AppState;
+use crate::backend::store::users::UserRecord;
 use crate::i18n::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,91 @@
+//! The Devices list (what the ActiveSync door has seen per user) and the admin's block.
+
+use crate::backend::audit::{self, Origin};
+use crate::backend::error::Error;
+use crate::backend::identity::proofs::Admin;
+use crate::backend::state::AppState;
+use crate::backend::store::devices::{self, DeviceRow};
+use crate::domain::model::{AuditAction, Device};
+
+fn dto(d: DeviceRow) -> Device {
+    Device {
+        id: d.id,
+        device_id: d.device_id,
+        device_type: d.device_type,
+        model: if d.model.is_empty() {
+            d.user_agent
+        } else {
+            d.model
+        },
+        protocol_version: d.protocol_version,
+        first_seen: d.first_seen,
+        last_seen: d.last_seen,
+        last_address: d.last_address,
+        blocked: d.blocked,
+        old_password: d.old_password,
+    }
+}
+
+pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Device>, Error> {
+    Ok(devices::for_user(&state.pool, user_id)
+        .await
+        .map_err(Error::internal)?
+        .into_iter()
+        .map(dto)
+        .collect())
+}
+
+/// An admin's view of a user's devices.
+pub async fn list_of(state: &AppState, _: &Admin, user_id: i64) -> Result<Vec<Device>, Error> {
+    list(state, user_id).await
+}
+
+/// Removes a device from a user's list (an admin's clean-up); audited. A phone that still
+/// has the right password reappears at its next request.
+pub async fn delete(
+    state: &AppState,
+    _: &Admin,
+    origin: &Origin,
+    user_id: i64,
+    device: i64,
+) -> Result<Vec<Device>, Error> {
+    let mut tx = audit::begin(state).await?;
+    let found = devices::delete(&mut *tx, user_id, device)
+        .await
+        .map_err(Error::internal)?;
+    if !found {
+        return Err(Error::NotFound);
+    }
+    let action = AuditAction::DeviceDeleted;
+    audit::record_in(&mut *tx, state.now(), origin, Some(user_id), action).await?;
+    audit::commit(tx).await?;
+    // Its cached good check at the door goes too.
+    state.credentials.bump_user(user_id);
+    list(state, user_id).await
+}
+
+/// Blocks (the door answers 403 to it) or unblocks one device of a user; audited.
+pub async fn set_blocked(
+    state: &AppState,
+    _: &Admin,
+    origin: &Origin,
+    user_id: i64,
+    device: i64,
+    blocked: bool,
+) -> Result<Vec<Device>, Error> {
+    let mut tx = audit::begin(state).await?;
+    let found = devices::set_blocked(&mut tx, user_id, device, blocked)
+        .await
+        .map_err(Error::internal)?;
+    if !found {
+        return Err(Error::NotFound);
+    }
+    let action = audit::switch(
+        blocked,
+        [AuditAction::DeviceBlocked, AuditAction::DeviceUnblocked],
+    );
+    audit::record_in(&mut *tx, state.now(), origin, Some(user_id), action).await?;
+    audit::commit(tx).await?;
+    state.credentials.bump_user(user_id);
+    list(state, user_id).await
+}

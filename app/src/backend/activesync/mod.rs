@@ -1,0 +1,6 @@
+//! ActiveSync for a user: the sync password, the devices the door has seen, and what the
+//! door's cached checks were made under.
+
+pub mod credential_epochs;
+pub mod devices;
+pub mod sync_password;

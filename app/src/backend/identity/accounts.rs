@@ -1,0 +1,215 @@
+//! Accounts as admins manage them: creating users, the list, turning accounts on and off,
+//! resetting a password (command line), and the first administrator.
+
+use crate::backend::audit::{self, Origin};
+use crate::backend::error::Error;
+use crate::backend::identity::own_account;
+use crate::backend::identity::passwords::PasswordHash;
+use crate::backend::identity::proofs::{Admin, Reauthenticated};
+use crate::backend::identity::views;
+use crate::backend::mail::notices::{self, Notice};
+use crate::backend::state::AppState;
+use crate::backend::store::users::{self, UserRecord};
+use crate::domain::access::{self, Denied};
+use crate::domain::messages::Msg;
+use crate::domain::model::{AuditAction, Profile, UserRow};
+use crate::domain::validation;
+use zeroize::Zeroizing;
+
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: Zeroizing<String>,
+    pub is_admin: bool,
+    pub must_change_password: bool,
+}
+
+/// Validates every field (the first problem wins, nothing is written) and creates the user.
+/// The email may be left empty (the user adds one before turning 2FA on).
+/// A new administrator is a new key to everything: it takes the admin's fresh re-authentication.
+pub async fn create(
+    state: &AppState,
+    _: &Admin,
+    reauth: Option<&Reauthenticated>,
+    origin: &Origin,
+    new: NewUser,
+) -> Result<i64, Error> {
+    if new.is_admin && reauth.is_none() {
+        return Err(Error::ReauthRequired);
+    }
+    let username =
+        validation::username(&new.username).map_err(|m| Error::invalid("username", m))?;
+    let email = validation::optional_email(&new.email).map_err(|m| Error::invalid("email", m))?;
+    let first_name =
+        validation::person_name(&new.first_name).map_err(|m| Error::invalid("first_name", m))?;
+    let last_name =
+        validation::person_name(&new.last_name).map_err(|m| Error::invalid("last_name", m))?;
+    validation::login_password(&new.password, &username)
+        .map_err(|m| Error::invalid("password", m))?;
+
+    if users::by_username(&state.pool, &username)
+        .await
+        .map_err(Error::internal)?
+        .is_some()
+    {
+        return Err(Error::invalid("username", Msg::UsernameTaken));
+    }
+    let hash = state
+        .hasher
+        .hash(new.password)
+        .await
+        .map_err(Error::internal)?;
+    let mut tx = audit::begin(state).await?;
+    let inserted = users::insert(
+        &mut *tx,
+        users::Insert {
+            username: &username,
+            email: &email,
+            first_name: &first_name,
+            last_name: &last_name,
+            is_admin: new.is_admin,
+            password_hash: &hash,
+            must_change_password: new.must_change_password,
+            now: state.now(),
+        },
+    )
+    .await;
+    match inserted {
+        Ok(id) => {
+            let action = AuditAction::UserCreated;
+            audit::record_in(&mut *tx, state.now(), origin, Some(id), action).await?;
+            audit::commit(tx).await?;
+            state.credentials.bump_names();
+            Ok(id)
+        }
+        // Two admins creating the same name at once: the unique index decides.
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            Err(Error::invalid("username", Msg::UsernameTaken))
+        }
+        Err(e) => Err(Error::internal(e)),
+    }
+}
+
+/// A user's profile, for an admin.
+pub async fn profile(state: &AppState, _: &Admin, id: i64) -> Result<Profile, Error> {
+    views::profile(state, id).await
+}
+
+/// The user list, for an admin.
+pub async fn list(state: &AppState, _: &Admin) -> Result<Vec<UserRow>, Error> {
+    Ok(users::all(&state.pool)
+        .await
+        .map_err(Error::internal)?
+        .iter()
+        .map(UserRecord::row)
+        .collect())
+}
+
+/// Sets a password without the old one (CLI `reset-password`); ends the user's sessions,
+/// makes them choose their own at next login, and is audited and notified.
+pub async fn reset_password(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+    password: Zeroizing<String>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+    let user = users::by_username(&state.pool, username)
+        .await
+        .map_err(Error::internal)?
+        .ok_or(Error::NotFound)?;
+    validation::login_password(&password, &user.username)
+        .map_err(|m| Error::invalid("password", m))?;
+    own_account::refuse_sync_password(state, &user, &password, "password")?;
+    let hash: PasswordHash = state.hasher.hash(password).await.map_err(Error::internal)?;
+    let mut tx = audit::begin(state).await?;
+    users::set_password(&mut *tx, user.id, &hash, true, state.now())
+        .await
+        .map_err(Error::internal)?;
+    let action = AuditAction::PasswordReset;
+    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
+    audit::commit(tx).await?;
+    state.credentials.bump_user(user.id);
+    tracing::info!(user = user.id, by = ?origin.actor_id, "login password reset");
+    let lang = user.language.unwrap_or_default();
+    Ok(notices::send(state, &user, Notice::PasswordChanged, lang))
+}
+
+/// Deactivating ends the user's sessions and weakens their account for good measure: it
+/// takes the admin's fresh re-authentication. Returns the profile after the change.
+pub async fn set_active(
+    state: &AppState,
+    admin: &Admin,
+    reauth: Option<&Reauthenticated>,
+    origin: &Origin,
+    target: i64,
+    active: bool,
+) -> Result<Profile, Error> {
+    if let Some(actor) = admin.actor() {
+        access::may_set_active(&actor, target, active).map_err(|d| match d {
+            Denied::SelfDeactivation => Error::invalid("active", Msg::CannotDeactivateSelf),
+            Denied::NotAdmin | Denied::Inactive => Error::Forbidden,
+        })?;
+    }
+    if !active && reauth.is_none() {
+        return Err(Error::ReauthRequired);
+    }
+    let mut tx = audit::begin(state).await?;
+    let found = users::set_active(&mut *tx, target, active, state.now())
+        .await
+        .map_err(Error::internal)?;
+    if !found {
+        return Err(Error::NotFound);
+    }
+    let action = audit::switch(active, [AuditAction::Reactivated, AuditAction::Deactivated]);
+    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
+    audit::commit(tx).await?;
+    state.credentials.bump_user(target);
+    tracing::info!(by = ?origin.actor_id, user = target, active, "account status changed");
+    views::profile(state, target).await
+}
+
+/// On a database without users, creates `admin` and returns the one-time password to show.
+/// `preset` (from `SYNCGATE_ADMIN_PASSWORD`) replaces the random one, for tests and scripts.
+pub async fn bootstrap_admin(
+    state: &AppState,
+    preset: Option<Zeroizing<String>>,
+) -> Result<Option<Zeroizing<String>>, Error> {
+    if users::count(&state.pool).await.map_err(Error::internal)? > 0 {
+        return Ok(None);
+    }
+    let must_change = preset.is_none();
+    let password = preset.unwrap_or_else(|| {
+        Zeroizing::new(crate::backend::identity::passwords::random_password(20))
+    });
+    create(
+        state,
+        &Admin::at_the_command_line(),
+        Some(&Reauthenticated::at_the_command_line()),
+        &Origin::command_line(),
+        NewUser {
+            username: "admin".into(),
+            // No address yet: the admin adds theirs on /preferences.
+            email: String::new(),
+            first_name: String::new(),
+            last_name: "Administrator".into(),
+            password: password.clone(),
+            is_admin: true,
+            must_change_password: must_change,
+        },
+    )
+    .await?;
+    Ok(Some(password))
+}
+
+/// A user's id by name, for the command line.
+pub async fn id_of(state: &AppState, _: &Admin, username: &str) -> Result<Option<i64>, Error> {
+    Ok(users::by_username(&state.pool, username)
+        .await
+        .map_err(Error::internal)?
+        .map(|u| u.id))
+}

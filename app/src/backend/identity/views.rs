@@ -1,0 +1,93 @@
+//! What the console shows of an account, built from its stored record.
+
+use crate::backend::error::Error;
+use crate::backend::state::AppState;
+use crate::backend::store::users::{self, UserRecord};
+use crate::domain::access::Actor;
+use crate::domain::activesync::{self, device_credential};
+use crate::domain::model::{display_name, CurrentUser, DeviceEndpoint, Profile, UserRow};
+
+impl UserRecord {
+    /// For the access rules. A stored record says itself whether it is active.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            is_admin: self.is_admin,
+            active: self.active,
+        }
+    }
+
+    pub fn current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: display_name(&self.username, &self.first_name, &self.last_name),
+            is_admin: self.is_admin,
+            must_change_password: self.must_change_password,
+            must_enrol: self.must_enrol(),
+            sync_password_needed: activesync::awaits_sync_password(self.sync_facts()),
+        }
+    }
+
+    /// `endpoint`: the server as a phone sees it (from the public URL).
+    pub fn profile(&self, endpoint: &DeviceEndpoint) -> Profile {
+        Profile {
+            id: self.id,
+            username: self.username.clone(),
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            is_admin: self.is_admin,
+            active: self.active,
+            language: *self.language,
+            two_factor: self.two_factor(),
+            two_factor_required: self.two_factor_required,
+            required_for_all: self.required_for_all,
+            activesync_enabled: self.activesync_enabled,
+            activesync_service_on: self.activesync_service_on,
+            sync_password_set_at: self
+                .sync_password_ciphertext
+                .as_ref()
+                .and(self.sync_password_set_at),
+            device_credential: device_credential(self.sync_facts()),
+            device_endpoint: endpoint.clone(),
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn row(&self) -> UserRow {
+        UserRow {
+            id: self.id,
+            username: self.username.clone(),
+            name: display_name("", &self.first_name, &self.last_name),
+            email: self.email.clone(),
+            is_admin: self.is_admin,
+            active: self.active,
+            two_factor: self.two_factor(),
+            two_factor_required: self.two_factor_is_required(),
+            activesync_enabled: self.activesync_enabled,
+            sync_password_set: self.sync_password_ciphertext.is_some(),
+        }
+    }
+}
+
+/// A user's profile as an admin sees it.
+pub async fn profile(state: &AppState, id: i64) -> Result<Profile, Error> {
+    users::by_id(&state.pool, id)
+        .await
+        .map_err(Error::internal)?
+        .map(|u| u.profile(&state.device_endpoint))
+        .ok_or(Error::NotFound)
+}
+
+/// The user's own profile.
+pub fn own_profile(state: &AppState, user: &UserRecord) -> Profile {
+    user.profile(&state.device_endpoint)
+}
+
+/// An admin's change to someone's account: their profile after it, and the delivery of the
+/// notice mail to them (the command line waits for it before exiting).
+pub struct Changed {
+    pub profile: Profile,
+    pub mail: Option<tokio::task::JoinHandle<()>>,
+}

@@ -1,0 +1,185 @@
+//! Accounts as every layer shows them: who is signed in, a user's profile, a line of the
+//! user list. Never a hash, a ciphertext or a secret.
+
+use crate::domain::activesync::DeviceCredential;
+use crate::domain::device_setup::DeviceEndpoint;
+use crate::domain::lang::Lang;
+use crate::domain::two_factor::TwoFactorMethod;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as the header and the route guards need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub must_change_password: bool,
+    /// 2FA is required and not set up: only the enrolment page is open to them.
+    #[serde(default)]
+    pub must_enrol: bool,
+    /// 2FA is on, ActiveSync is enabled and no sync password is set: devices are refused
+    /// until the user sets one, so every page prompts them.
+    #[serde(default)]
+    pub sync_password_needed: bool,
+}
+
+/// What every page knows from the first byte: who is signed in and in which language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: Option<CurrentUser>,
+    pub lang: Lang,
+    /// The password was right and the emailed code is awaited (shown masked).
+    #[serde(default)]
+    pub pending_code_to: Option<String>,
+    /// No new code could be sent yet (one a minute): "Send a new code" works after this.
+    #[serde(default)]
+    pub code_wait_secs: Option<u64>,
+}
+
+/// `anna@example.it` → `a***@example.it`: enough to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// One user's "Role and login" data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_admin: bool,
+    pub active: bool,
+    /// `None`: follow the browser.
+    pub language: Option<Lang>,
+    pub two_factor: TwoFactorMethod,
+    /// An admin requires 2FA for this user.
+    pub two_factor_required: bool,
+    /// The organisation requires 2FA for everyone.
+    pub required_for_all: bool,
+    /// "Enable ActiveSync" (set by admins).
+    pub activesync_enabled: bool,
+    pub activesync_service_on: bool,
+    /// When the sync password was set, if one is.
+    pub sync_password_set_at: Option<i64>,
+    /// Which password devices must use now (SPEC 1.1).
+    pub device_credential: DeviceCredential,
+    /// What to type on a phone (the device setup help).
+    pub device_endpoint: DeviceEndpoint,
+    pub created_at: i64,
+}
+
+impl Profile {
+    pub fn has_email(&self) -> bool {
+        !self.email.trim().is_empty()
+    }
+
+    pub fn two_factor_is_required(&self) -> bool {
+        crate::domain::two_factor::is_required(self.two_factor_required, self.required_for_all)
+    }
+}
+
+/// The organisation-wide settings an admin sees on /admin/settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub require_two_factor: bool,
+    pub activesync_service: bool,
+}
+
+/// What a re-authentication asks for (SPEC 1.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReauthChallenge {
+    /// 2FA is on: the emailed code is asked too, sent to this (masked) address.
+    pub code_to: Option<String>,
+    /// No code could be sent yet (one a minute): "Send a new code" works after this wait.
+    #[serde(default)]
+    pub wait_secs: Option<u64>,
+}
+
+/// A line of the admin's user list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub active: bool,
+    pub two_factor: TwoFactorMethod,
+    /// Required for this user, by an admin or for everyone.
+    pub two_factor_required: bool,
+    pub activesync_enabled: bool,
+    pub sync_password_set: bool,
+}
+
+impl UserRow {
+    /// Whether the row matches a search: username, name or email, case-insensitive.
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.trim().to_lowercase();
+        q.is_empty()
+            || [&self.username, &self.name, &self.email]
+                .iter()
+                .any(|s| s.to_lowercase().contains(&q))
+    }
+}
+
+pub fn display_name(username: &str, first: &str, last: &str) -> String {
+    let full = format!("{} {}", first.trim(), last.trim());
+    let full = full.trim();
+    if full.is_empty() {
+        username.to_string()
+    } else {
+        full.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> UserRow {
+        UserRow {
+            id: 2,
+            username: "mrossi".into(),
+            name: "Mario Rossi".into(),
+            email: "mario@example.it".into(),
+            is_admin: false,
+            active: true,
+            two_factor: TwoFactorMethod::Off,
+            two_factor_required: false,
+            activesync_enabled: false,
+            sync_password_set: false,
+        }
+    }
+
+    #[test]
+    fn search_matches_username_name_and_email() {
+        let r = row();
+        assert!(r.matches(""));
+        assert!(r.matches("MROSS"));
+        assert!(r.matches("rossi"));
+        assert!(r.matches("example.it"));
+        assert!(!r.matches("bianchi"));
+    }
+
+    #[test]
+    fn emails_are_masked() {
+        assert_eq!(mask_email("anna@example.it"), "a***@example.it");
+        assert_eq!(mask_email("x"), "***");
+    }
+
+    #[test]
+    fn display_name_falls_back_to_username() {
+        assert_eq!(display_name("mr", "Mario", "Rossi"), "Mario Rossi");
+        assert_eq!(display_name("mr", "", "Rossi"), "Rossi");
+        assert_eq!(display_name("mr", " ", ""), "mr");
+    }
+}
