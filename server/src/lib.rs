@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod eas;
+pub mod http;
 pub mod router;
 pub mod security;
 pub mod startup;

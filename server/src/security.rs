@@ -2,8 +2,9 @@
 //! any page or server function runs: the client's address (trusted proxies only), refusal of
 //! cross-site state changes, security headers, and HTTP statuses that say what went wrong.
 
-use app::api::context::RequestId;
+use crate::http::forwarded_for;
 use app::api::error::AppError;
+use app::api::error::RequestId;
 use app::backend::state::{AppState, ClientAddress};
 use app::domain::proxies;
 use axum::body::{Body, Bytes};
@@ -27,17 +28,6 @@ pub async fn client_address(
     }
     request.extensions_mut().insert(RequestId::new());
     next.run(request).await
-}
-
-/// Every `X-Forwarded-For` line, in order, as one list: a proxy that adds its own line after
-/// the client's must not leave the client's forged one to be read alone.
-pub fn forwarded_for(headers: &HeaderMap) -> Option<String> {
-    let lines: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    (!lines.is_empty()).then(|| lines.join(","))
 }
 
 /// Whether a state-changing request may come from where the browser says it comes from.

@@ -6,10 +6,11 @@
 
 mod common;
 
+use app::backend::activesync::gate::{Gate, Outcome};
 use app::backend::store::{devices, users};
 use common::TestServer;
 use reqwest::StatusCode;
-use server::eas::auth::{Gate, Knock, Outcome};
+use server::eas::auth::authenticate;
 
 const LOGIN: &str = "anna-password-1";
 const DOOR: &str = "/Microsoft-Server-ActiveSync";
@@ -306,15 +307,10 @@ async fn a_flood_of_wrong_passwords_leaves_memory_bounded_and_phones_cached() {
         let gate = &gate;
         let state = &server.state;
         async move {
-            gate.check(
-                state,
-                Knock {
-                    authorization: Some(&authorization),
-                    device: Some(&device),
-                    address,
-                },
-            )
-            .await
+            let mut headers = axum::http::HeaderMap::new();
+            let value = authorization.parse().expect("a header value");
+            headers.insert(axum::http::header::AUTHORIZATION, value);
+            authenticate(gate, state, &headers, Some(&device), address).await
         }
     };
     assert!(matches!(

@@ -2,43 +2,20 @@
 //! the browser's language and the request's id. The checks every server function makes
 //! (`user`, `admin`, `reauthenticated`) start here and end in backend proofs.
 
+#[doc(inline)]
+pub use crate::api::error::RequestId;
+
 use crate::api::error::AppError;
 use crate::backend::audit::Origin;
 use crate::backend::identity::proofs::{self, Admin, Reauthenticated};
+use crate::backend::identity::UserRecord;
 use crate::backend::identity::{reauth, sessions};
 use crate::backend::state::{AppState, ClientAddress};
-use crate::backend::store::users::UserRecord;
 use crate::domain::access;
 use crate::i18n::{from_accept_language, Lang};
 use axum::http::request::Parts;
 use leptos::prelude::*;
 use tower_sessions::Session;
-
-/// The id of one HTTP request, set by the server's middleware: an internal error is logged
-/// under it and the user is shown it to quote.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(pub String);
-
-impl RequestId {
-    pub fn new() -> Self {
-        use rand::Rng;
-        RequestId(format!("{:08x}", rand::thread_rng().gen::<u32>()))
-    }
-}
-
-impl Default for RequestId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The current request's id (a fresh one outside a request).
-pub fn request_id() -> String {
-    use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<RequestId>().cloned())
-        .unwrap_or_default()
-        .0
-}
 
 pub struct Request {
     pub state: AppState,

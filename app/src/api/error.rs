@@ -110,10 +110,40 @@ impl AppError {
     /// Logs a server-side failure under the request's id (a reference the user can quote)
     /// and hides its details from the browser.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        let reference = super::context::request_id();
+        let reference = request_id();
         tracing::error!(request = %reference, "internal error: {cause}");
         AppError::Internal { reference }
     }
+}
+
+/// The id of one HTTP request, set by the server's middleware: an internal error is logged
+/// under it and the user is shown it to quote.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+#[cfg(feature = "ssr")]
+impl RequestId {
+    pub fn new() -> Self {
+        use rand::Rng;
+        RequestId(format!("{:08x}", rand::thread_rng().gen::<u32>()))
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Default for RequestId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The current request's id (a fresh one outside a request).
+#[cfg(feature = "ssr")]
+pub fn request_id() -> String {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestId>().cloned())
+        .unwrap_or_default()
+        .0
 }
 
 /// The one way a backend answer becomes a wire error.

@@ -2,8 +2,9 @@
 //! mobilesync request schema and HTTP Basic; the answer is the door's URL from the public base
 //! URL. Bad requests get the protocol's error 600, other schemas 601.
 
-use super::auth::{client_ip, Knock, Outcome};
+use super::auth::{authenticate, client_ip};
 use super::door::{Door, PATH};
+use app::backend::activesync::gate::Outcome;
 use app::domain::device_setup::DeviceEndpoint;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -88,14 +89,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let knock = Knock {
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        device: None,
-        address: client_ip(&door.app, peer.ip(), &headers),
-    };
-    let user = match door.gate.check(&door.app, knock).await {
+    let address = client_ip(&door.app, peer.ip(), &headers);
+    let user = match authenticate(&door.gate, &door.app, &headers, None, address).await {
         Outcome::Allowed(user) => user,
         Outcome::Unauthorized => {
             return (
@@ -129,7 +124,7 @@ pub async fn handle(
         return error(601, "Requested schema version not supported");
     }
     let url = escape(&door_url(&door.app.device_endpoint));
-    let name = escape(&app::api::dto::display_name(
+    let name = escape(&app::domain::model::display_name(
         &user.username,
         &user.first_name,
         &user.last_name,

@@ -1,13 +1,16 @@
-//! `/Microsoft-Server-ActiveSync`: OPTIONS and POST (MS-ASHTTP), authenticated on every
-//! request, devices recorded, commands dispatched. Bad requests get a clear status and text,
-//! never a 500 and never a secret.
+//! `/Microsoft-Server-ActiveSync`: OPTIONS and POST (MS-ASHTTP), authenticated once on every
+//! request, devices recorded through the backend, commands dispatched by one match. Bad
+//! requests get a clear status and text, never a 500 and never a secret.
 
-use super::auth::{client_ip, Gate, Knock, Outcome};
+use super::auth::{authenticate, client_ip};
 use super::commands;
-use super::request::{self, EasRequest};
+use super::exchange::{Exchange, Unsupported};
+use super::request;
 use super::wbxml;
+use app::backend::activesync::door::{self, Sighting};
+use app::backend::activesync::gate::{Gate, Outcome};
+use app::backend::identity::UserRecord;
 use app::backend::state::AppState;
-use app::backend::store::devices::{self, Sighting};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -17,8 +20,7 @@ use std::sync::Arc;
 pub const PATH: &str = "/Microsoft-Server-ActiveSync";
 /// The protocol versions this door really speaks.
 pub const VERSIONS: &[&str] = &["14.1", "16.1"];
-/// The commands it answers (others get 501).
-pub const COMMANDS: &[&str] = &["FolderSync", "Provision", "Settings"];
+
 /// The same lists as OPTIONS headers (static: no allocation per request; a test checks they agree).
 pub const VERSIONS_HEADER: &str = "14.1,16.1";
 pub const COMMANDS_HEADER: &str = "FolderSync,Provision,Settings";
@@ -40,36 +42,31 @@ fn text(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// The answer when the request may not go on.
-fn refused(outcome: &Outcome) -> Option<Response> {
-    match outcome {
-        Outcome::Allowed(_) => None,
-        Outcome::Unauthorized => Some(
-            (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Basic realm=\"ActiveSync\"")],
-                "Sign in with your CRM username and the password your account uses for ActiveSync.\n",
-            )
-                .into_response(),
-        ),
-        Outcome::Forbidden => Some(text(
+/// The user let in, or the answer when the request may not go on.
+fn allowed(outcome: Outcome) -> Result<Arc<UserRecord>, Response> {
+    Err(match outcome {
+        Outcome::Allowed(user) => return Ok(user),
+        Outcome::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Basic realm=\"ActiveSync\"")],
+            "Sign in with your CRM username and the password your account uses for ActiveSync.\n",
+        )
+            .into_response(),
+        Outcome::Forbidden => text(
             StatusCode::FORBIDDEN,
             "ActiveSync is not available for this account now.",
-        )),
+        ),
         Outcome::Throttled(wait) => {
-            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "Too many failed sign-ins for this account; try again later.");
+            let mut r = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many failed sign-ins for this account; try again later.",
+            );
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            Some(r)
+            r
         }
-    }
-}
-
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    })
 }
 
 pub async fn handle(
@@ -101,13 +98,10 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
-    let knock = Knock {
-        authorization: authorization(request.headers()),
-        device: None,
-        address: client_ip(&door.app, peer, request.headers()),
-    };
-    let outcome = door.gate.check(&door.app, knock).await;
-    if let Some(r) = refused(&outcome) {
+    let headers = request.headers();
+    let address = client_ip(&door.app, peer, headers);
+    let outcome = authenticate(&door.gate, &door.app, headers, None, address).await;
+    if let Err(r) = allowed(outcome) {
         return r;
     }
     (
@@ -133,6 +127,8 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
         .into_response()
 }
 
+/// A command: read once, authenticated once (also a malformed request: an anonymous caller
+/// learns only 401), the device recorded, then answered by the command's codec.
 async fn post(
     door: &Door,
     peer: std::net::IpAddr,
@@ -141,78 +137,55 @@ async fn post(
     body: Bytes,
 ) -> Response {
     let parsed = request::parse(uri.query());
-    // Authenticate first, also a malformed request: an anonymous caller learns only 401.
-    let knock = Knock {
-        authorization: authorization(headers),
-        device: parsed.as_ref().ok().map(|r| r.device_id.as_str()),
-        address: peer,
+    let device_id = parsed.as_ref().ok().map(|r| r.device_id.as_str());
+    let outcome = authenticate(&door.gate, &door.app, headers, device_id, peer).await;
+    let user = match allowed(outcome) {
+        Ok(user) => user,
+        Err(r) => return r,
     };
-    let outcome = door.gate.check(&door.app, knock).await;
-    if let Some(r) = refused(&outcome) {
-        return r;
-    }
-    let req = match parsed {
-        Ok(r) => r,
+    let exchange = match parsed {
+        Ok(r) => Exchange::new(r, headers),
         Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let Outcome::Allowed(user) = outcome else {
-        return text(StatusCode::FORBIDDEN, "refused");
+    let sighting = Sighting {
+        user_id: user.id,
+        device_id: &exchange.device_id,
+        device_type: &exchange.device_type,
+        user_agent: &exchange.user_agent,
+        protocol_version: &exchange.version,
+        address: &peer.to_string(),
+        at: door.app.now(),
     };
-    let version = req
-        .protocol_version
-        .clone()
-        .or_else(|| header_text(headers, "ms-asprotocolversion"))
-        .unwrap_or_else(|| "14.1".to_string());
-    let user_agent = header_text(headers, "user-agent").unwrap_or_default();
-    let device = match devices::seen(
-        &door.app.pool,
-        Sighting {
-            user_id: user.id,
-            device_id: &req.device_id,
-            device_type: &req.device_type,
-            user_agent: &user_agent.chars().take(200).collect::<String>(),
-            protocol_version: &version,
-            address: &peer.to_string(),
-            at: door.app.now(),
-        },
-    )
-    .await
-    {
+    let device = match door::seen(&door.app, sighting).await {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
-    if device.first_seen == device.last_seen {
-        // A new device: the list stays bounded per user.
-        if let Err(e) = devices::prune(&door.app.pool, user.id).await {
-            tracing::warn!("pruning devices: {e}");
-        }
-    }
     if device.blocked {
         return text(
             StatusCode::FORBIDDEN,
             "This device has been blocked by an administrator.",
         );
     }
-    if !VERSIONS.contains(&version.as_str()) {
+    if !VERSIONS.contains(&exchange.version.as_str()) {
         return text(
             StatusCode::BAD_REQUEST,
             &format!(
-                "Protocol version {version} is not supported; use one of {}.",
+                "Protocol version {} is not supported; use one of {}.",
+                exchange.version,
                 VERSIONS.join(", ")
             ),
         );
     }
-    if !COMMANDS.contains(&req.command.as_str()) {
-        let known = request::COMMANDS.iter().any(|(_, c)| *c == req.command);
-        return if known {
-            text(
+    let command = match &exchange.command {
+        Ok(c) => *c,
+        Err(Unsupported::NotYet(name)) => {
+            return text(
                 StatusCode::NOT_IMPLEMENTED,
-                &format!("The command {} is not available yet.", req.command),
+                &format!("The command {name} is not available yet."),
             )
-        } else {
-            text(StatusCode::BAD_REQUEST, "Unknown command.")
-        };
-    }
+        }
+        Err(Unsupported::Unknown) => return text(StatusCode::BAD_REQUEST, "Unknown command."),
+    };
     let document = match wbxml::decode(&body) {
         Ok(d) => d,
         Err(e) => {
@@ -222,44 +195,16 @@ async fn post(
             )
         }
     };
-    let answer = dispatch(door, &req, headers, &user, &device, &document).await;
-    match answer {
+    let cx = commands::Context {
+        state: &door.app,
+        user: &user,
+        device: &device,
+        exchange: &exchange,
+    };
+    match commands::dispatch(&cx, command, &document).await {
         Ok(doc) => wbxml_response(&doc),
         Err(e) => internal(e),
     }
-}
-
-async fn dispatch(
-    door: &Door,
-    req: &EasRequest,
-    headers: &HeaderMap,
-    user: &app::backend::store::users::UserRecord,
-    device: &devices::DeviceRow,
-    document: &wbxml::Element,
-) -> Result<wbxml::Element, sqlx::Error> {
-    let state = &door.app;
-    if req.command == "Provision" {
-        return commands::provision(state, device, document).await;
-    }
-    let presented = req
-        .policy_key
-        .clone()
-        .or_else(|| header_text(headers, "x-ms-policykey"));
-    if req.command == "FolderSync" && !commands::is_provisioned(device, presented.as_deref()) {
-        return Ok(commands::needs_provision(&req.command));
-    }
-    match req.command.as_str() {
-        "FolderSync" => commands::folder_sync(state, user, device, document).await,
-        _ => commands::settings(state, user, device, document).await,
-    }
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 fn wbxml_response(doc: &wbxml::Element) -> Response {
@@ -286,10 +231,12 @@ fn internal(e: impl std::fmt::Display) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eas::exchange::Command;
 
     #[test]
     fn the_options_headers_list_what_is_implemented() {
         assert_eq!(VERSIONS_HEADER, VERSIONS.join(","));
-        assert_eq!(COMMANDS_HEADER, COMMANDS.join(","));
+        let commands: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(COMMANDS_HEADER, commands.join(","));
     }
 }

@@ -6,6 +6,7 @@ pub mod base64;
 pub mod codepages;
 pub mod commands;
 pub mod door;
+pub mod exchange;
 pub mod request;
 pub mod wbxml;
 
@@ -17,10 +18,13 @@ use std::sync::Arc;
 /// The door's routes; `watch` starts the look at other processes' changes (off in tests
 /// that want to count database reads).
 pub fn routes(app: app::backend::state::AppState) -> Router {
-    auth::watch_other_processes(app.clone(), std::time::Duration::from_secs(2));
+    app::backend::activesync::door::watch_other_processes(
+        app.clone(),
+        std::time::Duration::from_secs(2),
+    );
     let door = door::Door {
         app,
-        gate: Arc::new(auth::Gate::default()),
+        gate: Arc::new(app::backend::activesync::gate::Gate::default()),
     };
     Router::new()
         .route(

@@ -3,4 +3,6 @@
 
 pub mod credential_epochs;
 pub mod devices;
+pub mod door;
+pub mod gate;
 pub mod sync_password;

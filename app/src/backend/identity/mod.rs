@@ -9,3 +9,6 @@ pub mod reauth;
 pub mod sessions;
 pub mod throttle;
 pub mod views;
+
+/// The stored account every identity service works on.
+pub use crate::backend::store::users::UserRecord;

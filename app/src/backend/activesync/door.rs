@@ -1,0 +1,161 @@
+//! The door's service: everything the ActiveSync door (`server/src/eas`) reads or writes about
+//! accounts and devices goes through here, so the door owns the protocol and nothing of the
+//! storage.
+
+use crate::backend::error::Error;
+use crate::backend::identity::UserRecord;
+use crate::backend::state::AppState;
+use crate::backend::store::{devices, users};
+use std::collections::HashMap;
+
+/// A device as the door keeps it (policy key, folder hierarchy key, block).
+pub use crate::backend::store::devices::DeviceRow as DeviceState;
+/// What one authenticated request tells about its device.
+pub use crate::backend::store::devices::Sighting;
+
+/// The account a phone names: its username, else its email address when exactly one account
+/// has it (phones often send `user@domain`).
+pub async fn find_account(state: &AppState, name: &str) -> Result<Option<UserRecord>, Error> {
+    if let Some(u) = users::by_username(&state.pool, name)
+        .await
+        .map_err(Error::internal)?
+    {
+        return Ok(Some(u));
+    }
+    if name.contains('@') {
+        return users::by_unique_email(&state.pool, name)
+            .await
+            .map_err(Error::internal);
+    }
+    Ok(None)
+}
+
+/// The account as stored now (a cached check re-reads it when a stamp moved).
+pub async fn account(state: &AppState, id: i64) -> Result<Option<UserRecord>, Error> {
+    users::by_id(&state.pool, id).await.map_err(Error::internal)
+}
+
+/// What another process may have changed: every user's credential version, and a
+/// fingerprint of the organisation settings the door decides on.
+pub async fn credential_stamps(state: &AppState) -> Result<(Vec<(i64, i64)>, String), Error> {
+    let (versions, settings) = tokio::join!(
+        users::credential_versions(&state.pool),
+        users::settings_fingerprint(&state.pool)
+    );
+    Ok((
+        versions.map_err(Error::internal)?,
+        settings.map_err(Error::internal)?,
+    ))
+}
+
+/// A device of the user keeps presenting a password that no longer works (the Devices list
+/// says "old password").
+pub async fn wrong_password_from(
+    state: &AppState,
+    user_id: i64,
+    device_id: &str,
+) -> Result<(), Error> {
+    devices::failed(&state.pool, user_id, device_id, state.now())
+        .await
+        .map_err(Error::internal)
+}
+
+/// Records an authenticated request's device; a new one keeps the user's list bounded.
+pub async fn seen(state: &AppState, sighting: Sighting<'_>) -> Result<DeviceState, Error> {
+    let user_id = sighting.user_id;
+    let device = devices::seen(&state.pool, sighting)
+        .await
+        .map_err(Error::internal)?;
+    if device.first_seen == device.last_seen {
+        if let Err(e) = devices::prune(&state.pool, user_id).await {
+            tracing::warn!("pruning devices: {e}");
+        }
+    }
+    Ok(device)
+}
+
+/// What a phone says about itself (`Settings:DeviceInformation`), each field cut at 200.
+pub struct DeviceInformation {
+    pub model: String,
+    pub friendly_name: String,
+    pub os: String,
+    pub user_agent: String,
+}
+
+pub async fn set_information(
+    state: &AppState,
+    device: &DeviceState,
+    info: &DeviceInformation,
+) -> Result<(), Error> {
+    devices::set_information(
+        &state.pool,
+        device.id,
+        &info.model,
+        &info.friendly_name,
+        &info.os,
+        &info.user_agent,
+    )
+    .await
+    .map_err(Error::internal)
+}
+
+/// Hands out a policy key: temporary (`acknowledged` false) or the final one.
+pub async fn set_policy_key(
+    state: &AppState,
+    device: &DeviceState,
+    key: &str,
+    acknowledged: bool,
+) -> Result<(), Error> {
+    devices::set_policy(&state.pool, device.id, key, acknowledged)
+        .await
+        .map_err(Error::internal)
+}
+
+/// The folder hierarchy's sync key the device was given.
+pub async fn set_folder_sync_key(
+    state: &AppState,
+    device: &DeviceState,
+    key: i64,
+) -> Result<(), Error> {
+    devices::set_folder_sync_key(&state.pool, device.id, key)
+        .await
+        .map_err(Error::internal)
+}
+
+/// Looks at the database every `every` for changes made by other processes (the command
+/// line) and outdates just what changed: a user's cached checks when their credential version
+/// moved, the names when users came or went, everything when the settings changed. (A change
+/// made in this process is seen too, and bumps that user once more: harmless.)
+pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut last: Option<(HashMap<i64, i64>, String)> = None;
+        loop {
+            let read = credential_stamps(&state).await;
+            match read {
+                Ok((versions, settings)) => {
+                    let versions: HashMap<i64, i64> = versions.into_iter().collect();
+                    if let Some((before, old_settings)) = &last {
+                        let epochs = &state.credentials;
+                        for (id, version) in &versions {
+                            // A new user has nothing cached yet: the names bump below covers it.
+                            if before.get(id).is_some_and(|v| v != version) {
+                                epochs.bump_user(*id);
+                            }
+                        }
+                        if before.len() != versions.len()
+                            || before.keys().any(|id| !versions.contains_key(id))
+                        {
+                            epochs.bump_names();
+                        }
+                        if *old_settings != settings {
+                            epochs.bump_policy();
+                        }
+                    }
+                    last = Some((versions, settings));
+                }
+                Err(e) => tracing::warn!("door: reading credential versions: {e}"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

@@ -1,0 +1,458 @@
+//! The house's rules, read from the source: imports point down the layers (ui → api →
+//! backend → store, eas → backend → store, the domain under all), no two files import each
+//! other in a circle, and the plumbing of HTTP, Leptos and sessions stays where it belongs.
+//! A file that breaks one fails `make test` with the line to fix.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Layer {
+    Domain,
+    I18n,
+    Store,
+    Backend,
+    Api,
+    Ui,
+    /// `app/src/lib.rs`: the crate root that mounts the app.
+    Root,
+    /// `server/src/eas`: the ActiveSync door's protocol.
+    Eas,
+    /// `server/src/http.rs`: HTTP details the console and the door share.
+    Http,
+    /// The rest of `server/src`: the binary that wires everything together.
+    Server,
+}
+
+/// What each layer may import (besides itself).
+fn allowed(from: Layer) -> &'static [Layer] {
+    use Layer::*;
+    match from {
+        Domain => &[],
+        I18n => &[Domain],
+        Store => &[Domain, I18n],
+        Backend => &[Domain, I18n, Store],
+        Api => &[Domain, I18n, Backend],
+        Ui => &[Domain, I18n, Api],
+        Eas => &[Domain, I18n, Backend, Http],
+        Http => &[Domain],
+        Root | Server => &[
+            Domain, I18n, Store, Backend, Api, Ui, Root, Eas, Http, Server,
+        ],
+    }
+}
+
+/// A module path (`["backend", "store", "users"]`), app's or server's.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Module {
+    krate: &'static str,
+    path: Vec<String>,
+}
+
+fn layer_of(m: &Module) -> Layer {
+    let first = m.path.first().map(String::as_str);
+    let second = m.path.get(1).map(String::as_str);
+    match (m.krate, first, second) {
+        ("app", Some("domain"), _) => Layer::Domain,
+        ("app", Some("i18n"), _) => Layer::I18n,
+        ("app", Some("backend"), Some("store")) => Layer::Store,
+        ("app", Some("backend"), _) => Layer::Backend,
+        ("app", Some("api"), _) => Layer::Api,
+        ("app", Some("ui"), _) => Layer::Ui,
+        ("app", _, _) => Layer::Root,
+        ("server", Some("eas"), _) => Layer::Eas,
+        ("server", Some("http"), _) => Layer::Http,
+        _ => Layer::Server,
+    }
+}
+
+struct Source {
+    file: PathBuf,
+    module: Module,
+    /// The production code: a file's `#[cfg(test)] mod tests` is left out (tests may reach
+    /// anywhere to set a scene).
+    code: String,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("app/ sits in the workspace")
+        .to_path_buf()
+}
+
+fn sources() -> Vec<Source> {
+    let root = workspace();
+    let mut out = Vec::new();
+    for (krate, dir) in [("app", "app/src"), ("server", "server/src")] {
+        let base = root.join(dir);
+        let mut stack = vec![base.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("readable source dir") {
+                let p = entry.expect("dir entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).expect("readable source");
+                    let code = match text.find("#[cfg(test)]\nmod tests") {
+                        Some(i) => text[..i].to_string(),
+                        None => text,
+                    };
+                    out.push(Source {
+                        module: module_of(krate, &base, &p),
+                        file: p,
+                        code,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+fn module_of(krate: &'static str, base: &Path, file: &Path) -> Module {
+    let rel = file.strip_prefix(base).expect("under its crate");
+    let mut path: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    if matches!(
+        path.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        path.pop();
+    }
+    Module { krate, path }
+}
+
+/// Every path the code names from `crate::`, `super::` or (in the server) `app::`, with
+/// `use` trees expanded: `use crate::backend::{identity::sessions, store};` names two.
+fn named_paths(code: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    // Join lines so `use` trees spanning lines parse; remember line starts for messages.
+    let mut starts = vec![0];
+    for (i, c) in code.char_indices() {
+        if c == '\n' {
+            starts.push(i + 1);
+        }
+    }
+    let line_at = |pos: usize| starts.partition_point(|&s| s <= pos);
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < code.len() {
+        let rest = &code[i..];
+        let head = ["crate::", "super::", "app::"]
+            .into_iter()
+            .find(|h| rest.starts_with(h));
+        let boundary = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b':');
+        match head {
+            Some(_) if boundary && !in_comment(code, i) => {
+                let (tree, len) = take_tree(rest);
+                for p in expand(&tree) {
+                    out.push((line_at(i), p));
+                }
+                i += len.max(1);
+            }
+            _ => i += rest.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    out
+}
+
+fn in_comment(code: &str, pos: usize) -> bool {
+    let line_start = code[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &code[line_start..pos];
+    line.contains("//") || line.trim_start().starts_with('*')
+}
+
+/// The path or use tree starting here: `a::b::{c, d::e}` (to its end).
+fn take_tree(s: &str) -> (String, usize) {
+    let mut depth = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            c if depth > 0
+                && (c.is_whitespace()
+                    || c == ','
+                    || c.is_alphanumeric()
+                    || c == '_'
+                    || c == ':'
+                    || c == '*') => {}
+            c if c.is_alphanumeric() || c == '_' || c == ':' => {}
+            _ => {
+                end = i;
+                break;
+            }
+        }
+        end = i + c.len_utf8();
+    }
+    (
+        s[..end].split_whitespace().collect::<Vec<_>>().join(""),
+        end,
+    )
+}
+
+fn expand(tree: &str) -> Vec<String> {
+    let tree = tree.trim_end_matches("::");
+    match tree.find('{') {
+        None => vec![tree.to_string()],
+        Some(open) => {
+            let prefix = &tree[..open];
+            let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+            let mut items = Vec::new();
+            let (mut depth, mut cur) = (0, String::new());
+            for c in inner.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(std::mem::take(&mut cur));
+                        continue;
+                    }
+                    _ => {}
+                }
+                cur.push(c);
+            }
+            items.push(cur);
+            items
+                .into_iter()
+                .filter(|it| !it.is_empty())
+                .flat_map(|it| {
+                    let it = it.split(" as ").next().unwrap_or("").to_string();
+                    if it == "self" {
+                        vec![prefix.trim_end_matches("::").to_string()]
+                    } else {
+                        expand(&format!("{prefix}{it}"))
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// Where a named path points: `super::` resolved against the file's module; `app::` from
+/// the server is app's.
+fn resolve(from: &Module, path: &str) -> Option<Module> {
+    let mut segs: Vec<&str> = path.split("::").collect();
+    let (krate, mut base): (&'static str, Vec<String>) = match segs.first().copied() {
+        Some("crate") => (from.krate, Vec::new()),
+        Some("app") if from.krate == "server" => ("app", Vec::new()),
+        Some("super") => (from.krate, from.path.clone()),
+        _ => return None,
+    };
+    if segs[0] != "super" {
+        segs.remove(0);
+    }
+    while segs.first() == Some(&"super") {
+        base.pop()?;
+        segs.remove(0);
+    }
+    base.extend(segs.iter().map(|s| s.to_string()));
+    Some(Module { krate, path: base })
+}
+
+/// The source file a path lands in: its longest prefix that is a module.
+fn file_module(target: &Module, modules: &BTreeSet<Module>) -> Option<Module> {
+    (0..=target.path.len()).rev().find_map(|n| {
+        let m = Module {
+            krate: target.krate,
+            path: target.path[..n].to_vec(),
+        };
+        modules.contains(&m).then_some(m)
+    })
+}
+
+#[test]
+fn imports_point_down_the_layers() {
+    let sources = sources();
+    assert!(sources.len() > 50, "found the sources");
+    let mut wrong = Vec::new();
+    for s in &sources {
+        let from = layer_of(&s.module);
+        for (line, path) in named_paths(&s.code) {
+            let Some(target) = resolve(&s.module, &path) else {
+                continue;
+            };
+            let to = layer_of(&target);
+            if to != from && !allowed(from).contains(&to) {
+                wrong.push(format!(
+                    "{}:{line}: {from:?} must not import {to:?} ({path})",
+                    s.file.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against the layers:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn no_two_files_import_each_other_in_a_circle() {
+    let sources = sources();
+    let modules: BTreeSet<Module> = sources.iter().map(|s| s.module.clone()).collect();
+    let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for s in &sources {
+        for (_, path) in named_paths(&s.code) {
+            let Some(target) = resolve(&s.module, &path).and_then(|t| file_module(&t, &modules))
+            else {
+                continue;
+            };
+            // A module naming its own parent's items (`super::Thing`) is one room.
+            if target != s.module && !s.module.path.starts_with(&target.path) {
+                edges.entry(s.module.clone()).or_default().insert(target);
+            }
+        }
+    }
+    // Depth-first search for a back edge; report the circle it closes.
+    fn visit(
+        m: &Module,
+        edges: &BTreeMap<Module, BTreeSet<Module>>,
+        stack: &mut Vec<Module>,
+        done: &mut BTreeSet<Module>,
+        circles: &mut Vec<String>,
+    ) {
+        if let Some(at) = stack.iter().position(|s| s == m) {
+            let names: Vec<String> = stack[at..]
+                .iter()
+                .chain([m])
+                .map(|m| format!("{}::{}", m.krate, m.path.join("::")))
+                .collect();
+            circles.push(names.join(" → "));
+            return;
+        }
+        if !done.insert(m.clone()) {
+            return;
+        }
+        stack.push(m.clone());
+        for next in edges.get(m).into_iter().flatten() {
+            visit(next, edges, stack, done, circles);
+        }
+        stack.pop();
+    }
+    let mut circles = Vec::new();
+    let mut done = BTreeSet::new();
+    for m in edges.keys() {
+        visit(m, &edges, &mut Vec::new(), &mut done, &mut circles);
+    }
+    assert!(
+        circles.is_empty(),
+        "import circles:\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn plumbing_stays_in_its_rooms() {
+    // (what, may appear only in these files)
+    let rules: [(&str, &[&str]); 3] = [
+        (
+            "tower_sessions",
+            &[
+                "app/src/backend/identity/sessions.rs",
+                "app/src/api/context.rs",
+                "server/src/router.rs",
+            ],
+        ),
+        (
+            "leptos",
+            &[
+                "app/src/api/",
+                "app/src/ui/",
+                "app/src/lib.rs",
+                "server/src/",
+            ],
+        ),
+        // The 404 page sets its status while rendered on the server.
+        (
+            "axum",
+            &[
+                "app/src/api/",
+                "app/src/ui/pages/not_found.rs",
+                "server/src/",
+            ],
+        ),
+    ];
+    let root = workspace();
+    let mut wrong = Vec::new();
+    for s in sources() {
+        let rel = s.file.strip_prefix(&root).expect("in the workspace");
+        let rel = rel.to_string_lossy();
+        for (what, homes) in rules {
+            let used = s.code.lines().any(|l| {
+                let l = l.trim_start();
+                !l.starts_with("//")
+                    && (l.contains(&format!("{what}::")) || l.contains(&format!("use {what}")))
+            });
+            if used && !homes.iter().any(|h| rel.starts_with(h)) {
+                wrong.push(format!("{rel}: uses {what}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "plumbing out of place:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_door_reaches_data_only_through_backend_services() {
+    let mut wrong = Vec::new();
+    for s in sources()
+        .iter()
+        .filter(|s| layer_of(&s.module) == Layer::Eas)
+    {
+        for (line, path) in named_paths(&s.code) {
+            if path.starts_with("app::backend::store") || path.contains("sqlx") {
+                wrong.push(format!("{}:{line}: {path}", s.file.display()));
+            }
+        }
+        if s.code.contains(".pool") {
+            wrong.push(format!("{}: touches the pool", s.file.display()));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the door past the backend:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_rules_themselves_catch_a_wrong_import() {
+    // The reader must see through `use` trees and `super::`, or the tests above pass vacuously.
+    let m = Module {
+        krate: "app",
+        path: vec!["backend".into(), "identity".into(), "accounts".into()],
+    };
+    let paths: Vec<String> =
+        named_paths("use crate::api::{dto::Profile, error};\nuse super::super::store::users;\n")
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+    assert_eq!(
+        paths,
+        [
+            "crate::api::dto::Profile",
+            "crate::api::error",
+            "super::super::store::users"
+        ]
+    );
+    let layers: Vec<Layer> = paths
+        .iter()
+        .filter_map(|p| resolve(&m, p))
+        .map(|t| layer_of(&t))
+        .collect();
+    assert_eq!(layers, [Layer::Api, Layer::Api, Layer::Store]);
+    assert!(!allowed(Layer::Backend).contains(&Layer::Api));
+    assert!(!allowed(Layer::Domain).contains(&Layer::Backend));
+}
