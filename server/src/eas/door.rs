@@ -9,7 +9,6 @@ use super::request;
 use super::wbxml;
 use app::backend::activesync::door::{self, Sighting};
 use app::backend::activesync::gate::{Gate, Outcome};
-use app::backend::identity::UserRecord;
 use app::backend::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
@@ -42,10 +41,11 @@ fn text(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// The user let in, or the answer when the request may not go on.
-fn allowed(outcome: Outcome) -> Result<Arc<UserRecord>, Response> {
-    Err(match outcome {
-        Outcome::Allowed(user) => return Ok(user),
+/// The answer when the request may not go on.
+fn refused(outcome: Outcome) -> Response {
+    match outcome {
+        // Not a refusal; never called with it.
+        Outcome::Allowed(_) => text(StatusCode::FORBIDDEN, "refused"),
         Outcome::Unauthorized => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Basic realm=\"ActiveSync\"")],
@@ -66,7 +66,7 @@ fn allowed(outcome: Outcome) -> Result<Arc<UserRecord>, Response> {
             }
             r
         }
-    })
+    }
 }
 
 pub async fn handle(
@@ -101,8 +101,8 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
     let headers = request.headers();
     let address = client_ip(&door.app, peer, headers);
     let outcome = authenticate(&door.gate, &door.app, headers, None, address).await;
-    if let Err(r) = allowed(outcome) {
-        return r;
+    if !matches!(outcome, Outcome::Allowed(_)) {
+        return refused(outcome);
     }
     (
         StatusCode::OK,
@@ -139,9 +139,9 @@ async fn post(
     let parsed = request::parse(uri.query());
     let device_id = parsed.as_ref().ok().map(|r| r.device_id.as_str());
     let outcome = authenticate(&door.gate, &door.app, headers, device_id, peer).await;
-    let user = match allowed(outcome) {
-        Ok(user) => user,
-        Err(r) => return r,
+    let user = match outcome {
+        Outcome::Allowed(user) => user,
+        refusal => return refused(refusal),
     };
     let exchange = match parsed {
         Ok(r) => Exchange::new(r, headers),
