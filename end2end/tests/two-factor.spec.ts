@@ -45,7 +45,11 @@ test('a user turns on 2FA by email, logs out, and logs in with the emailed code'
   await expect(page.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
   const loginCode = await codeFromMail(request, email, 'to sign in', loginSince);
-  await page.getByLabel('Enter the security code you received by email').fill(loginCode);
+  const loginCodeInput = page.getByLabel('Enter the security code you received by email');
+  // Every code field opens the digits keypad and offers the code from the mail.
+  await expect(loginCodeInput).toHaveAttribute('inputmode', 'numeric');
+  await expect(loginCodeInput).toHaveAttribute('autocomplete', 'one-time-code');
+  await loginCodeInput.fill(loginCode);
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page).toHaveURL(/\/preferences$/);
   await expect(page.getByRole('heading', { name: 'Preferences' })).toBeVisible();

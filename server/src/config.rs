@@ -25,7 +25,7 @@ pub struct Config {
     pub cookie_security: CookieSecurity,
     pub log_filter: String,
     /// `None`: mails go to `<data dir>/outbox/` as .eml files.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<app::backend::mail::SmtpUrl>,
     pub mail_from: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty: none (the default).
     pub trusted_proxies: Vec<app::domain::proxies::Cidr>,
@@ -128,7 +128,7 @@ impl Config {
         Ok((
             Config {
                 trusted_proxies,
-                smtp_url,
+                smtp_url: smtp_url.map(app::backend::mail::SmtpUrl::new),
                 mail_from: get("SYNCGATE_MAIL_FROM")
                     .unwrap_or_else(|| "syncgate <noreply@localhost>".into()),
                 database_url,

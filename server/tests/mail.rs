@@ -2,13 +2,13 @@
 
 mod common;
 
-use app::backend::mail::{smtp_transport, Email, Mailer, Transport};
+use app::backend::mail::{smtp_transport, Email, Mailer, SmtpUrl, Transport};
 use common::smtp::SmtpSink;
 
 #[tokio::test]
 async fn a_message_reaches_the_smtp_server_with_both_bodies() {
     let sink = SmtpSink::start().await;
-    let transport = Transport::Smtp(smtp_transport(&sink.url()).unwrap());
+    let transport = Transport::Smtp(smtp_transport(&SmtpUrl::new(sink.url())).unwrap());
     let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").unwrap();
     mailer
         .send(Email {

@@ -56,7 +56,9 @@ impl TestServer {
         let clock = ManualClock::starting_at(1_700_000_000);
         let smtp = smtp::SmtpSink::start().await;
         let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
-        let transport = Transport::Smtp(smtp_transport(&smtp_url).expect("smtp url"));
+        let transport = Transport::Smtp(
+            smtp_transport(&app::backend::mail::SmtpUrl::new(smtp_url)).expect("smtp url"),
+        );
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
         let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer)
             .with_public_url("https://crm.example.it/")

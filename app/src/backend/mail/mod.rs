@@ -59,9 +59,59 @@ pub struct Mailer {
     queue: mpsc::Sender<Job>,
 }
 
-/// Builds the SMTP transport from a URL: `smtps://` is TLS (465), `smtp://` uses STARTTLS
-/// (587) and refuses to send in clear, except to a loopback host or with `?tls=none`.
-pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+/// `SYNCGATE_SMTP_URL`, which may carry the mail server's password: `Debug` shows it without.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(zeroize::Zeroizing<String>);
+
+impl SmtpUrl {
+    pub fn new(url: String) -> Self {
+        SmtpUrl(zeroize::Zeroizing::new(url))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) => {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                write!(f, "SmtpUrl({u})")
+            }
+            Err(_) => f.write_str("SmtpUrl(..)"),
+        }
+    }
+}
+
+/// How a connection to the mail server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtps://`: TLS from the first byte (465).
+    Wrapper,
+    /// `smtp://`: STARTTLS, and no mail is sent if the server does not offer it (587).
+    StartTlsRequired,
+    /// `smtp://…?tls=opportunistic`: STARTTLS when offered.
+    StartTlsOpportunistic,
+    /// In clear: a loopback host, or `?tls=none` said so.
+    None,
+}
+
+/// Builds the SMTP transport from a URL (see `smtp_plan`).
+pub fn smtp_transport(url: &SmtpUrl) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let (url, _) = smtp_plan(url.expose())?;
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+        .map(|b| b.timeout(Some(Duration::from_secs(15))).build())
+        .map_err(|e| format!("SMTP URL: {e}"))
+}
+
+/// The URL as lettre reads it, and the protection it gives: `smtps://` is TLS (465),
+/// `smtp://` uses STARTTLS (587) and refuses to send in clear, except to a loopback host or
+/// with `?tls=none`.
+pub fn smtp_plan(url: &str) -> Result<(String, SmtpTls), String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
     let loopback = match parsed.host() {
         // For a non-special scheme like smtp, the url crate leaves IP addresses as text.
@@ -90,9 +140,19 @@ pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, S
     };
     // lettre spells "no TLS" as the absence of the parameter.
     let url = url.replace("?tls=none", "").replace("&tls=none", "");
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-        .map(|b| b.timeout(Some(Duration::from_secs(15))).build())
-        .map_err(|e| format!("SMTP URL: {e}"))
+    let lettre = url::Url::parse(&url).map_err(|e| format!("SMTP URL: {e}"))?;
+    let tls = lettre
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let mode = match (lettre.scheme(), tls.as_deref()) {
+        ("smtps", _) => SmtpTls::Wrapper,
+        (_, Some("required")) => SmtpTls::StartTlsRequired,
+        (_, Some("opportunistic")) => SmtpTls::StartTlsOpportunistic,
+        (_, None) => SmtpTls::None,
+        (_, Some(other)) => return Err(format!("SMTP URL: unknown tls={other}")),
+    };
+    Ok((url, mode))
 }
 
 impl Mailer {
@@ -281,7 +341,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_server_is_an_error_not_a_hang() {
         // Port 9 on loopback: nothing listens, the connection is refused at once.
-        let smtp = smtp_transport("smtp://127.0.0.1:9").unwrap();
+        let smtp = smtp_transport(&SmtpUrl::new("smtp://127.0.0.1:9".into())).unwrap();
         let mailer = Mailer::start(Transport::Smtp(smtp), "noreply@example.it").unwrap();
         assert!(matches!(
             mailer.send(email("anna@example.it")).await,
@@ -290,12 +350,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn smtp_urls() {
-        assert!(smtp_transport("smtp://user:pw@mail.example.it:587").is_ok());
-        assert!(smtp_transport("smtps://mail.example.it:465").is_ok());
-        assert!(smtp_transport("smtp://127.0.0.1:2525").is_ok());
-        assert!(smtp_transport("smtp://mail.example.it:25?tls=none").is_ok());
-        assert!(smtp_transport("http://mail.example.it").is_err());
-        assert!(smtp_transport("not a url").is_err());
+    async fn smtp_urls_say_how_mail_is_protected() {
+        let mode = |url: &str| smtp_plan(url).map(|(_, m)| m);
+        assert_eq!(
+            mode("smtp://user:pw@mail.example.it:587"),
+            Ok(SmtpTls::StartTlsRequired),
+            "a remote server is never spoken to in clear"
+        );
+        assert_eq!(mode("smtps://mail.example.it:465"), Ok(SmtpTls::Wrapper));
+        assert_eq!(mode("smtp://127.0.0.1:2525"), Ok(SmtpTls::None), "loopback");
+        assert_eq!(mode("smtp://localhost:2525"), Ok(SmtpTls::None));
+        assert_eq!(
+            mode("smtp://mail.example.it:25?tls=none"),
+            Ok(SmtpTls::None),
+            "said so"
+        );
+        assert_eq!(
+            mode("smtp://mail.example.it?tls=opportunistic"),
+            Ok(SmtpTls::StartTlsOpportunistic)
+        );
+        assert!(mode("smtp://mail.example.it?tls=maybe").is_err());
+        assert!(mode("http://mail.example.it").is_err());
+        assert!(mode("not a url").is_err());
+        for url in [
+            "smtp://user:pw@mail.example.it:587",
+            "smtps://mail.example.it:465",
+        ] {
+            assert!(smtp_transport(&SmtpUrl::new(url.into())).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_smtp_password_never_reaches_a_debug_line() {
+        let url = SmtpUrl::new("smtp://crm:s3cret-pw@mail.example.it:587".into());
+        let line = format!("{url:?}");
+        assert!(!line.contains("s3cret"), "{line}");
+        assert!(line.contains("crm:***@mail.example.it"), "{line}");
     }
 }

@@ -1,5 +1,6 @@
 pub mod activesync;
 pub mod audit_trail;
+pub mod code_input;
 pub mod devices;
 pub mod dialog;
 pub mod field;

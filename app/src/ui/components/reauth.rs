@@ -5,6 +5,7 @@
 use crate::api::error::AppError;
 use crate::api::reauth::{Reauthenticate, ResendReauthCode, StartReauth};
 use crate::i18n::fill;
+use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::use_texts;
@@ -233,11 +234,8 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                                             None => fill(t.get().code_sent_to, &to),
                                         }}
                                     </p>
-                                    <Field
+                                    <CodeInput
                                         name="reauth_code"
-                                        autocomplete="one-time-code"
-                                        inputmode="numeric"
-                                        required=true
                                         label=Signal::derive(move || t.get().code_prompt)
                                         error=field_error(value, "reauth_code", t)
                                     />

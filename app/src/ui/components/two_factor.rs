@@ -8,6 +8,7 @@ use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor}
 use crate::domain::activesync;
 use crate::i18n::fill;
 use crate::ui::components::activesync::EnrolSyncPasswordDialog;
+use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::field::{
     field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
@@ -205,11 +206,8 @@ pub fn TwoFactorBlock(
                                 <p role="status">{move || fill(t.get().enrol_code_sent, &to)}</p>
                                 <ErrorAlert message=form_error(value, t)/>
                                 <ActionForm action=confirm node_ref=code_form>
-                                    <Field
+                                    <CodeInput
                                         name="code"
-                                        autocomplete="one-time-code"
-                                        inputmode="numeric"
-                                        required=true
                                         label=Signal::derive(move || t.get().code_prompt)
                                         error=field_error(value, "code", t)
                                     />
@@ -339,11 +337,8 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
                         <p role="status">{move || fill(t.get().email_code_sent, &to)}</p>
                         <ErrorAlert message=form_error(cvalue, t)/>
                         <ActionForm action=confirm node_ref=code_form>
-                            <Field
+                            <CodeInput
                                 name="code"
-                                autocomplete="one-time-code"
-                                inputmode="numeric"
-                                required=true
                                 label=Signal::derive(move || t.get().code_prompt)
                                 error=field_error(cvalue, "code", t)
                             />

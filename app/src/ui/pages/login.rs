@@ -2,6 +2,7 @@
 
 use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
 use crate::i18n::fill;
+use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::{safe_next, use_session, use_texts};
 use leptos::prelude::*;
@@ -110,11 +111,9 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
             </p>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=verify attr:aria-labelledby="code-title">
-                <Field
+                <CodeInput
                     name="code"
                     label=Signal::derive(move || t.get().code_prompt)
-                    autocomplete="one-time-code"
-                    required=true
                     error=field_error(value, "code", t)
                 />
                 <button type="submit" disabled=move || verify.pending().get()>
