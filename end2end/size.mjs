@@ -1,0 +1,61 @@
+// `make size`: what a browser downloads, brotli-compressed (quality 11, as a server would
+// precompress), for the whole site and per route. Reads the release build in target/site/pkg;
+// with `--split`, a route needs the main module, its split and the chunks the split manifest
+// lists for it. Prints a table; exits non-zero past the budgets of SPEC 5 / issue 11.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const pkg = path.resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'target/site/pkg');
+const BUDGET_ROUTE = 250 * 1000;
+const BUDGET_TOTAL = 400 * 1000;
+
+const brotli = (file) =>
+  zlib.brotliCompressSync(fs.readFileSync(path.join(pkg, file)), {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 },
+  }).length;
+
+const files = fs.readdirSync(pkg).filter((f) => f.endsWith('.wasm') || f.endsWith('.js'));
+const size = Object.fromEntries(files.map((f) => [f, brotli(f)]));
+const main = ['syncgate.wasm', 'syncgate.js'].filter((f) => size[f] !== undefined);
+const loader = files.filter((f) => f.startsWith('__wasm_split') && f.endsWith('.js'));
+
+// The manifest maps a split's name to the chunks it needs besides its own file.
+const manifestFile = path.join(pkg, '__wasm_split_manifest.json');
+const manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : {};
+const splitFile = (name) => files.find((f) => f.startsWith(`split_${name}_`) || f === `${name}.wasm`);
+const needs = (name) => {
+  const own = splitFile(name);
+  const chunks = (manifest[name] ?? []).map((c) => files.find((f) => f.startsWith(c)) ?? c);
+  return [own, ...chunks].filter(Boolean);
+};
+
+// The routes and the lazy split each one loads (none: everything is in the main module).
+const routes = [
+  ['/login', null],
+  ['/preferences', 'PreferencesRoute'],
+  ['/two-factor/setup', 'EnrolRoute'],
+  ['/password/choose', 'ChoosePasswordRoute'],
+  ['/admin/users', 'UsersRoute'],
+  ['/admin/users/:id', 'UserRoute'],
+  ['/admin/settings', 'SettingsRoute'],
+];
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+let failed = false;
+console.log('route                 brotli      files');
+for (const [route, split] of routes) {
+  const splitName = split && Object.keys(manifest).find((k) => k.includes(`__${split}_View`) || k.includes(split));
+  const extra = splitName ? needs(splitName) : [];
+  const all = [...new Set([...main, ...loader, ...extra])];
+  const total = all.reduce((n, f) => n + (size[f] ?? 0), 0);
+  const over = (route === '/login' || route === '/preferences') && total > BUDGET_ROUTE;
+  failed ||= over;
+  console.log(`${route.padEnd(21)} ${kb(total).padStart(9)}   ${all.length} file(s)${over ? '  OVER 250 KB' : ''}`);
+}
+const whole = Object.values(size).reduce((a, b) => a + b, 0);
+console.log(`${'everything'.padEnd(21)} ${kb(whole).padStart(9)}   ${files.length} file(s)${whole > BUDGET_TOTAL ? '  OVER 400 KB' : ''}`);
+failed ||= whole > BUDGET_TOTAL;
+if (process.argv.includes('--verbose')) {
+  for (const f of files.sort()) console.log(`  ${f.padEnd(60)} ${kb(size[f]).padStart(9)}`);
+}
+process.exit(failed ? 1 : 0);
