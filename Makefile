@@ -9,12 +9,13 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
+.PHONY: help run build release size test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
 	@echo "make test   run every test: cargo tests and the Playwright suite"
 	@echo "make release  optimised build into target/release + target/site"
+	@echo "make size   what a browser downloads per route (brotli), against the budgets"
 	@echo "make attack  replay the attacks of issue 10 on a release server (server/bench/attack.py)"
 	@echo "make lint   cargo fmt --check and clippy"
 
@@ -22,11 +23,16 @@ help:
 run: tools build
 	./target/debug/server serve
 
+# `--split`: every page but the login page is a lazy route, a WebAssembly chunk of its own.
 build: tools-rust
-	cargo leptos build
+	cargo leptos build --split
 
 release: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
+
+## What a browser downloads per route, brotli-compressed (release build; budgets of issue 11).
+size: release
+	node end2end/size.mjs
 
 ## The second command: every test.
 test: tools tools-browser tools-test test-rust test-e2e

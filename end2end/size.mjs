@@ -23,28 +23,24 @@ const loader = files.filter((f) => f.startsWith('__wasm_split') && f.endsWith('.
 // The manifest maps a split's name to the chunks it needs besides its own file.
 const manifestFile = path.join(pkg, '__wasm_split_manifest.json');
 const manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : {};
-const splitFile = (name) => files.find((f) => f.startsWith(`split_${name}_`) || f === `${name}.wasm`);
-const needs = (name) => {
-  const own = splitFile(name);
-  const chunks = (manifest[name] ?? []).map((c) => files.find((f) => f.startsWith(c)) ?? c);
-  return [own, ...chunks].filter(Boolean);
-};
+// Each entry lists every file the split needs, its own included.
+const needs = (name) => (manifest[name] ?? []).map((c) => `${c}.wasm`).filter((f) => size[f] !== undefined);
 
 // The routes and the lazy split each one loads (none: everything is in the main module).
 const routes = [
   ['/login', null],
-  ['/preferences', 'PreferencesRoute'],
-  ['/two-factor/setup', 'EnrolRoute'],
-  ['/password/choose', 'ChoosePasswordRoute'],
-  ['/admin/users', 'UsersRoute'],
-  ['/admin/users/:id', 'UserRoute'],
-  ['/admin/settings', 'SettingsRoute'],
+  ['/preferences', 'preferences_route'],
+  ['/two-factor/setup', 'enrol_route'],
+  ['/password/choose', 'choose_password_route'],
+  ['/admin/users', 'users_route'],
+  ['/admin/users/:id', 'user_route'],
+  ['/admin/settings', 'settings_route'],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 let failed = false;
 console.log('route                 brotli      files');
 for (const [route, split] of routes) {
-  const splitName = split && Object.keys(manifest).find((k) => k.includes(`__${split}_View`) || k.includes(split));
+  const splitName = split && Object.keys(manifest).find((k) => k.startsWith(`__${split}_view_`));
   const extra = splitName ? needs(splitName) : [];
   const all = [...new Set([...main, ...loader, ...extra])];
   const total = all.reduce((n, f) => n + (size[f] ?? 0), 0);

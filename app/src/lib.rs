@@ -15,12 +15,20 @@ pub use ui::app::{shell, App};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets end-to-end tests (and curious people) know the page is now interactive.
-    if let Some(body) = web_sys::window()
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    // Lazy routes hydrate asynchronously (their code arrives as a separate chunk).
+    // `Err` only means the executor was set up already.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), App)
+            .await
+            .forget();
+        // Lets end-to-end tests (and curious people) know the page is now interactive.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

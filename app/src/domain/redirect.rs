@@ -5,22 +5,30 @@
 
 pub const HOME: &str = "/preferences";
 
+/// An origin of our own that a resolved `next` must not leave.
+pub const BASE: &str = "https://syncgate.invalid/";
+const BASE_ORIGIN: &str = "https://syncgate.invalid";
+
 /// `next` if it is a same-origin path, else `HOME`: plain-path rules first, then resolved
-/// with a URL parser as a browser would, against an origin of our own that it must not leave.
+/// with a URL parser as a browser would, against `BASE`.
 #[must_use]
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if is_local_path(path) && stays_on_site(path) => path.to_string(),
-        _ => HOME.to_string(),
-    }
+    safe_next_with(next, |path| {
+        let base = url::Url::parse(BASE).ok()?;
+        Some(base.join(path).ok()?.origin().ascii_serialization())
+    })
 }
 
-fn stays_on_site(path: &str) -> bool {
-    let Ok(base) = url::Url::parse("https://syncgate.invalid/") else {
-        return false;
-    };
-    base.join(path)
-        .is_ok_and(|resolved| resolved.origin() == base.origin())
+/// The same rule with another WHATWG URL parser (the browser's): `origin_of(path)` is the
+/// origin of `path` resolved against `BASE`.
+#[must_use]
+pub fn safe_next_with(next: Option<&str>, origin_of: impl Fn(&str) -> Option<String>) -> String {
+    match next {
+        Some(path) if is_local_path(path) && origin_of(path).as_deref() == Some(BASE_ORIGIN) => {
+            path.to_string()
+        }
+        _ => HOME.to_string(),
+    }
 }
 
 fn is_local_path(path: &str) -> bool {
@@ -54,6 +62,20 @@ mod tests {
         "/\u{2028}/evil.example",
         "/admin\\..\\..\\evil",
     ];
+
+    #[test]
+    fn the_base_origin_is_what_a_parser_says() {
+        let base = url::Url::parse(BASE).unwrap();
+        assert_eq!(base.origin().ascii_serialization(), BASE_ORIGIN);
+        // Whatever parser is used, one that lands elsewhere is refused.
+        assert_eq!(safe_next_with(Some("/admin/users"), |_| None), HOME);
+        assert_eq!(
+            safe_next_with(Some("/admin/users"), |_| Some(
+                "https://evil.example".into()
+            )),
+            HOME
+        );
+    }
 
     #[test]
     fn only_plain_paths_on_this_site_are_followed() {

@@ -12,7 +12,7 @@ use super::session::{self, to_script_json, SCRIPT_ID};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 /// The whole HTML document, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,15 +57,42 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=|| view! { <Redirect path="/preferences"/> }/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/preferences") view=PreferencesPage/>
-                    <Route path=path!("/admin/users") view=UsersPage/>
-                    <Route path=path!("/admin/users/:id") view=UserPage/>
-                    <Route path=path!("/admin/settings") view=SettingsPage/>
-                    <Route path=path!("/two-factor/setup") view=EnrolPage/>
-                    <Route path=path!("/password/choose") view=ChoosePasswordPage/>
+                    <Route path=path!("/preferences") view={Lazy::<PreferencesRoute>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<UserRoute>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()}/>
+                    <Route path=path!("/two-factor/setup") view={Lazy::<EnrolRoute>::new()}/>
+                    <Route path=path!("/password/choose") view={Lazy::<ChoosePasswordRoute>::new()}/>
                 </Routes>
             </main>
             <ReauthDialog/>
         </Router>
     }
 }
+
+/// Every page but the login page is a lazy route: its code is a separate WebAssembly chunk
+/// (`cargo leptos build --split`) the browser fetches when the route is first shown, so the
+/// login page does not wait for the admin pages. On the server laziness changes nothing.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(PreferencesRoute, PreferencesPage);
+lazy_page!(UsersRoute, UsersPage);
+lazy_page!(UserRoute, UserPage);
+lazy_page!(SettingsRoute, SettingsPage);
+lazy_page!(EnrolRoute, EnrolPage);
+lazy_page!(ChoosePasswordRoute, ChoosePasswordPage);

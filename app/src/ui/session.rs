@@ -19,6 +19,16 @@ pub fn use_texts() -> Signal<&'static Texts> {
     expect_context::<Signal<&'static Texts>>()
 }
 
+/// `text(t, |t| t.save)`: a text that follows a language switch. Every text on every page is
+/// this one closure type; a `move || t.get().save` written at each place was a type of its
+/// own, compiled into the WebAssembly once per place (a third of the bundle, issue 11).
+pub fn text(
+    t: Signal<&'static Texts>,
+    pick: fn(&'static Texts) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || pick(t.get())
+}
+
 /// Called once by the root, after the session is provided.
 pub fn provide_texts() {
     let session = use_session();
@@ -66,9 +76,22 @@ pub fn refresh_session(session: RwSignal<SessionInfo>) {
     });
 }
 
-/// Only same-site paths are followed after login (no open redirect): `domain::redirect`.
+/// Only same-site paths are followed after login (no open redirect): `domain::redirect`. In
+/// the browser the URL is resolved by the browser's own parser (the one that will follow it),
+/// which also keeps a URL library out of the WebAssembly.
 pub fn safe_next(next: Option<String>) -> String {
-    crate::domain::redirect::safe_next(next.as_deref())
+    #[cfg(feature = "hydrate")]
+    {
+        crate::domain::redirect::safe_next_with(next.as_deref(), |path| {
+            web_sys::Url::new_with_base(path, crate::domain::redirect::BASE)
+                .ok()
+                .map(|u| u.origin())
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        crate::domain::redirect::safe_next(next.as_deref())
+    }
 }
 
 #[cfg(test)]

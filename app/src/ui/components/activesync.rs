@@ -12,6 +12,7 @@ use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::format::utc_minute;
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -54,15 +55,15 @@ pub fn ActiveSyncBlock(
     let for_status = profile.clone();
     view! {
         <section class="card" aria-labelledby="activesync-title">
-            <h2 id="activesync-title">{move || t.get().activesync_title}</h2>
+            <h2 id="activesync-title">{text(t, |t| t.activesync_title)}</h2>
             <dl class="kv-grid">
                 <div class="kv">
-                    <dt>{move || t.get().sync_password}</dt>
+                    <dt>{text(t, |t| t.sync_password)}</dt>
                     <dd>
                         {if owner {
                             view! {
                                 <button type="button" class="link" on:click=move |_| open.set(true)>
-                                    {move || t.get().view_and_change}
+                                    {text(t, |t| t.view_and_change)}
                                 </button>
                             }
                                 .into_any()
@@ -84,7 +85,7 @@ pub fn ActiveSyncBlock(
                     view! {
                         <p>
                             <button type="button" on:click=move |_| open.set(true)>
-                                {move || t.get().sync_prompt_action}
+                                {text(t, |t| t.sync_prompt_action)}
                             </button>
                         </p>
                     }
@@ -133,13 +134,13 @@ fn DeviceSetupHelp(profile: Profile) -> impl IntoView {
     };
     view! {
         <details class="device-setup">
-            <summary>{move || t.get().setup_title}</summary>
-            <p>{move || t.get().setup_intro}</p>
+            <summary>{text(t, |t| t.setup_title)}</summary>
+            <p>{text(t, |t| t.setup_intro)}</p>
             <table class="list">
                 <thead>
                     <tr>
-                        <th scope="col">{move || t.get().setup_value}</th>
-                        <th scope="col">{move || t.get().setup_what}</th>
+                        <th scope="col">{text(t, |t| t.setup_value)}</th>
+                        <th scope="col">{text(t, |t| t.setup_what)}</th>
                         <th scope="col"></th>
                     </tr>
                 </thead>
@@ -157,7 +158,7 @@ fn DeviceSetupHelp(profile: Profile) -> impl IntoView {
                     {row(|t| t.setup_domain, view! { "—" }.into_any(), Some(|t| t.setup_domain_note))}
                 </tbody>
             </table>
-            <p>{move || t.get().setup_finally}</p>
+            <p>{text(t, |t| t.setup_finally)}</p>
         </details>
     }
 }
@@ -178,8 +179,8 @@ pub fn SyncPasswordPrompt() -> impl IntoView {
     view! {
         <Show when=needed>
             <p class="alert warning" role="alert" id="sync-prompt">
-                {move || t.get().sync_prompt} " "
-                <a href="/preferences#activesync-title">{move || t.get().sync_prompt_action}</a>
+                {text(t, |t| t.sync_prompt)} " "
+                <a href="/preferences#activesync-title">{text(t, |t| t.sync_prompt_action)}</a>
             </p>
         </Show>
     }
@@ -233,7 +234,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
     view! {
         <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { close.run(false) }>
             <div class="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="sync-dialog-title">
-                <h2 id="sync-dialog-title">{move || t.get().change_sync_password}</h2>
+                <h2 id="sync-dialog-title">{text(t, |t| t.change_sync_password)}</h2>
                 <ErrorAlert message=form_error(view_action.value(), t)/>
                 {move || {
                     current
@@ -243,7 +244,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                                 let for_copy = pw.clone();
                                 view! {
                                     <div class="field">
-                                        <label for="current_sync_password">{move || t.get().current_password}</label>
+                                        <label for="current_sync_password">{text(t, |t| t.current_password)}</label>
                                         <div class="buttons">
                                             <input
                                                 id="current_sync_password"
@@ -262,7 +263,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                                                     copied.set(Some(t.get_untracked().copied));
                                                 }
                                             >
-                                                {move || t.get().copy}
+                                                {text(t, |t| t.copy)}
                                             </button>
                                         </div>
                                         <StatusNote message=copied/>
@@ -270,7 +271,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                                 }
                                     .into_any()
                             }
-                            None => view! { <p>{move || t.get().sync_none_set}</p> }.into_any(),
+                            None => view! { <p>{text(t, |t| t.sync_none_set)}</p> }.into_any(),
                         })
                 }}
                 <Show when=move || current.with(Option::is_some)>
@@ -282,7 +283,7 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                         />
                         <div class="buttons">
                             <button type="submit" disabled=move || change.pending().get()>
-                                {move || t.get().save}
+                                {text(t, |t| t.save)}
                             </button>
                             {(!two_factor)
                                 .then(|| {
@@ -295,13 +296,13 @@ fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView 
                                                     remove.dispatch(RemoveSyncPassword {});
                                                 }
                                             >
-                                                {move || t.get().remove}
+                                                {text(t, |t| t.remove)}
                                             </button>
                                         </Show>
                                     }
                                 })}
                             <button type="button" class="plain" on:click=move |_| close.run(false)>
-                                {move || t.get().cancel}
+                                {text(t, |t| t.cancel)}
                             </button>
                         </div>
                     </ActionForm>
@@ -333,8 +334,8 @@ fn NewSyncPasswordFields(
             kind="password"
             autocomplete="new-password"
             required=true
-            label=Signal::derive(move || t.get().new_password)
-            hint=Signal::derive(move || t.get().sync_password_hint)
+            label=Signal::derive(text(t, |t| t.new_password))
+            hint=Signal::derive(text(t, |t| t.sync_password_hint))
             error=new_error
         />
         <Field
@@ -342,7 +343,7 @@ fn NewSyncPasswordFields(
             kind="password"
             autocomplete="new-password"
             required=true
-            label=Signal::derive(move || t.get().confirm_password)
+            label=Signal::derive(text(t, |t| t.confirm_password))
             error=confirm_error
         />
         <p>
@@ -353,7 +354,7 @@ fn NewSyncPasswordFields(
                     generate.dispatch(GenerateSyncPassword {});
                 }
             >
-                {move || t.get().generate}
+                {text(t, |t| t.generate)}
             </button>
         </p>
     }
@@ -373,8 +374,8 @@ pub fn EnrolSyncPasswordDialog(
     view! {
         <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { cancel.run(()) }>
             <div class="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="sync-dialog-title">
-                <h2 id="sync-dialog-title">{move || t.get().change_sync_password}</h2>
-                <p class="hint">{move || t.get().err_sync_password_needed_for_two_factor}</p>
+                <h2 id="sync-dialog-title">{text(t, |t| t.change_sync_password)}</h2>
+                <p class="hint">{text(t, |t| t.err_sync_password_needed_for_two_factor)}</p>
                 <ErrorAlert message=form_error(value, t)/>
                 <ActionForm action=action node_ref=form attr:aria-labelledby="sync-dialog-title">
                     <input type="hidden" name="resend" value="false"/>
@@ -384,10 +385,10 @@ pub fn EnrolSyncPasswordDialog(
                     />
                     <div class="buttons">
                         <button type="submit" disabled=move || action.pending().get()>
-                            {move || t.get().save}
+                            {text(t, |t| t.save)}
                         </button>
                         <button type="button" class="plain" on:click=move |_| cancel.run(())>
-                            {move || t.get().cancel}
+                            {text(t, |t| t.cancel)}
                         </button>
                     </div>
                 </ActionForm>

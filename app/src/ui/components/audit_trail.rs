@@ -5,6 +5,7 @@ use crate::api::error::AppError;
 use crate::i18n::Texts;
 use crate::ui::components::field::ErrorAlert;
 use crate::ui::format::utc_minute;
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -41,7 +42,7 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
 pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
     let t = use_texts();
     if events.is_empty() {
-        return view! { <p class="muted">{move || t.get().audit_empty}</p> }.into_any();
+        return view! { <p class="muted">{text(t, |t| t.audit_empty)}</p> }.into_any();
     }
     let rows = events
         .into_iter()
@@ -63,10 +64,10 @@ pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
         <table class="users audit">
             <thead>
                 <tr>
-                    <th scope="col">{move || t.get().audit_when}</th>
-                    <th scope="col">{move || t.get().audit_who}</th>
-                    <th scope="col">{move || t.get().audit_what}</th>
-                    <th scope="col">{move || t.get().audit_where}</th>
+                    <th scope="col">{text(t, |t| t.audit_when)}</th>
+                    <th scope="col">{text(t, |t| t.audit_who)}</th>
+                    <th scope="col">{text(t, |t| t.audit_what)}</th>
+                    <th scope="col">{text(t, |t| t.audit_where)}</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -81,8 +82,8 @@ pub fn AuditSection(events: Resource<Result<Vec<AuditEvent>, AppError>>) -> impl
     let t = use_texts();
     view! {
         <section class="card" aria-labelledby="audit-title">
-            <h2 id="audit-title">{move || t.get().audit_title}</h2>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            <h2 id="audit-title">{text(t, |t| t.audit_title)}</h2>
+            <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match events.await {
                         Ok(events) => view! { <AuditTrail events=events/> }.into_any(),

@@ -5,6 +5,7 @@ use crate::api::devices::{my_devices, user_devices, BlockDevice, DeleteDevice};
 use crate::api::dto::Device;
 use crate::ui::components::field::{form_error, ErrorAlert};
 use crate::ui::format::utc_minute;
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -30,14 +31,14 @@ pub fn DevicesSection(
     );
     view! {
         <section class="card" aria-labelledby="devices-title">
-            <h2 id="devices-title">{move || t.get().devices_title}</h2>
+            <h2 id="devices-title">{text(t, |t| t.devices_title)}</h2>
             <ErrorAlert message=form_error(block.value(), t)/>
             <ErrorAlert message=form_error(remove.value(), t)/>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
                         Ok(list) if list.is_empty() => {
-                            view! { <p class="muted">{move || t.get().devices_empty}</p> }.into_any()
+                            view! { <p class="muted">{text(t, |t| t.devices_empty)}</p> }.into_any()
                         }
                         Ok(list) => view! { <DeviceTable list=list user=user block=block remove=remove/> }.into_any(),
                         Err(e) => view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }.into_any(),
@@ -92,7 +93,7 @@ fn DeviceTable(
                                 remove.dispatch(DeleteDevice { id: uid, device: id });
                             }
                         >
-                            {move || t.get().remove_device}
+                            {text(t, |t| t.remove_device)}
                         </button>
                     </td>
                 }
@@ -119,13 +120,13 @@ fn DeviceTable(
         <table class="users devices">
             <thead>
                 <tr>
-                    <th scope="col">{move || t.get().col_device}</th>
-                    <th scope="col">{move || t.get().col_model}</th>
-                    <th scope="col">{move || t.get().col_protocol}</th>
-                    <th scope="col">{move || t.get().col_first_seen}</th>
-                    <th scope="col">{move || t.get().col_last_seen}</th>
-                    <th scope="col">{move || t.get().col_address}</th>
-                    <th scope="col">{move || t.get().col_state}</th>
+                    <th scope="col">{text(t, |t| t.col_device)}</th>
+                    <th scope="col">{text(t, |t| t.col_model)}</th>
+                    <th scope="col">{text(t, |t| t.col_protocol)}</th>
+                    <th scope="col">{text(t, |t| t.col_first_seen)}</th>
+                    <th scope="col">{text(t, |t| t.col_last_seen)}</th>
+                    <th scope="col">{text(t, |t| t.col_address)}</th>
+                    <th scope="col">{text(t, |t| t.col_state)}</th>
                     {user.is_some().then(|| view! { <th scope="col"></th> })}
                 </tr>
             </thead>

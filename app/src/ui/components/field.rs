@@ -2,6 +2,7 @@
 
 use crate::api::error::AppError;
 use crate::i18n::Texts;
+use crate::ui::session::text;
 use leptos::prelude::*;
 
 #[component]
@@ -89,8 +90,8 @@ where
             kind="password"
             autocomplete="new-password"
             required=true
-            label=Signal::derive(move || t.get().new_password)
-            hint=Signal::derive(move || t.get().password_hint)
+            label=Signal::derive(text(t, |t| t.new_password))
+            hint=Signal::derive(text(t, |t| t.password_hint))
             error=field_error(value, "new_password", t)
         />
         <Field
@@ -98,7 +99,7 @@ where
             kind="password"
             autocomplete="new-password"
             required=true
-            label=Signal::derive(move || t.get().confirm_password)
+            label=Signal::derive(text(t, |t| t.confirm_password))
             error=field_error(value, "confirm_password", t)
         />
     }
@@ -153,7 +154,7 @@ pub fn SendNewCode(
     let t = crate::ui::session::use_texts();
     view! {
         <button type="button" class="link" disabled=move || pending.get() on:click=move |_| on_click.run(())>
-            {move || t.get().send_new_code}
+            {text(t, |t| t.send_new_code)}
         </button>
         <ErrorAlert message=error/>
         <StatusNote message=Signal::derive(move || sent.get().then(|| t.get().new_code_sent))/>

@@ -1,6 +1,7 @@
 //! The top bar: product name, navigation for the signed-in user, and logout.
 
 use crate::api::session::Logout;
+use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -26,9 +27,9 @@ pub fn Header() -> impl IntoView {
     });
 
     view! {
-        <a class="skip" href="#main">{move || t.get().skip_to_content}</a>
+        <a class="skip" href="#main">{text(t, |t| t.skip_to_content)}</a>
         <header class="topbar">
-            <A href="/preferences" attr:class="brand">{move || t.get().app_name}</A>
+            <A href="/preferences" attr:class="brand">{text(t, |t| t.app_name)}</A>
             {move || {
                 session
                     .get()
@@ -38,24 +39,24 @@ pub fn Header() -> impl IntoView {
                             <nav aria-label="main">
                                 {(!user.must_enrol && !user.must_change_password)
                                     .then(|| {
-                                        view! { <A href="/preferences">{move || t.get().nav_preferences}</A> }
+                                        view! { <A href="/preferences">{text(t, |t| t.nav_preferences)}</A> }
                                     })}
                                 {(user.is_admin && !user.must_enrol && !user.must_change_password)
                                     .then(|| {
                                         view! {
-                                            <A href="/admin/users">{move || t.get().nav_users}</A>
-                                            <A href="/admin/settings">{move || t.get().nav_settings}</A>
+                                            <A href="/admin/users">{text(t, |t| t.nav_users)}</A>
+                                            <A href="/admin/settings">{text(t, |t| t.nav_settings)}</A>
                                         }
                                     })}
                             </nav>
                             <div class="who">
                                 <span>
-                                    {move || t.get().signed_in_as} " "
+                                    {text(t, |t| t.signed_in_as)} " "
                                     <strong>{user.display_name.clone()}</strong>
                                 </span>
                                 <ActionForm action=logout>
                                     <button type="submit" class="secondary">
-                                        {move || t.get().nav_logout}
+                                        {text(t, |t| t.nav_logout)}
                                     </button>
                                 </ActionForm>
                             </div>

@@ -8,6 +8,7 @@ use crate::i18n::fill;
 use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -211,7 +212,7 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                 aria-describedby="reauth-intro"
             >
                 <h2 id="reauth-title">{title}</h2>
-                <p id="reauth-intro">{move || t.get().reauth_intro}</p>
+                <p id="reauth-intro">{text(t, |t| t.reauth_intro)}</p>
                 <ErrorAlert message=form_error(start.value(), t)/>
                 <ErrorAlert message=form_error(value, t)/>
                 <ActionForm action=confirm attr:aria-labelledby="reauth-title">
@@ -220,7 +221,7 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                         kind="password"
                         autocomplete="current-password"
                         required=true
-                        label=Signal::derive(move || t.get().reauth_password)
+                        label=Signal::derive(text(t, |t| t.reauth_password))
                         error=field_error(value, "reauth_password", t)
                     />
                     {move || {
@@ -236,7 +237,7 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                                     </p>
                                     <CodeInput
                                         name="reauth_code"
-                                        label=Signal::derive(move || t.get().code_prompt)
+                                        label=Signal::derive(text(t, |t| t.code_prompt))
                                         error=field_error(value, "reauth_code", t)
                                     />
                                 }
@@ -244,10 +245,10 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                     }}
                     <div class="buttons">
                         <button type="submit" disabled=move || confirm.pending().get()>
-                            {move || t.get().verify}
+                            {text(t, |t| t.verify)}
                         </button>
                         <button type="button" class="plain" on:click=move |_| gate.finish(false)>
-                            {move || t.get().cancel}
+                            {text(t, |t| t.cancel)}
                         </button>
                     </div>
                 </ActionForm>

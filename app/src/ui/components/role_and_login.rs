@@ -2,6 +2,7 @@
 //! page for that user.
 
 use crate::api::dto::{Profile, TwoFactorMethod};
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 
@@ -32,30 +33,30 @@ pub fn RoleAndLogin(profile: Profile) -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="role-and-login">
-            <h2 id="role-and-login">{move || t.get().role_and_login}</h2>
+            <h2 id="role-and-login">{text(t, |t| t.role_and_login)}</h2>
             <dl class="kv-grid">
-                {kv_row(move || t.get().username, fixed(p.username.clone()))}
-                {kv_row(move || t.get().administrator, move || yes_no(is_admin))}
+                {kv_row(text(t, |t| t.username), fixed(p.username.clone()))}
+                {kv_row(text(t, |t| t.administrator), move || yes_no(is_admin))}
                 {kv_row(
-                    move || t.get().two_factor,
+                    text(t, |t| t.two_factor),
                     move || match two_factor {
                         TwoFactorMethod::Off => t.get().two_factor_off,
                         TwoFactorMethod::Email => t.get().two_factor_email,
                     },
                 )}
                 {kv_row(
-                    move || t.get().status,
+                    text(t, |t| t.status),
                     move || if active { t.get().status_active } else { t.get().status_inactive },
                 )}
-                {kv_row(move || t.get().email, fixed(p.email.clone()))}
-                {kv_row(move || t.get().first_name, fixed(p.first_name.clone()))}
-                {kv_row(move || t.get().last_name, fixed(p.last_name.clone()))}
+                {kv_row(text(t, |t| t.email), fixed(p.email.clone()))}
+                {kv_row(text(t, |t| t.first_name), fixed(p.first_name.clone()))}
+                {kv_row(text(t, |t| t.last_name), fixed(p.last_name.clone()))}
                 {kv_row(
-                    move || t.get().role,
+                    text(t, |t| t.role),
                     move || if is_admin { t.get().role_admin } else { t.get().role_user },
                 )}
                 {kv_row(
-                    move || t.get().language,
+                    text(t, |t| t.language),
                     move || language.map(|l| l.native_name()).unwrap_or(t.get().language_browser),
                 )}
             </dl>

@@ -14,6 +14,7 @@ use crate::ui::components::field::{
     field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
 };
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 
@@ -127,10 +128,10 @@ pub fn TwoFactorBlock(
 
     view! {
         <section class="card" id="two-factor">
-            <h2>{move || t.get().two_factor}</h2>
-            <p class="muted">{move || t.get().two_factor_intro}</p>
+            <h2>{text(t, |t| t.two_factor)}</h2>
+            <p class="muted">{text(t, |t| t.two_factor_intro)}</p>
             <div class="field inline">
-                <label for="two_factor_method">{move || t.get().two_factor}</label>
+                <label for="two_factor_method">{text(t, |t| t.two_factor)}</label>
                 <select
                     id="two_factor_method"
                     aria-describedby="two-factor-state"
@@ -159,8 +160,8 @@ pub fn TwoFactorBlock(
                         _ => {}
                     }
                 >
-                    <option value="off">{move || t.get().two_factor_off}</option>
-                    <option value="email">{move || t.get().two_factor_email}</option>
+                    <option value="off">{text(t, |t| t.two_factor_off)}</option>
+                    <option value="email">{text(t, |t| t.two_factor_email)}</option>
                 </select>
             </div>
             <div id="two-factor-state">
@@ -169,9 +170,9 @@ pub fn TwoFactorBlock(
                         let masked = masked.clone();
                         view! { <p>{move || fill(t.get().two_factor_on_note, &masked)}</p> }
                     })}
-                {required.then(|| view! { <p>{move || t.get().two_factor_required_note}</p> })}
+                {required.then(|| view! { <p>{text(t, |t| t.two_factor_required_note)}</p> })}
                 {(!has_email && stored == TwoFactorMethod::Off)
-                    .then(|| view! { <p>{move || t.get().two_factor_no_email_note}</p> })}
+                    .then(|| view! { <p>{text(t, |t| t.two_factor_no_email_note)}</p> })}
             </div>
             {move || selector_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <ErrorAlert message=form_error(enrol.value(), t)/>
@@ -180,10 +181,10 @@ pub fn TwoFactorBlock(
                 SyncPasswordStep::None => None,
                 SyncPasswordStep::Notice => Some(view! {
                     <ConfirmDialog
-                        title=Signal::derive(move || t.get().two_factor)
-                        message=Signal::derive(move || t.get().err_sync_password_needed_for_two_factor)
-                        ok_label=Signal::derive(move || t.get().ok)
-                        cancel_label=Signal::derive(move || t.get().cancel_dialog)
+                        title=Signal::derive(text(t, |t| t.two_factor))
+                        message=Signal::derive(text(t, |t| t.err_sync_password_needed_for_two_factor))
+                        ok_label=Signal::derive(text(t, |t| t.ok))
+                        cancel_label=Signal::derive(text(t, |t| t.cancel_dialog))
                         on_ok=Callback::new(move |()| asking.set(SyncPasswordStep::Dialog))
                         on_cancel=Callback::new(move |()| give_up())
                     />
@@ -208,15 +209,15 @@ pub fn TwoFactorBlock(
                                 <ActionForm action=confirm node_ref=code_form>
                                     <CodeInput
                                         name="code"
-                                        label=Signal::derive(move || t.get().code_prompt)
+                                        label=Signal::derive(text(t, |t| t.code_prompt))
                                         error=field_error(value, "code", t)
                                     />
                                     <div class="buttons">
                                         <button type="submit" disabled=move || confirm.pending().get()>
-                                            {move || t.get().verify}
+                                            {text(t, |t| t.verify)}
                                         </button>
                                         <button type="button" class="plain" on:click=cancel>
-                                            {move || t.get().cancel}
+                                            {text(t, |t| t.cancel)}
                                         </button>
                                     </div>
                                 </ActionForm>
@@ -304,16 +305,16 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
         // The address carries the second factor: shown, not editable (the server agrees).
         return view! {
             <section class="card" aria-labelledby="email-title">
-                <h2 id="email-title">{move || t.get().email_title}</h2>
+                <h2 id="email-title">{text(t, |t| t.email_title)}</h2>
                 <p><strong>{profile.email.clone()}</strong></p>
-                <p class="hint">{move || t.get().err_email_fixed_by_two_factor}</p>
+                <p class="hint">{text(t, |t| t.err_email_fixed_by_two_factor)}</p>
             </section>
         }
         .into_any();
     }
     view! {
         <section class="card" aria-labelledby="email-title">
-            <h2 id="email-title">{move || t.get().email_title}</h2>
+            <h2 id="email-title">{text(t, |t| t.email_title)}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action node_ref=form attr:aria-labelledby="email-title">
                 <Field
@@ -322,12 +323,12 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
                     autocomplete="email"
                     required=true
                     value=profile.email.clone()
-                    label=Signal::derive(move || t.get().email)
-                    hint=Signal::derive(move || t.get().email_hint)
+                    label=Signal::derive(text(t, |t| t.email))
+                    hint=Signal::derive(text(t, |t| t.email_hint))
                     error=field_error(value, "email", t)
                 />
                 <button type="submit" disabled=move || action.pending().get()>
-                    {move || t.get().save}
+                    {text(t, |t| t.save)}
                 </button>
             </ActionForm>
             {move || code_to.get().map(|to| {
@@ -339,11 +340,11 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
                         <ActionForm action=confirm node_ref=code_form>
                             <CodeInput
                                 name="code"
-                                label=Signal::derive(move || t.get().code_prompt)
+                                label=Signal::derive(text(t, |t| t.code_prompt))
                                 error=field_error(cvalue, "code", t)
                             />
                             <button type="submit" disabled=move || confirm.pending().get()>
-                                {move || t.get().verify}
+                                {text(t, |t| t.verify)}
                             </button>
                         </ActionForm>
                         <SendNewCode

@@ -6,6 +6,7 @@ use crate::api::settings::{
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
+use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
@@ -41,16 +42,16 @@ fn Settings() -> impl IntoView {
     });
 
     view! {
-        <h1>{move || t.get().settings_title}</h1>
+        <h1>{text(t, |t| t.settings_title)}</h1>
         <section class="card" aria-labelledby="security-title">
-            <h2 id="security-title">{move || t.get().security_title}</h2>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            <h2 id="security-title">{text(t, |t| t.security_title)}</h2>
+            <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
                             <Switch
                                 id="require_two_factor_all"
-                                label=Signal::derive(move || t.get().require_two_factor_all)
+                                label=Signal::derive(text(t, |t| t.require_two_factor_all))
                                 checked=s.require_two_factor
                                 busy=require.pending()
                                 described_by="require-all-hint"
@@ -58,10 +59,10 @@ fn Settings() -> impl IntoView {
                                     require.dispatch(SetRequireTwoFactor { required: on });
                                 })
                             />
-                            <p class="hint" id="require-all-hint">{move || t.get().require_all_hint}</p>
+                            <p class="hint" id="require-all-hint">{text(t, |t| t.require_all_hint)}</p>
                             <Switch
                                 id="activesync_service"
-                                label=Signal::derive(move || t.get().activesync_service)
+                                label=Signal::derive(text(t, |t| t.activesync_service))
                                 checked=s.activesync_service
                                 busy=service.pending()
                                 on_change=Callback::new(move |on| {

@@ -13,6 +13,7 @@ use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNo
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
+use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -89,21 +90,21 @@ fn User() -> impl IntoView {
 
     view! {
         <p>
-            <A href="/admin/users">{move || t.get().back_to_users}</A>
+            <A href="/admin/users">{text(t, |t| t.back_to_users)}</A>
         </p>
-        <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+        <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(p) => {
                         let uid = p.id;
                         let active = p.active;
                         view! {
-                            <h1>{move || t.get().user_title} ": " {p.username.clone()}</h1>
+                            <h1>{text(t, |t| t.user_title)} ": " {p.username.clone()}</h1>
                             <RoleAndLogin profile=p.clone()/>
                             <ActiveSyncControls profile=p.clone() actions=sync/>
                             <SecurityControls profile=p require=require reset=reset reset_now=reset_now/>
                             <section class="card" aria-labelledby="account-title">
-                                <h2 id="account-title">{move || t.get().account_actions}</h2>
+                                <h2 id="account-title">{text(t, |t| t.account_actions)}</h2>
                                 <ErrorAlert message=invalid/>
                                 <ErrorAlert message=form_error(value, t)/>
                                 <button
@@ -151,10 +152,10 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
     view! {
         <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
         <section class="card" aria-labelledby="activesync-admin-title">
-            <h2 id="activesync-admin-title">{move || t.get().enable_activesync}</h2>
+            <h2 id="activesync-admin-title">{text(t, |t| t.enable_activesync)}</h2>
             <Switch
                 id="activesync_enabled"
-                label=Signal::derive(move || t.get().enable_activesync)
+                label=Signal::derive(text(t, |t| t.enable_activesync))
                 checked=enabled
                 busy=actions.enable.pending()
                 on_change=Callback::new(move |on| {
@@ -170,7 +171,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
                     actions.clear_now.dispatch(ClearUserSyncPassword { id: uid });
                 }
             >
-                {move || t.get().clear_sync_password}
+                {text(t, |t| t.clear_sync_password)}
             </button>
             <ErrorAlert message=form_error(actions.clear.value(), t)/>
             <StatusNote message=cleared/>
@@ -206,17 +207,17 @@ fn SecurityControls(
     let can_reset = profile.two_factor == TwoFactorMethod::Email && !is_me;
     view! {
         <section class="card" aria-labelledby="security-title">
-            <h2 id="security-title">{move || t.get().security_title}</h2>
+            <h2 id="security-title">{text(t, |t| t.security_title)}</h2>
             <Switch
                 id="require_two_factor"
-                label=Signal::derive(move || t.get().require_two_factor)
+                label=Signal::derive(text(t, |t| t.require_two_factor))
                 checked=profile.two_factor_required
                 busy=require.pending()
                 on_change=Callback::new(move |on| {
                     require.dispatch(SetUserTwoFactorRequired { id: uid, required: on });
                 })
             />
-            {profile.required_for_all.then(|| view! { <p class="hint">{move || t.get().required_by_all_note}</p> })}
+            {profile.required_for_all.then(|| view! { <p class="hint">{text(t, |t| t.required_by_all_note)}</p> })}
             <ErrorAlert message=form_error(require.value(), t)/>
             <StatusNote message=saved/>
             <button
@@ -227,7 +228,7 @@ fn SecurityControls(
                     reset_now.dispatch(ResetUserTwoFactor { id: uid });
                 }
             >
-                {move || t.get().reset_two_factor}
+                {text(t, |t| t.reset_two_factor)}
             </button>
             {move || field_error(reset.value(), "two_factor", t).get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <ErrorAlert message=form_error(reset.value(), t)/>

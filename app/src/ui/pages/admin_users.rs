@@ -6,6 +6,7 @@ use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -27,20 +28,20 @@ fn Users() -> impl IntoView {
     let query = RwSignal::new(String::new());
 
     view! {
-        <h1>{move || t.get().users_title}</h1>
+        <h1>{text(t, |t| t.users_title)}</h1>
         <section class="card" aria-labelledby="list-title">
-            <h2 id="list-title" class="visually-hidden">{move || t.get().users_title}</h2>
+            <h2 id="list-title" class="visually-hidden">{text(t, |t| t.users_title)}</h2>
             <div class="field inline">
-                <label for="user-search">{move || t.get().search_label}</label>
+                <label for="user-search">{text(t, |t| t.search_label)}</label>
                 <input
                     id="user-search"
                     type="search"
-                    placeholder=move || t.get().search
+                    placeholder=text(t, |t| t.search)
                     prop:value=query
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
             </div>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(rows) => view! { <UserTable rows=rows query=query/> }.into_any(),
@@ -76,14 +77,14 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
         <table class="users">
             <thead>
                 <tr>
-                    <th scope="col">{move || t.get().username}</th>
-                    <th scope="col">{move || t.get().name}</th>
-                    <th scope="col">{move || t.get().email}</th>
-                    <th scope="col">{move || t.get().administrator}</th>
-                    <th scope="col">{move || t.get().status}</th>
-                    <th scope="col">{move || t.get().two_factor}</th>
-                    <th scope="col">{move || t.get().col_activesync}</th>
-                    <th scope="col">{move || t.get().col_sync_password}</th>
+                    <th scope="col">{text(t, |t| t.username)}</th>
+                    <th scope="col">{text(t, |t| t.name)}</th>
+                    <th scope="col">{text(t, |t| t.email)}</th>
+                    <th scope="col">{text(t, |t| t.administrator)}</th>
+                    <th scope="col">{text(t, |t| t.status)}</th>
+                    <th scope="col">{text(t, |t| t.two_factor)}</th>
+                    <th scope="col">{text(t, |t| t.col_activesync)}</th>
+                    <th scope="col">{text(t, |t| t.col_sync_password)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -112,7 +113,7 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
             </tbody>
         </table>
         <Show when=move || visible.with(Vec::is_empty)>
-            <p>{move || t.get().no_users_match}</p>
+            <p>{text(t, |t| t.no_users_match)}</p>
         </Show>
     }
 }
@@ -146,7 +147,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="create-title">
-            <h2 id="create-title">{move || t.get().create_user}</h2>
+            <h2 id="create-title">{text(t, |t| t.create_user)}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action node_ref=form attr:aria-labelledby="create-title">
                 <div class="grid2">
@@ -160,16 +161,16 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
                         kind="password"
                         autocomplete="new-password"
                         required=true
-                        hint=Signal::derive(move || t.get().password_hint)
+                        hint=Signal::derive(text(t, |t| t.password_hint))
                         error=pw_e
                     />
                     <div class="field checkbox">
                         <input type="checkbox" id="is_admin" name="is_admin" value="on"/>
-                        <label for="is_admin">{move || t.get().make_admin}</label>
+                        <label for="is_admin">{text(t, |t| t.make_admin)}</label>
                     </div>
                 </div>
                 <button type="submit" disabled=move || action.pending().get()>
-                    {move || t.get().create}
+                    {text(t, |t| t.create)}
                 </button>
             </ActionForm>
             <StatusNote message=created/>
@@ -177,7 +178,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
                 value
                     .get()
                     .and_then(Result::ok)
-                    .map(|id| view! { <A href=format!("/admin/users/{id}")>{move || t.get().open}</A> })
+                    .map(|id| view! { <A href=format!("/admin/users/{id}")>{text(t, |t| t.open)}</A> })
             }}
         </section>
     }

@@ -5,6 +5,7 @@
 use crate::api::me::ChoosePassword;
 use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert};
 use crate::ui::components::guard::{RequireSession, ENROL_PATH};
+use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -40,14 +41,14 @@ fn ChoosePasswordStep() -> impl IntoView {
         Some((false, true)) => view! { <Redirect path=ENROL_PATH/> }.into_any(),
         Some((false, false)) | None => view! { <Redirect path="/preferences"/> }.into_any(),
         Some((true, _)) => view! {
-            <h1 id="choose-title">{move || t.get().choose_password_title}</h1>
-            <p class="alert warning">{move || t.get().choose_password_intro}</p>
+            <h1 id="choose-title">{text(t, |t| t.choose_password_title)}</h1>
+            <p class="alert warning">{text(t, |t| t.choose_password_intro)}</p>
             <section class="card">
                 <ErrorAlert message=form_error(value, t)/>
                 <ActionForm action=action attr:aria-labelledby="choose-title">
                     {new_password_fields(value, t)}
                     <button type="submit" disabled=move || action.pending().get()>
-                        {move || t.get().save}
+                        {text(t, |t| t.save)}
                     </button>
                 </ActionForm>
             </section>

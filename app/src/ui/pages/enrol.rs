@@ -5,6 +5,7 @@ use crate::api::me::my_profile;
 use crate::ui::components::field::ErrorAlert;
 use crate::ui::components::guard::RequireSignedIn;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -33,15 +34,15 @@ fn Enrol() -> impl IntoView {
             return view! { <Redirect path="/preferences"/> }.into_any();
         }
         view! {
-            <h1>{move || t.get().enrol_title}</h1>
-            <p class="alert warning">{move || t.get().enrol_intro}</p>
-            <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+            <h1>{text(t, |t| t.enrol_title)}</h1>
+            <p class="alert warning">{text(t, |t| t.enrol_intro)}</p>
+            <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match profile.await {
                         Ok(p) => {
                             let has_email = p.has_email();
                             view! {
-                                {(!has_email).then(|| view! { <p class="alert warning">{move || t.get().enrol_no_email}</p> })}
+                                {(!has_email).then(|| view! { <p class="alert warning">{text(t, |t| t.enrol_no_email)}</p> })}
                                 <TwoFactorBlock profile=p.clone() changed=changed/>
                                 {(!has_email).then(|| view! { <EmailForm profile=p.clone() actions=email/> })}
                             }

@@ -4,6 +4,7 @@ use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
 use crate::i18n::fill;
 use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
+use crate::ui::session::text;
 use crate::ui::session::{safe_next, use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -59,13 +60,13 @@ fn PasswordStep(next: Signal<String>) -> impl IntoView {
     let value = login.value();
     view! {
         <section class="card narrow">
-            <h1>{move || t.get().login_title}</h1>
-            <p>{move || t.get().login_intro}</p>
+            <h1>{text(t, |t| t.login_title)}</h1>
+            <p>{text(t, |t| t.login_intro)}</p>
             <ErrorAlert message=form_error(value, t)/>
-            <ActionForm action=login attr:aria-label=move || t.get().login_title>
+            <ActionForm action=login attr:aria-label=text(t, |t| t.login_title)>
                 <Field
                     name="username"
-                    label=Signal::derive(move || t.get().username)
+                    label=Signal::derive(text(t, |t| t.username))
                     autocomplete="username"
                     required=true
                     error=field_error(value, "username", t)
@@ -73,7 +74,7 @@ fn PasswordStep(next: Signal<String>) -> impl IntoView {
                 <Field
                     name="password"
                     kind="password"
-                    label=Signal::derive(move || t.get().password)
+                    label=Signal::derive(text(t, |t| t.password))
                     autocomplete="current-password"
                     required=true
                     error=field_error(value, "password", t)
@@ -102,7 +103,7 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
     let value = verify.value();
     view! {
         <section class="card narrow" aria-labelledby="code-title">
-            <h1 id="code-title">{move || t.get().two_factor}</h1>
+            <h1 id="code-title">{text(t, |t| t.two_factor)}</h1>
             <p>
                 {move || match wait {
                     Some(secs) => fill(t.get().err_too_soon, secs),
@@ -113,11 +114,11 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
             <ActionForm action=verify attr:aria-labelledby="code-title">
                 <CodeInput
                     name="code"
-                    label=Signal::derive(move || t.get().code_prompt)
+                    label=Signal::derive(text(t, |t| t.code_prompt))
                     error=field_error(value, "code", t)
                 />
                 <button type="submit" disabled=move || verify.pending().get()>
-                    {move || t.get().verify}
+                    {text(t, |t| t.verify)}
                 </button>
             </ActionForm>
             <SendNewCode

@@ -1,5 +1,6 @@
 //! 404 and 403 pages; on the server they also set the status code.
 
+use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,9 +20,9 @@ pub fn NotFound() -> impl IntoView {
     let t = use_texts();
     view! {
         <section class="card narrow">
-            <h1>{move || t.get().not_found_title}</h1>
-            <p>{move || t.get().not_found_body}</p>
-            <A href="/preferences">{move || t.get().go_home}</A>
+            <h1>{text(t, |t| t.not_found_title)}</h1>
+            <p>{text(t, |t| t.not_found_body)}</p>
+            <A href="/preferences">{text(t, |t| t.go_home)}</A>
         </section>
     }
 }
@@ -32,9 +33,9 @@ pub fn NotAllowed() -> impl IntoView {
     let t = use_texts();
     view! {
         <section class="card narrow">
-            <h1>{move || t.get().not_allowed_title}</h1>
-            <p role="alert">{move || t.get().not_allowed_body}</p>
-            <A href="/preferences">{move || t.get().go_home}</A>
+            <h1>{text(t, |t| t.not_allowed_title)}</h1>
+            <p role="alert">{text(t, |t| t.not_allowed_body)}</p>
+            <A href="/preferences">{text(t, |t| t.go_home)}</A>
         </section>
     }
 }

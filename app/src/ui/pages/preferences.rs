@@ -10,6 +10,7 @@ use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
@@ -58,11 +59,11 @@ fn Preferences() -> impl IntoView {
         move || session.with(|s| s.user.as_ref().is_some_and(|u| u.must_change_password));
 
     view! {
-        <h1>{move || t.get().preferences_title}</h1>
+        <h1>{text(t, |t| t.preferences_title)}</h1>
         <Show when=must_change>
-            <p class="alert warning" role="alert">{move || t.get().must_change_password}</p>
+            <p class="alert warning" role="alert">{text(t, |t| t.must_change_password)}</p>
         </Show>
-        <Transition fallback=move || view! { <p>{move || t.get().loading}</p> }>
+        <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
                     Ok(p) => view! {
@@ -91,9 +92,9 @@ fn LanguageForm(profile: Profile, action: ServerAction<SetLanguage>) -> impl Int
     });
     view! {
         <section class="card" aria-labelledby="language-title">
-            <h2 id="language-title">{move || t.get().language}</h2>
+            <h2 id="language-title">{text(t, |t| t.language)}</h2>
             <div class="field inline">
-                <label for="language">{move || t.get().language}</label>
+                <label for="language">{text(t, |t| t.language)}</label>
                 <select
                     id="language"
                     name="language"
@@ -102,7 +103,7 @@ fn LanguageForm(profile: Profile, action: ServerAction<SetLanguage>) -> impl Int
                     }
                 >
                     <option value="" selected=current.is_empty()>
-                        {move || t.get().language_browser}
+                        {text(t, |t| t.language_browser)}
                     </option>
                     {Lang::ALL
                         .into_iter()
@@ -138,12 +139,12 @@ fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
     });
     view! {
         <section class="card" aria-labelledby="password-title">
-            <h2 id="password-title">{move || t.get().change_password}</h2>
+            <h2 id="password-title">{text(t, |t| t.change_password)}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action node_ref=form attr:aria-labelledby="password-title">
                 {new_password_fields(value, t)}
                 <button type="submit" disabled=move || action.pending().get()>
-                    {move || t.get().save}
+                    {text(t, |t| t.save)}
                 </button>
             </ActionForm>
             <StatusNote message=done/>
