@@ -2,6 +2,7 @@
 //! its own session cookie so tests can watch it change.
 #![allow(dead_code)]
 
+pub mod door;
 pub mod smtp;
 
 use app::backend::clock::ManualClock;

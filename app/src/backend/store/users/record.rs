@@ -1,0 +1,117 @@
+//! A user as stored, and the facts the rules read from it.
+
+use super::super::columns::{PasswordHash, Sealed};
+use crate::domain::activesync::SyncFacts;
+use crate::domain::two_factor::{self, TwoFactorMethod};
+use crate::i18n::Lang;
+use sqlx::FromRow;
+
+/// A user as stored. Holds the hash, so it never leaves the backend.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_admin: bool,
+    pub active: bool,
+    #[sqlx(try_from = "Option<String>")]
+    pub language: LangColumn,
+    pub password_hash: PasswordHash,
+    pub session_version: i64,
+    pub must_change_password: bool,
+    pub created_at: i64,
+    pub two_factor_method: Option<String>,
+    pub two_factor_required: bool,
+    /// The organisation setting "require 2FA for all users", read with the user.
+    pub required_for_all: bool,
+    pub activesync_enabled: bool,
+    pub sync_password_ciphertext: Option<Vec<u8>>,
+    pub sync_password_nonce: Option<Vec<u8>>,
+    pub sync_password_key_id: Option<String>,
+    pub sync_password_set_at: Option<i64>,
+    pub credential_version: i64,
+    /// The organisation's "ActiveSync service" switch, read with the user.
+    pub activesync_service_on: bool,
+}
+
+/// `language` column: a code, or NULL for "follow the browser".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LangColumn(pub Option<Lang>);
+
+// sqlx's `FromRow` derive only offers `try_from`; an unknown code reads as "browser".
+#[allow(clippy::infallible_try_from)]
+impl TryFrom<Option<String>> for LangColumn {
+    type Error = std::convert::Infallible;
+    fn try_from(v: Option<String>) -> Result<Self, Self::Error> {
+        Ok(LangColumn(v.as_deref().and_then(Lang::from_code)))
+    }
+}
+
+impl std::ops::Deref for LangColumn {
+    type Target = Option<Lang>;
+    fn deref(&self) -> &Option<Lang> {
+        &self.0
+    }
+}
+
+impl UserRecord {
+    pub fn two_factor(&self) -> TwoFactorMethod {
+        match self.two_factor_method.as_deref() {
+            Some("email") => TwoFactorMethod::Email,
+            _ => TwoFactorMethod::Off,
+        }
+    }
+
+    /// Required by an admin for this user or for everyone.
+    pub fn two_factor_is_required(&self) -> bool {
+        two_factor::is_required(self.two_factor_required, self.required_for_all)
+    }
+
+    pub fn must_enrol(&self) -> bool {
+        two_factor::must_enrol(self.two_factor(), self.two_factor_is_required())
+    }
+
+    /// The stored sync password, sealed, if one is set.
+    pub fn sealed_sync_password(&self) -> Option<Sealed> {
+        match (
+            &self.sync_password_ciphertext,
+            &self.sync_password_nonce,
+            &self.sync_password_key_id,
+        ) {
+            (Some(c), Some(n), Some(k)) => Some(Sealed {
+                ciphertext: c.clone(),
+                nonce: n.clone(),
+                key_id: k.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The facts SPEC 1.1 decides on.
+    pub fn sync_facts(&self) -> SyncFacts {
+        SyncFacts {
+            service_on: self.activesync_service_on,
+            enabled: self.activesync_enabled,
+            two_factor: self.two_factor() != TwoFactorMethod::Off,
+            sync_password_set: self.sync_password_ciphertext.is_some(),
+            active: self.active,
+            temporary_password: self.must_change_password,
+        }
+    }
+
+    pub fn hash(&self) -> PasswordHash {
+        self.password_hash.clone()
+    }
+}
+
+pub(super) const COLUMNS: &str =
+    "id, username, email, first_name, last_name, is_admin, active, language, \
+     password_hash, session_version, must_change_password, created_at, two_factor_method, \
+     two_factor_required, \
+     EXISTS (SELECT 1 FROM settings WHERE key = 'require_two_factor' AND value = '1') \
+     AS required_for_all, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
+     sync_password_key_id, sync_password_set_at, credential_version, \
+     NOT EXISTS (SELECT 1 FROM settings WHERE key = 'activesync_service' AND value = '0') \
+     AS activesync_service_on";
