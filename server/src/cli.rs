@@ -169,7 +169,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn user_id(state: &app::backend::state::AppState, username: &str) -> anyhow::Result<i64> {
+async fn user_id(
+    state: &app::backend::state::AppState,
+    username: &str,
+) -> anyhow::Result<app::domain::ids::UserId> {
     accounts::id_of(state, &operator().0, username)
         .await
         .map_err(describe)?

@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::domain::ids::UserId;
 use common::{Browser, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -12,7 +13,7 @@ fn new_sync<'a>(p: &'a str, c: &'a str) -> [(&'static str, &'a str); 2] {
     [("new_sync_password", p), ("confirm_sync_password", c)]
 }
 
-async fn enable(server: &TestServer, id: i64) {
+async fn enable(server: &TestServer, id: UserId) {
     let mut admin = server.signed_in_admin().await;
     let r = admin
         .call(
@@ -25,7 +26,7 @@ async fn enable(server: &TestServer, id: i64) {
 }
 
 /// anna, with ActiveSync enabled, signed in and freshly re-authenticated.
-async fn anna_reauthed(server: &TestServer) -> (i64, Browser) {
+async fn anna_reauthed(server: &TestServer) -> (UserId, Browser) {
     let id = server.add_user("anna", "anna-password-1", false).await;
     enable(server, id).await;
     let mut b = server.signed_in("anna", "anna-password-1").await;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::domain::ids::UserId;
 use common::{Browser, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -11,7 +12,7 @@ use serde_json::{json, Value};
 const PASSWORD: &str = "anna-password-1";
 const SYNC: &str = "phone-secret-42";
 
-async fn set_activesync(server: &TestServer, id: i64, on: bool) {
+async fn set_activesync(server: &TestServer, id: UserId, on: bool) {
     let mut admin = server.signed_in_admin().await;
     let r = admin
         .call(
@@ -22,7 +23,7 @@ async fn set_activesync(server: &TestServer, id: i64, on: bool) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-async fn anna(server: &TestServer, activesync: bool) -> (i64, Browser) {
+async fn anna(server: &TestServer, activesync: bool) -> (UserId, Browser) {
     let id = server.add_user("anna", PASSWORD, false).await;
     if activesync {
         set_activesync(server, id, true).await;

@@ -192,9 +192,13 @@ async fn request_lines_in_both_forms_and_bad_ones() {
         "14.0 is not spoken here"
     );
     assert!(r.text().await.unwrap().contains("14.0 is not supported"));
-    let row = devices::find(&server.state.pool, 1, "v140Device")
-        .await
-        .unwrap();
+    let row = devices::find(
+        &server.state.pool,
+        app::domain::ids::UserId(1),
+        "v140Device",
+    )
+    .await
+    .unwrap();
     assert_eq!(
         row.map(|d| (d.device_type, d.protocol_version)),
         Some(("SmartPhone".into(), "14.0".into()))

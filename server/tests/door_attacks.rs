@@ -15,7 +15,7 @@ use server::eas::auth::authenticate;
 const LOGIN: &str = "anna-password-1";
 const DOOR: &str = "/Microsoft-Server-ActiveSync";
 
-async fn anna(server: &TestServer) -> i64 {
+async fn anna(server: &TestServer) -> app::domain::ids::UserId {
     let id = server.add_user("anna", LOGIN, false).await;
     users::set_activesync_enabled(&server.state.pool, id, true, 0)
         .await

@@ -12,6 +12,7 @@ use crate::backend::identity::UserRecord;
 use crate::backend::identity::{reauth, sessions};
 use crate::backend::state::{AppState, ClientAddress};
 use crate::domain::access;
+use crate::domain::ids::UserId;
 use crate::i18n::{from_accept_language, Lang};
 use axum::http::request::Parts;
 use leptos::prelude::*;
@@ -107,7 +108,7 @@ impl Request {
     }
 
     /// Who is making the request, for the audit trail.
-    pub fn origin(&self, actor_id: i64) -> Origin {
+    pub fn origin(&self, actor_id: UserId) -> Origin {
         Origin::user(actor_id, self.address.clone())
     }
 

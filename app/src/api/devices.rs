@@ -2,6 +2,7 @@
 
 use super::dto::Device;
 use super::error::AppError;
+use crate::domain::ids::UserId;
 use leptos::prelude::*;
 
 #[server(endpoint = "me/devices")]
@@ -14,7 +15,7 @@ pub async fn my_devices() -> Result<Vec<Device>, AppError> {
 }
 
 #[server(endpoint = "users/devices")]
-pub async fn user_devices(id: i64) -> Result<Vec<Device>, AppError> {
+pub async fn user_devices(id: UserId) -> Result<Vec<Device>, AppError> {
     use crate::api::context::Request;
     use crate::backend::activesync::devices;
     let rq = Request::extract().await?;
@@ -24,7 +25,7 @@ pub async fn user_devices(id: i64) -> Result<Vec<Device>, AppError> {
 
 /// Forgets a device (its next visit starts over, and counts toward the cap again).
 #[server(endpoint = "users/delete-device")]
-pub async fn delete_device(id: i64, device: i64) -> Result<Vec<Device>, AppError> {
+pub async fn delete_device(id: UserId, device: i64) -> Result<Vec<Device>, AppError> {
     use crate::api::context::Request;
     use crate::backend::activesync::devices;
     let rq = Request::extract().await?;
@@ -33,7 +34,7 @@ pub async fn delete_device(id: i64, device: i64) -> Result<Vec<Device>, AppError
 }
 
 #[server(endpoint = "users/block-device")]
-pub async fn block_device(id: i64, device: i64, blocked: bool) -> Result<Vec<Device>, AppError> {
+pub async fn block_device(id: UserId, device: i64, blocked: bool) -> Result<Vec<Device>, AppError> {
     use crate::api::context::Request;
     use crate::backend::activesync::devices;
     let rq = Request::extract().await?;

@@ -3,6 +3,7 @@
 
 use super::dto::{AuditEvent, Profile, UserRow};
 use super::error::AppError;
+use crate::domain::ids::UserId;
 use leptos::prelude::*;
 
 #[server(endpoint = "users/list")]
@@ -23,7 +24,7 @@ pub async fn create_user(
     last_name: String,
     password: String,
     is_admin: Option<String>,
-) -> Result<i64, AppError> {
+) -> Result<UserId, AppError> {
     use crate::api::context::Request;
     use crate::backend::identity::accounts;
     let rq = Request::extract().await?;
@@ -44,7 +45,7 @@ pub async fn create_user(
 }
 
 #[server(endpoint = "users/get")]
-pub async fn get_user(id: i64) -> Result<Profile, AppError> {
+pub async fn get_user(id: UserId) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::identity::accounts;
     let rq = Request::extract().await?;
@@ -54,7 +55,7 @@ pub async fn get_user(id: i64) -> Result<Profile, AppError> {
 
 /// Deactivating asks for the admin's own fresh proof (SPEC 1.4); reactivating does not.
 #[server(endpoint = "users/active")]
-pub async fn set_user_active(id: i64, active: bool) -> Result<Profile, AppError> {
+pub async fn set_user_active(id: UserId, active: bool) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::identity::accounts;
     let rq = Request::extract().await?;
@@ -66,7 +67,7 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<Profile, AppError>
 
 /// "Require two-factor authentication" for one user; lifting it needs a fresh proof.
 #[server(endpoint = "users/require-two-factor")]
-pub async fn set_user_two_factor_required(id: i64, required: bool) -> Result<Profile, AppError> {
+pub async fn set_user_two_factor_required(id: UserId, required: bool) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::second_factor::lifecycle;
     let rq = Request::extract().await?;
@@ -78,7 +79,7 @@ pub async fn set_user_two_factor_required(id: i64, required: bool) -> Result<Pro
 
 /// "Reset two-factor authentication": off, and the user's sessions end.
 #[server(endpoint = "users/reset-two-factor")]
-pub async fn reset_user_two_factor(id: i64) -> Result<Profile, AppError> {
+pub async fn reset_user_two_factor(id: UserId) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::second_factor::lifecycle;
     let rq = Request::extract().await?;
@@ -92,7 +93,7 @@ pub async fn reset_user_two_factor(id: i64) -> Result<Profile, AppError> {
 
 /// "Enable ActiveSync" for one user.
 #[server(endpoint = "users/activesync")]
-pub async fn set_user_activesync(id: i64, enabled: bool) -> Result<Profile, AppError> {
+pub async fn set_user_activesync(id: UserId, enabled: bool) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::activesync::sync_password;
     let rq = Request::extract().await?;
@@ -103,7 +104,7 @@ pub async fn set_user_activesync(id: i64, enabled: bool) -> Result<Profile, AppE
 
 /// "Clear ActiveSync password": admins remove it; they never see it.
 #[server(endpoint = "users/clear-sync-password")]
-pub async fn clear_user_sync_password(id: i64) -> Result<Profile, AppError> {
+pub async fn clear_user_sync_password(id: UserId) -> Result<Profile, AppError> {
     use crate::api::context::Request;
     use crate::backend::activesync::sync_password;
     let rq = Request::extract().await?;
@@ -117,7 +118,7 @@ pub async fn clear_user_sync_password(id: i64) -> Result<Profile, AppError> {
 
 /// The user's audit trail, newest first.
 #[server(endpoint = "users/audit")]
-pub async fn user_audit(id: i64) -> Result<Vec<AuditEvent>, AppError> {
+pub async fn user_audit(id: UserId) -> Result<Vec<AuditEvent>, AppError> {
     use crate::api::context::Request;
     use crate::backend::audit;
     let rq = Request::extract().await?;

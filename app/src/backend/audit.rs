@@ -5,6 +5,7 @@ use crate::backend::error::Error;
 use crate::backend::identity::proofs::Admin;
 use crate::backend::state::AppState;
 use crate::backend::store::audit::{self, EventRow, NewEvent};
+use crate::domain::ids::UserId;
 use crate::domain::model::{AuditAction, AuditEvent};
 use sqlx::SqliteExecutor;
 
@@ -12,12 +13,12 @@ use sqlx::SqliteExecutor;
 #[derive(Clone, Debug)]
 pub struct Origin {
     /// `None`: the command line (the operator at the server).
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub address: String,
 }
 
 impl Origin {
-    pub fn user(actor_id: i64, address: impl Into<String>) -> Origin {
+    pub fn user(actor_id: UserId, address: impl Into<String>) -> Origin {
         Origin {
             actor_id: Some(actor_id),
             address: address.into(),
@@ -59,7 +60,7 @@ pub async fn record_in<'e>(
     db: impl SqliteExecutor<'e>,
     at: i64,
     origin: &Origin,
-    target: Option<i64>,
+    target: Option<UserId>,
     action: AuditAction,
 ) -> Result<(), Error> {
     audit::insert(
@@ -79,7 +80,11 @@ pub async fn record_in<'e>(
 /// How many events a page shows.
 const SHOWN: i64 = 100;
 
-pub async fn for_user(state: &AppState, _: &Admin, user_id: i64) -> Result<Vec<AuditEvent>, Error> {
+pub async fn for_user(
+    state: &AppState,
+    _: &Admin,
+    user_id: UserId,
+) -> Result<Vec<AuditEvent>, Error> {
     let rows = audit::for_target(&state.pool, user_id, SHOWN)
         .await
         .map_err(Error::internal)?;

@@ -1,11 +1,12 @@
 //! Who may do what in the console. Every server function asks these before acting.
 
+use crate::domain::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person making a request, as far as access rules care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub is_admin: bool,
     pub active: bool,
 }
@@ -30,7 +31,7 @@ pub fn may_manage_users(actor: &Actor) -> Result<(), Denied> {
 }
 
 /// Turning an account on or off.
-pub fn may_set_active(actor: &Actor, target_id: i64, make_active: bool) -> Result<(), Denied> {
+pub fn may_set_active(actor: &Actor, target_id: UserId, make_active: bool) -> Result<(), Denied> {
     may_manage_users(actor)?;
     if actor.user_id == target_id && !make_active {
         return Err(Denied::SelfDeactivation);
@@ -53,7 +54,7 @@ mod tests {
 
     fn actor(is_admin: bool, active: bool) -> Actor {
         Actor {
-            user_id: 1,
+            user_id: UserId(1),
             is_admin,
             active,
         }
@@ -73,26 +74,32 @@ mod tests {
     #[test]
     fn admin_may_deactivate_and_reactivate_others() {
         let admin = actor(true, true);
-        assert_eq!(may_set_active(&admin, 2, false), Ok(()));
-        assert_eq!(may_set_active(&admin, 2, true), Ok(()));
+        assert_eq!(may_set_active(&admin, UserId(2), false), Ok(()));
+        assert_eq!(may_set_active(&admin, UserId(2), true), Ok(()));
     }
 
     #[test]
     fn admin_may_not_deactivate_themselves() {
         let admin = actor(true, true);
         assert_eq!(
-            may_set_active(&admin, 1, false),
+            may_set_active(&admin, UserId(1), false),
             Err(Denied::SelfDeactivation)
         );
         // Re-activating oneself is harmless (and unreachable for an inactive actor).
-        assert_eq!(may_set_active(&admin, 1, true), Ok(()));
+        assert_eq!(may_set_active(&admin, UserId(1), true), Ok(()));
     }
 
     #[test]
     fn non_admin_may_not_change_anyone() {
         let user = actor(false, true);
-        assert_eq!(may_set_active(&user, 2, false), Err(Denied::NotAdmin));
-        assert_eq!(may_set_active(&user, 1, true), Err(Denied::NotAdmin));
+        assert_eq!(
+            may_set_active(&user, UserId(2), false),
+            Err(Denied::NotAdmin)
+        );
+        assert_eq!(
+            may_set_active(&user, UserId(1), true),
+            Err(Denied::NotAdmin)
+        );
     }
 
     #[test]

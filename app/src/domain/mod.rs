@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activesync;
 pub mod device_setup;
+pub mod ids;
 pub mod lang;
 pub mod messages;
 pub mod model;

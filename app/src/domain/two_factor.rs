@@ -2,6 +2,7 @@
 //! who may turn it off or reset it. Pure, so the browser explains exactly what the server
 //! enforces.
 
+use crate::domain::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 /// The second factor a user has turned on.
@@ -81,8 +82,8 @@ pub fn may_turn_off(method: TwoFactorMethod, required: bool) -> Result<(), TwoFa
 /// 2FA (lost phone, lost mailbox).
 #[must_use = "a refusal must be reported"]
 pub fn may_reset(
-    admin_id: Option<i64>,
-    target_id: i64,
+    admin_id: Option<UserId>,
+    target_id: UserId,
     method: TwoFactorMethod,
 ) -> Result<(), TwoFactorRefusal> {
     if admin_id == Some(target_id) {
@@ -152,16 +153,16 @@ mod tests {
 
     #[test]
     fn admins_reset_others_not_themselves() {
-        assert_eq!(may_reset(Some(1), 2, Email), Ok(()));
-        assert_eq!(may_reset(Some(1), 2, Off), Err(AlreadyOff));
-        assert_eq!(may_reset(Some(1), 1, Email), Err(OwnReset));
-        assert_eq!(may_reset(Some(1), 1, Off), Err(OwnReset));
+        assert_eq!(may_reset(Some(UserId(1)), UserId(2), Email), Ok(()));
+        assert_eq!(may_reset(Some(UserId(1)), UserId(2), Off), Err(AlreadyOff));
+        assert_eq!(may_reset(Some(UserId(1)), UserId(1), Email), Err(OwnReset));
+        assert_eq!(may_reset(Some(UserId(1)), UserId(1), Off), Err(OwnReset));
     }
 
     #[test]
     fn the_operator_resets_anyone_with_2fa() {
-        assert_eq!(may_reset(None, 1, Email), Ok(()));
-        assert_eq!(may_reset(None, 1, Off), Err(AlreadyOff));
+        assert_eq!(may_reset(None, UserId(1), Email), Ok(()));
+        assert_eq!(may_reset(None, UserId(1), Off), Err(AlreadyOff));
     }
 
     #[test]

@@ -103,7 +103,7 @@ mod tests {
     fn script_json_cannot_close_the_script_tag() {
         let info = SessionInfo {
             user: Some(CurrentUser {
-                id: 1,
+                id: crate::domain::ids::UserId(1),
                 username: "x".into(),
                 display_name: "</script><script>alert(1)</script>".into(),
                 is_admin: false,

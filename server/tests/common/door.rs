@@ -11,7 +11,12 @@ pub const SYNC: &str = "phone-secret-42";
 pub const DOOR: &str = "/Microsoft-Server-ActiveSync";
 
 /// anna with the given ActiveSync switch, 2FA and sync password.
-pub async fn anna(server: &TestServer, enabled: bool, two_factor: bool, sync: bool) -> i64 {
+pub async fn anna(
+    server: &TestServer,
+    enabled: bool,
+    two_factor: bool,
+    sync: bool,
+) -> app::domain::ids::UserId {
     let id = if two_factor {
         server.add_user_with_2fa("anna", LOGIN).await
     } else {

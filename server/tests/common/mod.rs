@@ -90,7 +90,12 @@ impl TestServer {
         }
     }
 
-    pub async fn add_user(&self, username: &str, password: &str, is_admin: bool) -> i64 {
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password: &str,
+        is_admin: bool,
+    ) -> app::domain::ids::UserId {
         accounts::create(
             &self.state,
             &Admin::at_the_command_line(),
@@ -140,7 +145,11 @@ impl TestServer {
     }
 
     /// A user with 2FA by email already on.
-    pub async fn add_user_with_2fa(&self, username: &str, password: &str) -> i64 {
+    pub async fn add_user_with_2fa(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> app::domain::ids::UserId {
         let id = self.add_user(username, password, false).await;
         store::users::set_two_factor(&self.state.pool, id, Some("email"), 0)
             .await

@@ -10,6 +10,7 @@
 //! policy (`bump_policy`: the ActiveSync service switch), which outdates everything. So a new
 //! user does not make every working phone check its password again.
 
+use crate::domain::ids::UserId;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Users share counters by id modulo this (a bump may also outdate a neighbour's cache:
@@ -41,12 +42,12 @@ impl Default for CredentialEpochs {
 }
 
 impl CredentialEpochs {
-    fn shard(&self, user_id: i64) -> &AtomicU64 {
-        &self.users[(user_id.unsigned_abs() % SHARDS as u64) as usize]
+    fn shard(&self, user_id: UserId) -> &AtomicU64 {
+        &self.users[(user_id.0.unsigned_abs() % SHARDS as u64) as usize]
     }
 
     /// One user's credentials, flags, 2FA, email or devices changed.
-    pub fn bump_user(&self, user_id: i64) {
+    pub fn bump_user(&self, user_id: UserId) {
         self.shard(user_id).fetch_add(1, Ordering::SeqCst);
     }
 
@@ -63,7 +64,7 @@ impl CredentialEpochs {
     }
 
     /// The stamp now for `user_id`; `None`: a name that matched nobody.
-    pub fn stamp(&self, user_id: Option<i64>) -> Stamp {
+    pub fn stamp(&self, user_id: Option<UserId>) -> Stamp {
         Stamp {
             policy: self.policy.load(Ordering::SeqCst),
             subject: match user_id {
@@ -81,29 +82,33 @@ mod tests {
     #[test]
     fn each_change_outdates_what_it_concerns_and_nothing_else() {
         let e = CredentialEpochs::default();
-        let (a, b, nobody) = (e.stamp(Some(7)), e.stamp(Some(8)), e.stamp(None));
-        e.bump_user(7);
-        assert_ne!(e.stamp(Some(7)), a);
-        assert_eq!(e.stamp(Some(8)), b);
+        let (a, b, nobody) = (
+            e.stamp(Some(UserId(7))),
+            e.stamp(Some(UserId(8))),
+            e.stamp(None),
+        );
+        e.bump_user(UserId(7));
+        assert_ne!(e.stamp(Some(UserId(7))), a);
+        assert_eq!(e.stamp(Some(UserId(8))), b);
         assert_eq!(e.stamp(None), nobody);
 
-        let (a, b) = (e.stamp(Some(7)), e.stamp(Some(8)));
+        let (a, b) = (e.stamp(Some(UserId(7))), e.stamp(Some(UserId(8))));
         e.bump_names();
         assert_eq!(
-            e.stamp(Some(7)),
+            e.stamp(Some(UserId(7))),
             a,
             "a new user does not outdate working phones"
         );
-        assert_eq!(e.stamp(Some(8)), b);
+        assert_eq!(e.stamp(Some(UserId(8))), b);
         assert_ne!(
             e.stamp(None),
             nobody,
             "but a name that matched nobody may match now"
         );
 
-        let (b, nobody) = (e.stamp(Some(8)), e.stamp(None));
+        let (b, nobody) = (e.stamp(Some(UserId(8))), e.stamp(None));
         e.bump_policy();
-        assert_ne!(e.stamp(Some(8)), b);
+        assert_ne!(e.stamp(Some(UserId(8))), b);
         assert_ne!(e.stamp(None), nobody);
     }
 }

@@ -5,6 +5,7 @@ use crate::backend::error::Error;
 use crate::backend::identity::proofs::Admin;
 use crate::backend::state::AppState;
 use crate::backend::store::devices::{self, DeviceRow};
+use crate::domain::ids::UserId;
 use crate::domain::model::{AuditAction, Device};
 
 fn dto(d: DeviceRow) -> Device {
@@ -26,7 +27,7 @@ fn dto(d: DeviceRow) -> Device {
     }
 }
 
-pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Device>, Error> {
+pub async fn list(state: &AppState, user_id: UserId) -> Result<Vec<Device>, Error> {
     Ok(devices::for_user(&state.pool, user_id)
         .await
         .map_err(Error::internal)?
@@ -36,7 +37,7 @@ pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Device>, Error> 
 }
 
 /// An admin's view of a user's devices.
-pub async fn list_of(state: &AppState, _: &Admin, user_id: i64) -> Result<Vec<Device>, Error> {
+pub async fn list_of(state: &AppState, _: &Admin, user_id: UserId) -> Result<Vec<Device>, Error> {
     list(state, user_id).await
 }
 
@@ -46,7 +47,7 @@ pub async fn delete(
     state: &AppState,
     _: &Admin,
     origin: &Origin,
-    user_id: i64,
+    user_id: UserId,
     device: i64,
 ) -> Result<Vec<Device>, Error> {
     let mut tx = audit::begin(state).await?;
@@ -69,7 +70,7 @@ pub async fn set_blocked(
     state: &AppState,
     _: &Admin,
     origin: &Origin,
-    user_id: i64,
+    user_id: UserId,
     device: i64,
     blocked: bool,
 ) -> Result<Vec<Device>, Error> {

@@ -6,6 +6,7 @@ use crate::backend::error::Error;
 use crate::backend::identity::UserRecord;
 use crate::backend::state::AppState;
 use crate::backend::store::{devices, users};
+use crate::domain::ids::UserId;
 use std::collections::HashMap;
 
 /// A device as the door keeps it (policy key, folder hierarchy key, block).
@@ -31,13 +32,13 @@ pub async fn find_account(state: &AppState, name: &str) -> Result<Option<UserRec
 }
 
 /// The account as stored now (a cached check re-reads it when a stamp moved).
-pub async fn account(state: &AppState, id: i64) -> Result<Option<UserRecord>, Error> {
+pub async fn account(state: &AppState, id: UserId) -> Result<Option<UserRecord>, Error> {
     users::by_id(&state.pool, id).await.map_err(Error::internal)
 }
 
 /// What another process may have changed: every user's credential version, and a
 /// fingerprint of the organisation settings the door decides on.
-pub async fn credential_stamps(state: &AppState) -> Result<(Vec<(i64, i64)>, String), Error> {
+pub async fn credential_stamps(state: &AppState) -> Result<(Vec<(UserId, i64)>, String), Error> {
     let (versions, settings) = tokio::join!(
         users::credential_versions(&state.pool),
         users::settings_fingerprint(&state.pool)
@@ -52,7 +53,7 @@ pub async fn credential_stamps(state: &AppState) -> Result<(Vec<(i64, i64)>, Str
 /// says "old password").
 pub async fn wrong_password_from(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     device_id: &str,
 ) -> Result<(), Error> {
     devices::failed(&state.pool, user_id, device_id, state.now())
@@ -128,12 +129,12 @@ pub async fn set_folder_sync_key(
 /// made in this process is seen too, and bumps that user once more: harmless.)
 pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut last: Option<(HashMap<i64, i64>, String)> = None;
+        let mut last: Option<(HashMap<UserId, i64>, String)> = None;
         loop {
             let read = credential_stamps(&state).await;
             match read {
                 Ok((versions, settings)) => {
-                    let versions: HashMap<i64, i64> = versions.into_iter().collect();
+                    let versions: HashMap<UserId, i64> = versions.into_iter().collect();
                     if let Some((before, old_settings)) = &last {
                         let epochs = &state.credentials;
                         for (id, version) in &versions {

@@ -15,6 +15,7 @@ use crate::backend::identity::throttle::{address_key, FailureTable, Fingerprint,
 use crate::backend::identity::UserRecord;
 use crate::backend::state::AppState;
 use crate::domain::activesync::{accepts, device_credential, DeviceCredential, Presented};
+use crate::domain::ids::UserId;
 use crate::domain::throttle::{DOOR_ACCOUNT, PER_ADDRESS};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -77,7 +78,7 @@ struct Good {
 /// A password known to be wrong for a name (or a name known to match nobody).
 #[derive(Clone, Copy)]
 struct Wrong {
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     stamp: Stamp,
     at: i64,
 }
@@ -86,13 +87,13 @@ pub struct Gate {
     fingerprints: Fingerprinter,
     good: RwLock<HashMap<Fingerprint, Good>>,
     wrong: Mutex<HashMap<Fingerprint, Wrong>>,
-    accounts: RwLock<FailureTable<i64>>,
+    accounts: RwLock<FailureTable<UserId>>,
     /// Names that match nobody, counted like accounts: a name must not be told from a user's
     /// by when it starts answering 503.
     nobodies: Mutex<FailureTable<Fingerprint>>,
     addresses: Mutex<FailureTable<String>>,
     /// Wrong guesses per (account, device) while the account is locked.
-    misses: Mutex<FailureTable<(i64, Fingerprint)>>,
+    misses: Mutex<FailureTable<(UserId, Fingerprint)>>,
     /// Until when some account may be locked: before that the fast path looks at the
     /// accounts table, after it not at all (a few wrong passwords cost it nothing).
     locked_until: AtomicI64,
@@ -161,7 +162,7 @@ impl Gate {
     }
 
     /// Seconds `user_id` is locked for (0: not locked). No lock taken while nothing failed.
-    fn account_wait(&self, user_id: i64, now: i64) -> u64 {
+    fn account_wait(&self, user_id: UserId, now: i64) -> u64 {
         if now >= self.locked_until.load(Ordering::Relaxed) {
             return 0;
         }
@@ -172,7 +173,7 @@ impl Gate {
     }
 
     /// Whether too many wrong guesses came under this device while the account was locked.
-    fn distrusted(&self, user_id: i64, device: &Fingerprint, now: i64) -> bool {
+    fn distrusted(&self, user_id: UserId, device: &Fingerprint, now: i64) -> bool {
         lock(&self.misses).wait(&(user_id, *device), now) > 0
     }
 
@@ -417,7 +418,7 @@ async fn presented(state: &AppState, user: &UserRecord, password: &Zeroizing<Str
                 return Presented::SyncPassword
             }
             Ok(_) => {}
-            Err(e) => tracing::error!(user = user.id, "door: cannot open the sync password: {e}"),
+            Err(e) => tracing::error!(user = %user.id, "door: cannot open the sync password: {e}"),
         }
     }
     match state

@@ -14,6 +14,7 @@ use crate::backend::secrets::Sealed;
 use crate::backend::state::AppState;
 use crate::backend::store::users::{self, UserRecord};
 use crate::domain::activesync;
+use crate::domain::ids::UserId;
 use crate::domain::messages::Msg;
 use crate::domain::model::{AuditAction, Profile, SyncPasswordView};
 use crate::domain::validation;
@@ -57,7 +58,7 @@ pub fn is_sync_password(state: &AppState, user: &UserRecord, candidate: &str) ->
     match state.secrets.open(user.id, &sealed) {
         Ok(sync) => bool::from(sync.as_bytes().ct_eq(candidate.as_bytes())),
         Err(e) => {
-            tracing::error!(user = user.id, "cannot open the sync password: {e}");
+            tracing::error!(user = %user.id, "cannot open the sync password: {e}");
             false
         }
     }
@@ -117,7 +118,7 @@ pub async fn change(
     audit::commit(tx).await?;
     state.credentials.bump_user(user.id);
     notices::send(state, user, Notice::SyncPasswordChanged, lang);
-    tracing::info!(user = user.id, "sync password changed");
+    tracing::info!(user = %user.id, "sync password changed");
     Ok(())
 }
 
@@ -152,7 +153,7 @@ pub async fn set_enabled(
     state: &AppState,
     _: &Admin,
     origin: &Origin,
-    target: i64,
+    target: UserId,
     enabled: bool,
 ) -> Result<Profile, Error> {
     let mut tx = audit::begin(state).await?;
@@ -181,7 +182,7 @@ pub async fn clear(
     _: &Admin,
     _: &Reauthenticated,
     origin: &Origin,
-    target: i64,
+    target: UserId,
     lang: Lang,
 ) -> Result<Changed, Error> {
     let user = users::by_id(&state.pool, target)

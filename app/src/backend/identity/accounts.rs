@@ -11,6 +11,7 @@ use crate::backend::mail::notices::{self, Notice};
 use crate::backend::state::AppState;
 use crate::backend::store::users::{self, UserRecord};
 use crate::domain::access::{self, Denied};
+use crate::domain::ids::UserId;
 use crate::domain::messages::Msg;
 use crate::domain::model::{AuditAction, Profile, UserRow};
 use crate::domain::validation;
@@ -35,7 +36,7 @@ pub async fn create(
     reauth: Option<&Reauthenticated>,
     origin: &Origin,
     new: NewUser,
-) -> Result<i64, Error> {
+) -> Result<UserId, Error> {
     if new.is_admin && reauth.is_none() {
         return Err(Error::ReauthRequired);
     }
@@ -96,7 +97,7 @@ pub async fn create(
 }
 
 /// A user's profile, for an admin.
-pub async fn profile(state: &AppState, _: &Admin, id: i64) -> Result<Profile, Error> {
+pub async fn profile(state: &AppState, _: &Admin, id: UserId) -> Result<Profile, Error> {
     views::profile(state, id).await
 }
 
@@ -134,7 +135,7 @@ pub async fn reset_password(
     audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
     audit::commit(tx).await?;
     state.credentials.bump_user(user.id);
-    tracing::info!(user = user.id, by = ?origin.actor_id, "login password reset");
+    tracing::info!(user = %user.id, by = ?origin.actor_id, "login password reset");
     let lang = user.language.unwrap_or_default();
     Ok(notices::send(state, &user, Notice::PasswordChanged, lang))
 }
@@ -146,7 +147,7 @@ pub async fn set_active(
     admin: &Admin,
     reauth: Option<&Reauthenticated>,
     origin: &Origin,
-    target: i64,
+    target: UserId,
     active: bool,
 ) -> Result<Profile, Error> {
     if let Some(actor) = admin.actor() {
@@ -169,7 +170,7 @@ pub async fn set_active(
     audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
     audit::commit(tx).await?;
     state.credentials.bump_user(target);
-    tracing::info!(by = ?origin.actor_id, user = target, active, "account status changed");
+    tracing::info!(by = ?origin.actor_id, user = %target, active, "account status changed");
     views::profile(state, target).await
 }
 
@@ -207,7 +208,7 @@ pub async fn bootstrap_admin(
 }
 
 /// A user's id by name, for the command line.
-pub async fn id_of(state: &AppState, _: &Admin, username: &str) -> Result<Option<i64>, Error> {
+pub async fn id_of(state: &AppState, _: &Admin, username: &str) -> Result<Option<UserId>, Error> {
     Ok(users::by_username(&state.pool, username)
         .await
         .map_err(Error::internal)?

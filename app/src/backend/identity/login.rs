@@ -65,7 +65,7 @@ pub async fn code_step(
         .ok_or(Error::Unauthenticated)?;
     second_factor::check_code(state, user.id, Purpose::Login, code).await?;
     sessions::begin(session, user.id, user.session_version, state.now()).await?;
-    tracing::info!(user = user.id, "login with emailed code");
+    tracing::info!(user = %user.id, "login with emailed code");
     Ok(SessionInfo {
         lang: user.language.unwrap_or(browser_lang),
         user: Some(user.current()),
@@ -147,19 +147,19 @@ async fn check_password(
             match two_factor::after_password(user.two_factor(), user.two_factor_is_required()) {
                 AfterPassword::CodeNeeded => {
                     sessions::begin_pending(session, &user, state.now()).await?;
-                    tracing::info!(user = user.id, %address, "password accepted, code awaited");
+                    tracing::info!(user = %user.id, %address, "password accepted, code awaited");
                     Ok(LoginStep::CodeNeeded(user))
                 }
                 AfterPassword::EnrolmentNeeded => {
                     // Not a re-authentication: only the enrolment itself may lean on this
                     // sign-in (see `context::require_reauth_or_fresh_sign_in`).
                     sessions::begin(session, user.id, user.session_version, state.now()).await?;
-                    tracing::info!(user = user.id, %address, "login, 2FA enrolment required");
+                    tracing::info!(user = %user.id, %address, "login, 2FA enrolment required");
                     Ok(LoginStep::SignedIn(user))
                 }
                 AfterPassword::SignedIn => {
                     sessions::begin(session, user.id, user.session_version, state.now()).await?;
-                    tracing::info!(user = user.id, %address, "login");
+                    tracing::info!(user = %user.id, %address, "login");
                     Ok(LoginStep::SignedIn(user))
                 }
             }

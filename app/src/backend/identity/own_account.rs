@@ -82,7 +82,7 @@ async fn set_own_password(
     state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::PasswordChanged, lang);
-    tracing::info!(user = user.id, "login password changed");
+    tracing::info!(user = %user.id, "login password changed");
     Ok(())
 }
 
@@ -178,7 +178,7 @@ pub async fn confirm_email_change(
     sessions::drop_new_email(session).await?;
     // To the old address (if any): whoever changed it is not necessarily its owner.
     notices::send(state, user, Notice::EmailChanged, lang);
-    tracing::info!(user = user.id, "email changed");
+    tracing::info!(user = %user.id, "email changed");
     Ok(())
 }
 

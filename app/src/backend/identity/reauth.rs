@@ -76,7 +76,7 @@ pub async fn confirm(
         .map_err(Error::internal)?;
     if !right {
         state.throttle.failed(&attempt);
-        tracing::info!(user = user.id, %address, "re-authentication: wrong password");
+        tracing::info!(user = %user.id, %address, "re-authentication: wrong password");
         return Err(Error::invalid("reauth_password", Msg::PasswordWrong));
     }
     // The password was right; the code has its own limit of tries.
@@ -90,7 +90,7 @@ pub async fn confirm(
             })?;
     }
     sessions::mark_reauthenticated(session, state.now()).await?;
-    tracing::info!(user = user.id, %address, "re-authenticated");
+    tracing::info!(user = %user.id, %address, "re-authenticated");
     Ok(())
 }
 

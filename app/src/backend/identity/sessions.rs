@@ -7,6 +7,7 @@ use crate::backend::secrets::Sealed;
 use crate::backend::state::AppState;
 use crate::backend::store;
 use crate::backend::store::users::UserRecord;
+use crate::domain::ids::UserId;
 use crate::domain::model::{mask_email, SessionInfo};
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub const ABSOLUTE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SignedIn {
-    user_id: i64,
+    user_id: UserId,
     version: i64,
     /// When the user signed in (sessions from before this field read as expired).
     #[serde(default)]
@@ -37,24 +38,29 @@ struct SignedIn {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct HeldSyncPassword {
-    user_id: i64,
+    user_id: UserId,
     sealed: Sealed,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Pending {
-    user_id: i64,
+    user_id: UserId,
     version: i64,
     since: i64,
 }
 
 /// Starts a signed-in session under a fresh id (no fixation). A login is not a
 /// re-authentication: sensitive actions still ask for one.
-pub async fn begin(session: &Session, user_id: i64, version: i64, now: i64) -> Result<(), Error> {
+pub async fn begin(
+    session: &Session,
+    user_id: UserId,
+    version: i64,
+    now: i64,
+) -> Result<(), Error> {
     start(session, user_id, version, now).await
 }
 
-async fn start(session: &Session, user_id: i64, version: i64, since: i64) -> Result<(), Error> {
+async fn start(session: &Session, user_id: UserId, version: i64, since: i64) -> Result<(), Error> {
     session.cycle_id().await.map_err(Error::internal)?;
     session
         .remove_value(PENDING)
@@ -96,7 +102,7 @@ pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), Err
 /// Keeps the sync password chosen while turning 2FA on (sealed) until the code confirms it.
 pub async fn hold_sync_password(
     session: &Session,
-    user_id: i64,
+    user_id: UserId,
     sealed: Sealed,
 ) -> Result<(), Error> {
     session
@@ -106,7 +112,10 @@ pub async fn hold_sync_password(
 }
 
 /// The sync password held for `user_id`'s enrolment, if any.
-pub async fn held_sync_password(session: &Session, user_id: i64) -> Result<Option<Sealed>, Error> {
+pub async fn held_sync_password(
+    session: &Session,
+    user_id: UserId,
+) -> Result<Option<Sealed>, Error> {
     let held = session
         .get::<HeldSyncPassword>(HELD_SYNC_PASSWORD)
         .await
@@ -125,13 +134,13 @@ pub async fn drop_held_sync_password(session: &Session) -> Result<(), Error> {
 /// The new address a user asked for, until the code sent there confirms it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct NewEmail {
-    user_id: i64,
+    user_id: UserId,
     email: String,
 }
 
 const NEW_EMAIL: &str = "new_email";
 
-pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Result<(), Error> {
+pub async fn hold_new_email(session: &Session, user_id: UserId, email: &str) -> Result<(), Error> {
     session
         .insert(
             NEW_EMAIL,
@@ -145,7 +154,7 @@ pub async fn hold_new_email(session: &Session, user_id: i64, email: &str) -> Res
 }
 
 /// The address awaiting its code for `user_id`.
-pub async fn held_new_email(session: &Session, user_id: i64) -> Result<Option<String>, Error> {
+pub async fn held_new_email(session: &Session, user_id: UserId) -> Result<Option<String>, Error> {
     let held = session
         .get::<NewEmail>(NEW_EMAIL)
         .await
@@ -209,7 +218,7 @@ pub async fn pending_user(
 /// Keeps the current session valid after the user's own version bump (e.g. their password
 /// change), under a fresh id, while all their other sessions end. The re-authentication
 /// that allowed the change stays valid for the rest of its window.
-pub async fn renew(session: &Session, user_id: i64, version: i64) -> Result<(), Error> {
+pub async fn renew(session: &Session, user_id: UserId, version: i64) -> Result<(), Error> {
     let reauthed_at = reauthenticated_at(session).await?;
     // The absolute lifetime still counts from the sign-in.
     let since = signed_in_at(session).await?.unwrap_or_default();
@@ -264,7 +273,7 @@ pub async fn current_record(
 /// The user if they still exist, are active and have not had their sessions ended since.
 async fn still_valid(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     version: i64,
 ) -> Result<Option<UserRecord>, Error> {
     let user = store::users::by_id(&state.pool, user_id)

@@ -5,6 +5,7 @@ use crate::backend::state::AppState;
 use crate::backend::store::users::{self, UserRecord};
 use crate::domain::access::Actor;
 use crate::domain::activesync::{self, device_credential};
+use crate::domain::ids::UserId;
 use crate::domain::model::{display_name, CurrentUser, DeviceEndpoint, Profile, UserRow};
 
 impl UserRecord {
@@ -72,7 +73,7 @@ impl UserRecord {
 }
 
 /// A user's profile as an admin sees it.
-pub async fn profile(state: &AppState, id: i64) -> Result<Profile, Error> {
+pub async fn profile(state: &AppState, id: UserId) -> Result<Profile, Error> {
     users::by_id(&state.pool, id)
         .await
         .map_err(Error::internal)?

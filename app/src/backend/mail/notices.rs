@@ -38,7 +38,7 @@ pub fn send(
     Some(tokio::spawn(async move {
         if let Err(e) = mailer.send(email).await {
             tracing::warn!(
-                user = user_id,
+                user = %user_id,
                 ?notice,
                 "security notice not delivered: {e}"
             );

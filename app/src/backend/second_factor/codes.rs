@@ -5,6 +5,7 @@
 use crate::backend::error::Error;
 use crate::backend::state::AppState;
 use crate::backend::store::email_codes;
+use crate::domain::ids::UserId;
 use crate::domain::otp::{self, CodeProblem, StoredCode};
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -41,10 +42,10 @@ pub enum Refusal {
 
 /// `bound`: what the code proves besides the user (the new address of an email change; empty
 /// otherwise): a code mailed to one address cannot confirm another.
-fn mac(key: &[u8; 32], user_id: i64, purpose: Purpose, bound: &str, code: &str) -> Hmac<Sha256> {
+fn mac(key: &[u8; 32], user_id: UserId, purpose: Purpose, bound: &str, code: &str) -> Hmac<Sha256> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(&user_id.to_be_bytes());
+    mac.update(&user_id.0.to_be_bytes());
     mac.update(purpose.as_str().as_bytes());
     mac.update(&[0]);
     mac.update(&(bound.len() as u64).to_be_bytes());
@@ -61,7 +62,7 @@ fn new_code() -> Zeroizing<String> {
 /// Creates a code for `purpose` and returns it (to be mailed, never stored or logged).
 pub async fn issue(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
 ) -> Result<Result<Zeroizing<String>, Refusal>, Error> {
     issue_bound(state, user_id, purpose, "").await
@@ -70,7 +71,7 @@ pub async fn issue(
 /// As `issue`, for a code that proves `bound` too (see `mac`).
 pub async fn issue_bound(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     bound: &str,
 ) -> Result<Result<Zeroizing<String>, Refusal>, Error> {
@@ -108,7 +109,7 @@ fn stored_code(r: &email_codes::CodeRow) -> StoredCode {
 /// Whether an unused, unexpired, not voided code for `purpose` is waiting to be typed.
 pub async fn has_live_code(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
 ) -> Result<bool, Error> {
     let row = email_codes::current(&state.pool, user_id, purpose.as_str())
@@ -121,7 +122,7 @@ pub async fn has_live_code(
 /// Checks a code typed by the user. A right code is used up; a wrong one counts.
 pub async fn verify(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     typed: &str,
 ) -> Result<Result<(), Refusal>, Error> {
@@ -131,7 +132,7 @@ pub async fn verify(
 /// As `verify`, for a code issued with `issue_bound(.., bound)`.
 pub async fn verify_bound(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     bound: &str,
     typed: &str,
@@ -181,7 +182,7 @@ mod tests {
     use crate::backend::clock::ManualClock;
     use std::sync::Arc;
 
-    async fn setup() -> (tempfile::TempDir, AppState, Arc<ManualClock>, i64) {
+    async fn setup() -> (tempfile::TempDir, AppState, Arc<ManualClock>, UserId) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let pool = crate::backend::store::connect(&url).await.unwrap();

@@ -7,6 +7,7 @@ use crate::backend::mail::Email;
 use crate::backend::second_factor::codes::{self, Purpose, Refusal};
 use crate::backend::state::AppState;
 use crate::backend::store::users::UserRecord;
+use crate::domain::ids::UserId;
 use crate::domain::messages::Msg;
 use crate::domain::otp::CodeProblem;
 use crate::i18n::Lang;
@@ -81,7 +82,7 @@ pub async fn send_code_to(
     match state.mailer.send(email).await {
         Ok(()) => Ok(CodeSent::Sent),
         Err(e) => {
-            tracing::warn!(user = user.id, "security code not delivered: {e}");
+            tracing::warn!(user = %user.id, "security code not delivered: {e}");
             Err(Error::MailFailed)
         }
     }
@@ -90,7 +91,7 @@ pub async fn send_code_to(
 /// Checks a typed code; a refusal becomes a message for the `code` field.
 pub async fn check_code(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     typed: &str,
 ) -> Result<(), Error> {
@@ -100,7 +101,7 @@ pub async fn check_code(
 /// As `check_code`, for a code sent with `send_code_to` to a new address `bound`.
 pub async fn check_bound_code(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     bound: &str,
     typed: &str,

@@ -17,6 +17,7 @@ use crate::backend::state::AppState;
 use crate::backend::store::users;
 use crate::backend::store::users::UserRecord;
 use crate::domain::activesync;
+use crate::domain::ids::UserId;
 use crate::domain::messages::Msg;
 use crate::domain::model::{mask_email, AuditAction, Profile, SessionInfo};
 use crate::domain::two_factor::{self, TwoFactorRefusal};
@@ -113,7 +114,7 @@ pub async fn confirm_enrolment(
         notices::send(state, user, Notice::SyncPasswordChanged, lang);
     }
     tracing::info!(
-        user = user.id,
+        user = %user.id,
         with_sync_password = sync_password.is_some(),
         "2FA turned on (email)"
     );
@@ -123,7 +124,7 @@ pub async fn confirm_enrolment(
 /// Writes 2FA on (and the sync password) with the audit rows, all or nothing.
 async fn commit_enrolment(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     sync_password: Option<&Sealed>,
     origin: &Origin,
 ) -> Result<i64, Error> {
@@ -178,7 +179,7 @@ pub async fn turn_off(
     state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::TwoFactorOff, lang);
-    tracing::info!(user = user.id, "2FA turned off");
+    tracing::info!(user = %user.id, "2FA turned off");
     Ok(())
 }
 
@@ -190,7 +191,7 @@ pub async fn set_required(
     _: &Admin,
     reauth: Option<&Reauthenticated>,
     origin: &Origin,
-    target: i64,
+    target: UserId,
     required: bool,
 ) -> Result<Profile, Error> {
     if !required && reauth.is_none() {
@@ -222,7 +223,7 @@ pub async fn reset(
     _: &Admin,
     _: &Reauthenticated,
     origin: &Origin,
-    target: i64,
+    target: UserId,
     lang: Lang,
 ) -> Result<Changed, Error> {
     let user = users::by_id(&state.pool, target)
@@ -239,7 +240,7 @@ pub async fn reset(
     audit::commit(tx).await?;
     state.credentials.bump_user(target);
     let mail = notices::send(state, &user, Notice::TwoFactorReset, lang);
-    tracing::info!(by = ?origin.actor_id, user = target, "2FA reset");
+    tracing::info!(by = ?origin.actor_id, user = %target, "2FA reset");
     let profile = views::profile(state, target).await?;
     Ok(Changed { profile, mail })
 }

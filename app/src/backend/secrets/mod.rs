@@ -6,6 +6,7 @@
 pub mod keyring;
 pub mod rotation;
 
+use crate::domain::ids::UserId;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
@@ -140,7 +141,7 @@ impl SecretBox {
         self.keys.read().expect("no writer panics").current.clone()
     }
 
-    pub fn seal(&self, owner: i64, plaintext: &str) -> Sealed {
+    pub fn seal(&self, owner: UserId, plaintext: &str) -> Sealed {
         self.reload_if_changed();
         let keys = self.keys.read().expect("no writer panics");
         let cipher = keys
@@ -153,7 +154,7 @@ impl SecretBox {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext.as_bytes(),
-                    aad: &owner.to_be_bytes(),
+                    aad: &owner.0.to_be_bytes(),
                 },
             )
             .expect("AES-GCM encrypts any message shorter than 64 GiB");
@@ -164,7 +165,7 @@ impl SecretBox {
         }
     }
 
-    pub fn open(&self, owner: i64, sealed: &Sealed) -> Result<Zeroizing<String>, SecretError> {
+    pub fn open(&self, owner: UserId, sealed: &Sealed) -> Result<Zeroizing<String>, SecretError> {
         match self.open_loaded(owner, sealed) {
             Err(SecretError::UnknownKey(_)) if self.file.is_some() => {
                 // Sealed after a rotation this process has not seen yet.
@@ -177,7 +178,11 @@ impl SecretBox {
         }
     }
 
-    fn open_loaded(&self, owner: i64, sealed: &Sealed) -> Result<Zeroizing<String>, SecretError> {
+    fn open_loaded(
+        &self,
+        owner: UserId,
+        sealed: &Sealed,
+    ) -> Result<Zeroizing<String>, SecretError> {
         let keys = self.keys.read().expect("no writer panics");
         let cipher = keys
             .cipher(&sealed.key_id)
@@ -191,7 +196,7 @@ impl SecretBox {
                     Nonce::from_slice(&sealed.nonce),
                     Payload {
                         msg: &sealed.ciphertext,
-                        aad: &owner.to_be_bytes(),
+                        aad: &owner.0.to_be_bytes(),
                     },
                 )
                 .map_err(|_| SecretError::Tampered)?,
@@ -202,7 +207,7 @@ impl SecretBox {
     }
 
     /// The same secret sealed under the current key, or `None` if it already is.
-    pub fn reseal(&self, owner: i64, sealed: &Sealed) -> Result<Option<Sealed>, SecretError> {
+    pub fn reseal(&self, owner: UserId, sealed: &Sealed) -> Result<Option<Sealed>, SecretError> {
         if sealed.key_id == self.key_id() {
             return Ok(None);
         }
@@ -218,28 +223,31 @@ mod tests {
     #[test]
     fn a_secret_round_trips_and_is_not_stored_in_clear() {
         let b = SecretBox::new(&KeyRing::single([7u8; 32]));
-        let sealed = b.seal(42, "aSwertg234-sync");
+        let sealed = b.seal(UserId(42), "aSwertg234-sync");
         assert!(!sealed.ciphertext.windows(6).any(|w| w == b"aSwert"));
         assert_eq!(sealed.key_id, b.key_id());
-        assert_eq!(b.open(42, &sealed).unwrap().as_str(), "aSwertg234-sync");
+        assert_eq!(
+            b.open(UserId(42), &sealed).unwrap().as_str(),
+            "aSwertg234-sync"
+        );
     }
 
     #[test]
     fn every_write_has_its_own_nonce() {
         let b = SecretBox::new(&KeyRing::single([7u8; 32]));
-        let one = b.seal(1, "same-password");
-        let two = b.seal(1, "same-password");
+        let one = b.seal(UserId(1), "same-password");
+        let two = b.seal(UserId(1), "same-password");
         assert_ne!(one.nonce, two.nonce);
         assert_ne!(one.ciphertext, two.ciphertext);
     }
 
     #[test]
     fn a_wrong_key_is_refused() {
-        let sealed = SecretBox::new(&KeyRing::single([7u8; 32])).seal(1, "sync-password-1");
+        let sealed = SecretBox::new(&KeyRing::single([7u8; 32])).seal(UserId(1), "sync-password-1");
         let other = SecretBox::new(&KeyRing::single([8u8; 32]));
         assert_ne!(other.key_id(), sealed.key_id);
         assert!(matches!(
-            other.open(1, &sealed),
+            other.open(UserId(1), &sealed),
             Err(SecretError::UnknownKey(_))
         ));
         // Even with the id forged to match, the key does not open it.
@@ -247,21 +255,21 @@ mod tests {
             key_id: other.key_id(),
             ..sealed
         };
-        assert_eq!(other.open(1, &forged), Err(SecretError::Tampered));
+        assert_eq!(other.open(UserId(1), &forged), Err(SecretError::Tampered));
     }
 
     #[test]
     fn tampering_or_moving_the_ciphertext_is_detected() {
         let b = SecretBox::new(&KeyRing::single([7u8; 32]));
-        let sealed = b.seal(1, "sync-password-1");
+        let sealed = b.seal(UserId(1), "sync-password-1");
         let mut flipped = sealed.clone();
         flipped.ciphertext[0] ^= 1;
-        assert_eq!(b.open(1, &flipped), Err(SecretError::Tampered));
+        assert_eq!(b.open(UserId(1), &flipped), Err(SecretError::Tampered));
         let mut short_nonce = sealed.clone();
         short_nonce.nonce.pop();
-        assert_eq!(b.open(1, &short_nonce), Err(SecretError::Tampered));
+        assert_eq!(b.open(UserId(1), &short_nonce), Err(SecretError::Tampered));
         assert_eq!(
-            b.open(2, &sealed),
+            b.open(UserId(2), &sealed),
             Err(SecretError::Tampered),
             "another user's row"
         );
@@ -270,28 +278,28 @@ mod tests {
     #[test]
     fn after_a_rotation_old_secrets_open_and_reseal_under_the_new_key() {
         let old_ring = KeyRing::single([7u8; 32]);
-        let before = SecretBox::new(&old_ring).seal(5, "sync-password-1");
+        let before = SecretBox::new(&old_ring).seal(UserId(5), "sync-password-1");
         let new_ring = old_ring.rotated();
         let rotated = SecretBox::new(&new_ring);
         assert_ne!(rotated.key_id(), before.key_id);
         assert_eq!(
-            rotated.open(5, &before).unwrap().as_str(),
+            rotated.open(UserId(5), &before).unwrap().as_str(),
             "sync-password-1"
         );
         let resealed = rotated
-            .reseal(5, &before)
+            .reseal(UserId(5), &before)
             .unwrap()
             .expect("was under a retired key");
         assert_eq!(resealed.key_id, rotated.key_id());
         assert_eq!(
-            rotated.reseal(5, &resealed).unwrap(),
+            rotated.reseal(UserId(5), &resealed).unwrap(),
             None,
             "already current"
         );
         // The new key alone opens it: the retired one is no longer needed for it.
         let only_new = SecretBox::new(&KeyRing::single(*new_ring.current()));
         assert_eq!(
-            only_new.open(5, &resealed).unwrap().as_str(),
+            only_new.open(UserId(5), &resealed).unwrap().as_str(),
             "sync-password-1"
         );
     }
@@ -304,22 +312,22 @@ mod tests {
         keyring::create(&path, &ring).unwrap();
         let running = SecretBox::from_file(&path).unwrap();
         let old_id = running.key_id();
-        let old_secret = running.seal(3, "sync-password-3");
+        let old_secret = running.seal(UserId(3), "sync-password-3");
 
         // `rotate-key`, elsewhere: a new ring on disk and a secret sealed under it.
         let rotated = ring.rotated();
         keyring::replace(&path, &rotated).unwrap();
-        let elsewhere = SecretBox::new(&rotated).seal(4, "sync-password-4");
+        let elsewhere = SecretBox::new(&rotated).seal(UserId(4), "sync-password-4");
 
         assert_eq!(
-            running.open(4, &elsewhere).unwrap().as_str(),
+            running.open(UserId(4), &elsewhere).unwrap().as_str(),
             "sync-password-4"
         );
         assert_ne!(running.key_id(), old_id, "reloaded on the unknown id");
         assert_eq!(
-            running.open(3, &old_secret).unwrap().as_str(),
+            running.open(UserId(3), &old_secret).unwrap().as_str(),
             "sync-password-3"
         );
-        assert_eq!(running.seal(3, "x").key_id, running.key_id());
+        assert_eq!(running.seal(UserId(3), "x").key_id, running.key_id());
     }
 }

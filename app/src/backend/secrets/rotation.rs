@@ -5,6 +5,7 @@ use crate::backend::audit::{self, Origin};
 use crate::backend::error::Error;
 use crate::backend::state::AppState;
 use crate::backend::store::users;
+use crate::domain::ids::UserId;
 use crate::domain::model::AuditAction;
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct Resealed {
     /// Changed by their owner meanwhile (so already sealed under a loaded key).
     pub changed: usize,
     /// Owners whose secret no loaded key opens (damaged, or sealed under a key that is gone).
-    pub unreadable: Vec<i64>,
+    pub unreadable: Vec<UserId>,
 }
 
 /// Re-encrypts every stored sync password under the current key of `state.secrets` (which
@@ -40,7 +41,7 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
                 }
             }
             Err(e) => {
-                tracing::warn!(user = owner, "cannot re-encrypt the sync password: {e}");
+                tracing::warn!(user = %owner, "cannot re-encrypt the sync password: {e}");
                 report.unreadable.push(owner);
             }
         }
@@ -60,7 +61,7 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
 
 /// The owners of stored secrets still sealed under a retired key (dropping the retired keys
 /// would make them unreadable).
-pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<i64>, Error> {
+pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, Error> {
     let current = state.secrets.key_id();
     Ok(users::sealed_sync_passwords(&state.pool)
         .await

@@ -1,12 +1,13 @@
 //! The `audit_events` table: who did what to whom, when, from where.
 
+use crate::domain::ids::UserId;
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 pub struct NewEvent<'a> {
     pub at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// `None` for organisation-wide changes.
-    pub target_id: Option<i64>,
+    pub target_id: Option<UserId>,
     pub action: &'a str,
     pub address: &'a str,
 }
@@ -41,7 +42,7 @@ const SELECT: &str = "SELECT e.id, e.at, a.username AS actor, t.username AS targ
 /// The newest events about one user first.
 pub async fn for_target(
     pool: &SqlitePool,
-    target_id: i64,
+    target_id: UserId,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(&format!(

@@ -28,3 +28,25 @@ pub struct Sealed {
     pub nonce: Vec<u8>,
     pub key_id: String,
 }
+
+// A user id is stored as the integer it wraps.
+impl sqlx::Type<sqlx::Sqlite> for crate::domain::ids::UserId {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <i64 as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for crate::domain::ids::UserId {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Encode<'q, sqlx::Sqlite>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for crate::domain::ids::UserId {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value).map(crate::domain::ids::UserId)
+    }
+}

@@ -1,11 +1,12 @@
 //! The `devices` table: the phones the ActiveSync door has seen, per user.
 
+use crate::domain::ids::UserId;
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct DeviceRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub device_id: String,
     pub device_type: String,
     pub user_agent: String,
@@ -29,7 +30,7 @@ const COLUMNS: &str = "id, user_id, device_id, device_type, user_agent, protocol
 
 /// What one authenticated request tells about its device.
 pub struct Sighting<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub device_id: &'a str,
     pub device_type: &'a str,
     pub user_agent: &'a str,
@@ -67,7 +68,7 @@ pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx:
 pub const MAX_PER_USER: i64 = 100;
 
 /// Drops the user's devices beyond `MAX_PER_USER`, oldest unblocked first.
-pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "DELETE FROM devices WHERE user_id = ? AND id IN (SELECT id FROM devices WHERE user_id = ? \
          ORDER BY blocked DESC, last_seen DESC, id DESC LIMIT -1 OFFSET ?)",
@@ -83,7 +84,7 @@ pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: i64) -> Result<u64,
 /// Removes one device of `user_id` (its sync state with it); `false` if there is none.
 pub async fn delete<'e>(
     db: impl SqliteExecutor<'e>,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
@@ -97,7 +98,7 @@ pub async fn delete<'e>(
 /// A known device of the user presented a password that does not work (any more).
 pub async fn failed(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     device_id: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
@@ -114,7 +115,7 @@ pub async fn failed(
 
 pub async fn find(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     device_id: &str,
 ) -> Result<Option<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -127,7 +128,7 @@ pub async fn find(
 }
 
 /// The user's devices, the most recently seen first.
-pub async fn for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {
+pub async fn for_user(pool: &SqlitePool, user_id: UserId) -> Result<Vec<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM devices WHERE user_id = ? ORDER BY last_seen DESC, id DESC"
     ))
@@ -140,7 +141,7 @@ pub async fn for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>,
 /// the door's cache forgets what it knew. `false` if there is no such device.
 pub async fn set_blocked(
     tx: &mut sqlx::SqliteConnection,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     blocked: bool,
 ) -> Result<bool, sqlx::Error> {

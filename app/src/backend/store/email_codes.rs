@@ -1,5 +1,6 @@
 //! The `email_codes` table.
 
+use crate::domain::ids::UserId;
 use sqlx::{FromRow, SqlitePool};
 
 #[derive(Debug, Clone, FromRow)]
@@ -14,7 +15,7 @@ pub struct CodeRow {
 /// When codes were sent to the user after `since`, with their purpose.
 pub async fn sent_since(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     since: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT issued_at, purpose FROM email_codes WHERE user_id = ? AND issued_at > ?")
@@ -28,7 +29,7 @@ pub async fn sent_since(
 /// transaction: only the newest code works.
 pub async fn replace(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     purpose: &str,
     code_hash: &[u8],
     now: i64,
@@ -61,7 +62,7 @@ pub async fn replace(
 /// The newest unused code of this purpose.
 pub async fn current(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     purpose: &str,
 ) -> Result<Option<CodeRow>, sqlx::Error> {
     sqlx::query_as(

@@ -3,6 +3,7 @@
 
 use crate::domain::activesync::DeviceCredential;
 use crate::domain::device_setup::DeviceEndpoint;
+use crate::domain::ids::UserId;
 use crate::domain::lang::Lang;
 use crate::domain::two_factor::TwoFactorMethod;
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The signed-in user as the header and the route guards need it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub is_admin: bool,
@@ -51,7 +52,7 @@ pub fn mask_email(email: &str) -> String {
 /// One user's "Role and login" data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub first_name: String,
@@ -107,7 +108,7 @@ pub struct ReauthChallenge {
 /// A line of the admin's user list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub name: String,
     pub email: String,
@@ -147,7 +148,7 @@ mod tests {
 
     fn row() -> UserRow {
         UserRow {
-            id: 2,
+            id: UserId(2),
             username: "mrossi".into(),
             name: "Mario Rossi".into(),
             email: "mario@example.it".into(),

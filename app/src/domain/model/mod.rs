@@ -7,6 +7,7 @@ pub mod audit;
 
 pub use crate::domain::activesync::DeviceCredential;
 pub use crate::domain::device_setup::DeviceEndpoint;
+pub use crate::domain::ids::UserId;
 pub use crate::domain::lang::Lang;
 pub use crate::domain::messages::Msg;
 pub use crate::domain::two_factor::TwoFactorMethod;

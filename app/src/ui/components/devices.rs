@@ -3,6 +3,7 @@
 
 use crate::api::devices::{my_devices, user_devices, BlockDevice, DeleteDevice};
 use crate::api::dto::Device;
+use crate::domain::ids::UserId;
 use crate::ui::components::field::{form_error, ErrorAlert};
 use crate::ui::format::utc_minute;
 use crate::ui::session::text;
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 /// `block`: the admin page's action, so the page's audit trail follows a block at once.
 #[component]
 pub fn DevicesSection(
-    user: Option<i64>,
+    user: Option<UserId>,
     #[prop(optional)] block: Option<ServerAction<BlockDevice>>,
     #[prop(optional)] remove: Option<ServerAction<DeleteDevice>>,
 ) -> impl IntoView {
@@ -52,7 +53,7 @@ pub fn DevicesSection(
 #[component]
 fn DeviceTable(
     list: Vec<Device>,
-    user: Option<i64>,
+    user: Option<UserId>,
     block: ServerAction<BlockDevice>,
     remove: ServerAction<DeleteDevice>,
 ) -> impl IntoView {

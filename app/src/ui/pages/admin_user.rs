@@ -6,6 +6,7 @@ use crate::api::users::{
     get_user, user_audit, ClearUserSyncPassword, ResetUserTwoFactor, SetUserActive,
     SetUserActivesync, SetUserTwoFactorRequired,
 };
+use crate::domain::ids::UserId;
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
@@ -32,7 +33,7 @@ pub fn UserPage() -> impl IntoView {
 fn User() -> impl IntoView {
     let t = use_texts();
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()));
+    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<UserId>().ok()));
     let set_active = ServerAction::<SetUserActive>::new();
     let require = ServerAction::<SetUserTwoFactorRequired>::new();
     let reset = ServerAction::<ResetUserTwoFactor>::new();

@@ -2,6 +2,7 @@
 
 use super::columns::PasswordHash;
 use super::columns::Sealed;
+use crate::domain::ids::UserId;
 use crate::i18n::Lang;
 use sqlx::{SqliteExecutor, SqlitePool};
 
@@ -21,8 +22,8 @@ pub struct Insert<'a> {
     pub now: i64,
 }
 
-pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<i64, sqlx::Error> {
-    let row: (i64,) = sqlx::query_as(
+pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<UserId, sqlx::Error> {
+    let row: (UserId,) = sqlx::query_as(
         "INSERT INTO users (username, email, first_name, last_name, is_admin, active, \
          password_hash, must_change_password, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
@@ -41,7 +42,7 @@ pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<i6
     Ok(row.0)
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn by_id(pool: &SqlitePool, id: UserId) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -77,7 +78,7 @@ pub async fn by_unique_email(
 pub async fn email_used_by_other(
     pool: &SqlitePool,
     email: &str,
-    me: i64,
+    me: UserId,
 ) -> Result<bool, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM users WHERE email <> '' AND lower(email) = lower(?) AND id <> ?",
@@ -90,7 +91,7 @@ pub async fn email_used_by_other(
 }
 
 /// Every user's credential version (the door polls them to notice other processes' changes).
-pub async fn credential_versions(pool: &SqlitePool) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+pub async fn credential_versions(pool: &SqlitePool) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT id, credential_version FROM users")
         .fetch_all(pool)
         .await
@@ -121,7 +122,7 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
 
 pub async fn set_language<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     lang: Option<Lang>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET language = ? WHERE id = ?")
@@ -136,7 +137,7 @@ pub async fn set_language<'e>(
 /// the user. Returns the new version.
 pub async fn set_password<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     hash: &PasswordHash,
     must_change: bool,
     now: i64,
@@ -159,7 +160,7 @@ pub async fn set_password<'e>(
 /// Turning an account off also ends its sessions (version bump).
 pub async fn set_active<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     active: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -181,7 +182,7 @@ pub async fn set_active<'e>(
 /// bumps the credential epochs once committed.
 pub async fn set_two_factor<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     method: Option<&str>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -201,7 +202,7 @@ pub async fn set_two_factor<'e>(
 /// The admin's "require two-factor authentication" for one user.
 pub async fn set_two_factor_required<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     required: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -217,7 +218,7 @@ pub async fn set_two_factor_required<'e>(
 /// The address codes and notices go to (empty: none).
 pub async fn set_email<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     email: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -233,7 +234,7 @@ pub async fn set_email<'e>(
 /// The admin's "Enable ActiveSync". `false` if there is no such user.
 pub async fn set_activesync_enabled<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     enabled: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -253,7 +254,7 @@ pub async fn set_activesync_enabled<'e>(
 /// The caller bumps the credential epochs once committed.
 pub async fn set_sync_password<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     sealed: Option<&Sealed>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -274,8 +275,10 @@ pub async fn set_sync_password<'e>(
 }
 
 /// Every stored sync password, sealed, with its owner (for re-encryption under a new key).
-pub async fn sealed_sync_passwords(pool: &SqlitePool) -> Result<Vec<(i64, Sealed)>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+pub async fn sealed_sync_passwords(
+    pool: &SqlitePool,
+) -> Result<Vec<(UserId, Sealed)>, sqlx::Error> {
+    let rows: Vec<(UserId, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
         "SELECT id, sync_password_ciphertext, sync_password_nonce, sync_password_key_id \
          FROM users WHERE sync_password_ciphertext IS NOT NULL ORDER BY id",
     )
@@ -301,7 +304,7 @@ pub async fn sealed_sync_passwords(pool: &SqlitePool) -> Result<Vec<(i64, Sealed
 /// the credential version stay. `false` if it had changed.
 pub async fn reseal_sync_password<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: UserId,
     old: &Sealed,
     new: &Sealed,
 ) -> Result<bool, sqlx::Error> {
@@ -381,7 +384,7 @@ mod tests {
         assert_eq!(by_id(&pool, id).await.unwrap().unwrap().session_version, v1);
         let v2 = set_password(&pool, id, &h, false, 2002).await.unwrap();
         assert_eq!(v2, v1 + 1);
-        assert!(!set_active(&pool, 999, false, 1).await.unwrap());
+        assert!(!set_active(&pool, UserId(999), false, 1).await.unwrap());
     }
 
     #[tokio::test]

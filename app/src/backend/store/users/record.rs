@@ -2,6 +2,7 @@
 
 use super::super::columns::{PasswordHash, Sealed};
 use crate::domain::activesync::SyncFacts;
+use crate::domain::ids::UserId;
 use crate::domain::two_factor::{self, TwoFactorMethod};
 use crate::i18n::Lang;
 use sqlx::FromRow;
@@ -9,7 +10,7 @@ use sqlx::FromRow;
 /// A user as stored. Holds the hash, so it never leaves the backend.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub first_name: String,
