@@ -16,7 +16,8 @@ pub enum CookieSecurity {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    pub database_url: String,
+    /// May carry a password (PostgreSQL): shown masked.
+    pub database_url: app::backend::secrets::SecretUrl,
     pub listen: SocketAddr,
     pub public_url: String,
     pub data_dir: PathBuf,
@@ -131,7 +132,7 @@ impl Config {
                 smtp_url: smtp_url.map(app::backend::mail::SmtpUrl::new),
                 mail_from: get("SYNCGATE_MAIL_FROM")
                     .unwrap_or_else(|| "syncgate <noreply@localhost>".into()),
-                database_url,
+                database_url: app::backend::secrets::SecretUrl::new(database_url),
                 listen,
                 public_url,
                 key_file: get("SYNCGATE_KEY_FILE")
@@ -189,7 +190,7 @@ mod tests {
     fn defaults_are_the_embedded_setup() {
         let (c, w) = parse(&[("PATH", "/bin")]).unwrap();
         assert!(w.is_empty());
-        assert_eq!(c.database_url, "sqlite://data/syncgate.db");
+        assert_eq!(c.database_url.expose(), "sqlite://data/syncgate.db");
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert_eq!(c.key_file, PathBuf::from("data/secret.key"));
@@ -218,7 +219,7 @@ mod tests {
             ("SYNCGATE_PUBLIC_URL", "https://crm.example.it/"),
         ])
         .unwrap();
-        assert_eq!(c.database_url, "sqlite:///var/lib/sg/syncgate.db");
+        assert_eq!(c.database_url.expose(), "sqlite:///var/lib/sg/syncgate.db");
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.public_url, "https://crm.example.it");
         assert_eq!(c.key_file, PathBuf::from("/var/lib/sg/secret.key"));

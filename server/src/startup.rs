@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 /// Opens the database (creating its folder) and applies pending migrations.
 pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     private_dir(&config.data_dir)?;
-    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+    if let Some(path) = config.database_url.expose().strip_prefix("sqlite://") {
         let file = Path::new(path.split('?').next().unwrap_or(path));
         if let Some(parent) = file.parent() {
             if !parent.as_os_str().is_empty() {
@@ -25,7 +25,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         }
         private_database(file)?;
     }
-    let pool = store::connect(&config.database_url)
+    let pool = store::connect(config.database_url.expose())
         .await
         .context("opening the database")?;
     store::migrate(&pool).await.context("applying migrations")?;

@@ -59,33 +59,8 @@ pub struct Mailer {
     queue: mpsc::Sender<Job>,
 }
 
-/// `SYNCGATE_SMTP_URL`, which may carry the mail server's password: `Debug` shows it without.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SmtpUrl(zeroize::Zeroizing<String>);
-
-impl SmtpUrl {
-    pub fn new(url: String) -> Self {
-        SmtpUrl(zeroize::Zeroizing::new(url))
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SmtpUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match url::Url::parse(&self.0) {
-            Ok(mut u) => {
-                if u.password().is_some() {
-                    let _ = u.set_password(Some("***"));
-                }
-                write!(f, "SmtpUrl({u})")
-            }
-            Err(_) => f.write_str("SmtpUrl(..)"),
-        }
-    }
-}
+/// `SYNCGATE_SMTP_URL` (it may carry the mail server's password).
+pub use crate::backend::secrets::SecretUrl as SmtpUrl;
 
 /// How a connection to the mail server is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -378,13 +353,5 @@ mod tests {
         ] {
             assert!(smtp_transport(&SmtpUrl::new(url.into())).is_ok(), "{url}");
         }
-    }
-
-    #[test]
-    fn an_smtp_password_never_reaches_a_debug_line() {
-        let url = SmtpUrl::new("smtp://crm:s3cret-pw@mail.example.it:587".into());
-        let line = format!("{url:?}");
-        assert!(!line.contains("s3cret"), "{line}");
-        assert!(line.contains("crm:***@mail.example.it"), "{line}");
     }
 }

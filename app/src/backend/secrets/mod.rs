@@ -31,6 +31,35 @@ pub enum SecretError {
 
 pub use crate::backend::store::columns::Sealed;
 
+/// A URL from the configuration that may carry a password (`SYNCGATE_SMTP_URL`,
+/// `SYNCGATE_DATABASE_URL`): `Debug` shows it with the password masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(zeroize::Zeroizing<String>);
+
+impl SecretUrl {
+    pub fn new(url: String) -> Self {
+        SecretUrl(zeroize::Zeroizing::new(url))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) => {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                write!(f, "SecretUrl({u})")
+            }
+            Err(_) => f.write_str("SecretUrl(..)"),
+        }
+    }
+}
+
 /// Seals with the current key, opens with any key of the ring. When the ring comes from the
 /// key file, a rotation (`rotate-key`, another process) is picked up without a restart: on a
 /// key id it does not know, and before sealing when the file has changed.
@@ -329,5 +358,23 @@ mod tests {
             "sync-password-3"
         );
         assert_eq!(running.seal(UserId(3), "x").key_id, running.key_id());
+    }
+
+    #[test]
+    fn a_password_in_a_configured_url_never_reaches_a_debug_line() {
+        let url = SecretUrl::new("smtp://crm:s3cret-pw@mail.example.it:587".into());
+        let line = format!("{url:?}");
+        assert!(!line.contains("s3cret"), "{line}");
+        assert!(line.contains("crm:***@mail.example.it"), "{line}");
+    }
+
+    #[test]
+    fn a_database_url_is_masked_too() {
+        let url = SecretUrl::new("postgres://sg:pg-pass-9@db.example.it/syncgate".into());
+        assert!(!format!("{url:?}").contains("pg-pass-9"));
+        assert_eq!(
+            url.expose(),
+            "postgres://sg:pg-pass-9@db.example.it/syncgate"
+        );
     }
 }
