@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod door;
+pub mod guessing;
 pub mod smtp;
 
 use app::backend::clock::ManualClock;

@@ -1,0 +1,130 @@
+//! The server binary run as an operator runs it: on its own temporary data folder and port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn server(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("SYNCGATE_DATA_DIR", data)
+        .env("SYNCGATE_SITE_ROOT", data)
+        .env("SYNCGATE_LOG", "info")
+        .env_remove("SYNCGATE_ADMIN_PASSWORD")
+        .current_dir(data);
+    cmd
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts `serve`, returns the process and every stdout line up to "listening".
+pub fn start(data: &Path, port: u16) -> (Child, Vec<String>) {
+    let mut child = server(data)
+        .arg("serve")
+        .env("SYNCGATE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep draining after the test stops listening, so the server never hits a closed pipe.
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            return (child, lines);
+        }
+    }
+    stop(child);
+    panic!("server did not start: {lines:?}");
+}
+
+pub fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+pub async fn can_log_in(port: u16, user: &str, password: &str) -> bool {
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .header("Accept", "application/json")
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await
+        .expect("request");
+    r.status().is_success()
+}
+
+pub fn run_ok(data: &Path, args: &[&str]) -> String {
+    let out = server(data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub async fn open_db(data: &Path) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", data.join("syncgate.db").display());
+    app::backend::store::connect(&url).await.unwrap()
+}
+
+/// A signed-in, re-authenticated browser session against the real server.
+pub async fn reauthed_client(port: u16, user: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    for (endpoint, form) in [
+        ("login", vec![("username", user), ("password", password)]),
+        ("reauth", vec![("reauth_password", password)]),
+    ] {
+        let r = client
+            .post(format!("http://127.0.0.1:{port}/api/{endpoint}"))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{endpoint}: {}",
+            r.text().await.unwrap()
+        );
+    }
+    client
+}
+
+pub async fn api(
+    client: &reqwest::Client,
+    port: u16,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/api/{endpoint}"))
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let ok = r.status().is_success();
+    let body = r.text().await.unwrap();
+    assert!(ok, "{endpoint}: {body}");
+    body
+}

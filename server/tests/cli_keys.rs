@@ -1,0 +1,165 @@
+//! The key file from the command line: `rotate-key` while the server runs, and the data
+//! folder's permissions. Each test runs the real binary on its own temporary data folder.
+
+mod binary;
+
+use binary::*;
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+#[tokio::test]
+async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ugo", "vera"] {
+        let mut child = server(dir.path())
+            .args([
+                "create-user",
+                name,
+                "--email",
+                &format!("{name}@example.it"),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{name}-password-1").unwrap();
+        assert!(child.wait().unwrap().success());
+        run_ok(dir.path(), &["activesync", "on", name]);
+    }
+    let port = free_port();
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    let vera = reauthed_client(port, "vera", "vera-password-1").await;
+    for (client, secret) in [(&ugo, "ugo-sync-secret-1"), (&vera, "vera-sync-secret-1")] {
+        api(
+            client,
+            port,
+            "activesync/change",
+            &[
+                ("new_sync_password", secret),
+                ("confirm_sync_password", secret),
+            ],
+        )
+        .await;
+    }
+    let pool = open_db(dir.path()).await;
+    let key_ids = || async {
+        app::backend::store::users::sealed_sync_passwords(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| s.key_id)
+            .collect::<Vec<_>>()
+    };
+    let before = key_ids().await;
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[0], before[1]);
+
+    let out = run_ok(dir.path(), &["rotate-key"]);
+    assert!(out.contains("Re-encrypted 2 stored secret(s)"), "{out}");
+    assert!(out.contains("1 retired key(s)"), "{out}");
+    let after = key_ids().await;
+    assert_ne!(after[0], before[0], "under the new key");
+    assert_eq!(after[0], after[1]);
+    let ring = app::backend::secrets::keyring::read(&dir.path().join("secret.key")).unwrap();
+    assert_eq!(ring.retired_count(), 1);
+
+    // The running server, started with the old key only, still shows both passwords...
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-1"));
+    assert!(api(&vera, port, "activesync/view", &[])
+        .await
+        .contains("vera-sync-secret-1"));
+    // ...and seals new ones under the new key.
+    api(
+        &ugo,
+        port,
+        "activesync/change",
+        &[
+            ("new_sync_password", "ugo-sync-secret-2"),
+            ("confirm_sync_password", "ugo-sync-secret-2"),
+        ],
+    )
+    .await;
+    assert_eq!(key_ids().await, after);
+    let events = app::backend::store::audit::organisation(&pool, 5)
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "key_rotated");
+    stop(child);
+
+    // After a restart, with the rotated key file.
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-2"));
+    stop(child);
+
+    // Every secret is under the current key: the retired one can go.
+    let out = run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
+    assert!(out.contains("Dropped 1 retired key(s)"), "{out}");
+    let key_file = dir.path().join("secret.key");
+    let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
+    assert_eq!(ring.retired_count(), 0);
+    // A new key put in by hand, nothing re-encrypted yet: dropping would lose the secrets.
+    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
+    let out = server(dir.path())
+        .args(["rotate-key", "--drop-retired"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("still sealed under a retired key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app::backend::secrets::keyring::read(&key_file)
+            .unwrap()
+            .retired_count(),
+        1
+    );
+    let (child, _) = start(dir.path(), port);
+    let ugo = reauthed_client(port, "ugo", "ugo-password-1").await;
+    assert!(api(&ugo, port, "activesync/view", &[])
+        .await
+        .contains("ugo-sync-secret-2"));
+    stop(child);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_is_private_and_an_exposed_key_file_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = server(dir.path());
+    cmd.env("SYNCGATE_DATA_DIR", &data).arg("migrate");
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("syncgate.db")), 0o600);
+    for companion in ["syncgate.db-wal", "syncgate.db-shm"] {
+        let p = data.join(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    let key = data.join("secret.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = server(dir.path());
+    cmd.env("SYNCGATE_DATA_DIR", &data).arg("migrate");
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("can be read by other users"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}
