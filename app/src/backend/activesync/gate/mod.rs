@@ -23,6 +23,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+mod memory;
+
+use memory::{lock, Good, Wrong};
+
 /// How long a device's good sign-in is trusted without a new check.
 pub const GOOD_FOR_SECS: i64 = 24 * 3600;
 /// Remembered good sign-ins (one per working device and password).
@@ -65,24 +69,6 @@ pub fn login_name(raw: &str) -> &str {
     name.trim()
 }
 
-/// A device's right password: let in (`allowed`), or refused by the policy (403, cached so
-/// that a refused user's phone does not cost a hash per request).
-struct Good {
-    user: Arc<UserRecord>,
-    allowed: bool,
-    stamp: Stamp,
-    /// Last time it was used: a polling phone keeps it alive.
-    last_ok_at: AtomicI64,
-}
-
-/// A password known to be wrong for a name (or a name known to match nobody).
-#[derive(Clone, Copy)]
-struct Wrong {
-    user_id: Option<UserId>,
-    stamp: Stamp,
-    at: i64,
-}
-
 pub struct Gate {
     fingerprints: Fingerprinter,
     good: RwLock<HashMap<Fingerprint, Good>>,
@@ -114,11 +100,6 @@ impl Default for Gate {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Only counters and cached checks live behind these locks: safe to use after a panic.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// Usernames are stored lower-case; no allocation for the usual already-lower name.
 fn lower(name: &str) -> std::borrow::Cow<'_, str> {
     if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
@@ -129,112 +110,6 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl Gate {
-    /// Sizes of the tables (good sign-ins, wrong passwords, accounts, addresses).
-    pub fn sizes(&self) -> [usize; 4] {
-        [
-            self.good.read().map(|m| m.len()).unwrap_or(0),
-            lock(&self.wrong).len(),
-            self.accounts.read().map(|t| t.len()).unwrap_or(0),
-            lock(&self.addresses).len(),
-        ]
-    }
-
-    /// The known-good sign-in of this device with these credentials, if still current.
-    fn known_good(
-        &self,
-        epochs: &CredentialEpochs,
-        key: &Fingerprint,
-        now: i64,
-    ) -> Option<(Arc<UserRecord>, bool)> {
-        let map = self.good.read().unwrap_or_else(|p| p.into_inner());
-        let good = map.get(key)?;
-        if good.stamp != epochs.stamp(Some(good.user.id))
-            || now - good.last_ok_at.load(Ordering::Relaxed) >= GOOD_FOR_SECS
-        {
-            return None;
-        }
-        // Refreshed once a minute, not per request: a write per request would bounce the
-        // entry's cache line between the cores serving a polling phone.
-        if now - good.last_ok_at.load(Ordering::Relaxed) >= 60 {
-            good.last_ok_at.store(now, Ordering::Relaxed);
-        }
-        Some((good.user.clone(), good.allowed))
-    }
-
-    /// Seconds `user_id` is locked for (0: not locked). No lock taken while nothing failed.
-    fn account_wait(&self, user_id: UserId, now: i64) -> u64 {
-        if now >= self.locked_until.load(Ordering::Relaxed) {
-            return 0;
-        }
-        self.accounts
-            .read()
-            .map(|t| t.wait(&user_id, now))
-            .unwrap_or(0)
-    }
-
-    /// Whether too many wrong guesses came under this device while the account was locked.
-    fn distrusted(&self, user_id: UserId, device: &Fingerprint, now: i64) -> bool {
-        lock(&self.misses).wait(&(user_id, *device), now) > 0
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn remember_good(
-        &self,
-        epochs: &CredentialEpochs,
-        key: Fingerprint,
-        user: Arc<UserRecord>,
-        allowed: bool,
-        stamp: Stamp,
-        now: i64,
-    ) {
-        let mut map = self.good.write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= GOOD_CAPACITY && !map.contains_key(&key) {
-            map.retain(|_, g| {
-                now - g.last_ok_at.load(Ordering::Relaxed) < GOOD_FOR_SECS
-                    && g.stamp == epochs.stamp(Some(g.user.id))
-            });
-            if map.len() >= GOOD_CAPACITY {
-                // Still full of live devices: the least recently used tenth goes.
-                let mut by_age: Vec<(i64, Fingerprint)> = map
-                    .iter()
-                    .map(|(k, g)| (g.last_ok_at.load(Ordering::Relaxed), *k))
-                    .collect();
-                by_age.sort_unstable();
-                for (_, k) in by_age.into_iter().take(GOOD_CAPACITY / 10 + 1) {
-                    map.remove(&k);
-                }
-            }
-        }
-        map.insert(
-            key,
-            Good {
-                user,
-                allowed,
-                stamp,
-                last_ok_at: AtomicI64::new(now),
-            },
-        );
-    }
-
-    fn known_wrong(&self, epochs: &CredentialEpochs, fp: &Fingerprint) -> Option<Wrong> {
-        let map = lock(&self.wrong);
-        let w = *map.get(fp)?;
-        (w.stamp == epochs.stamp(w.user_id)).then_some(w)
-    }
-
-    fn remember_wrong(&self, fp: Fingerprint, wrong: Wrong) {
-        let mut map = lock(&self.wrong);
-        if map.len() >= WRONG_CAPACITY && !map.contains_key(&fp) {
-            // The older half goes: these only save a hash for a phone with an old password.
-            let mut by_age: Vec<(i64, Fingerprint)> = map.iter().map(|(k, w)| (w.at, *k)).collect();
-            by_age.sort_unstable();
-            for (_, k) in by_age.into_iter().take(WRONG_CAPACITY / 2) {
-                map.remove(&k);
-            }
-        }
-        map.insert(fp, wrong);
-    }
-
     /// Checks a request's credentials.
     pub async fn check(&self, state: &AppState, knock: Knock<'_>) -> Outcome {
         let Some((raw, password)) = knock.credentials else {
