@@ -43,13 +43,45 @@ pub fn switch(on: bool, [when_on, when_off]: [AuditAction; 2]) -> AuditAction {
 }
 
 /// A change and the audit row that records it commit together or not at all: every write
-/// that is audited runs in one of these.
-pub async fn begin(state: &AppState) -> Result<Tx, Error> {
-    state.pool.begin().await.map_err(Error::internal)
+/// that is audited runs on `change.db()` and ends with `change.commit(…)`.
+pub struct Change {
+    tx: Tx,
+    at: i64,
 }
 
-pub async fn commit(tx: Tx) -> Result<(), Error> {
-    tx.commit().await.map_err(Error::internal)
+impl Change {
+    pub async fn begin(state: &AppState) -> Result<Change, Error> {
+        Ok(Change {
+            tx: state.pool.begin().await.map_err(Error::internal)?,
+            at: state.now(),
+        })
+    }
+
+    /// Where the change's writes go.
+    pub fn db(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// One more event inside the change (a change that records two).
+    pub async fn record(
+        &mut self,
+        origin: &Origin,
+        target: Option<UserId>,
+        action: AuditAction,
+    ) -> Result<(), Error> {
+        record_in(&mut *self.tx, self.at, origin, target, action).await
+    }
+
+    /// Records the event and commits it with the change.
+    pub async fn commit(
+        mut self,
+        origin: &Origin,
+        target: Option<UserId>,
+        action: AuditAction,
+    ) -> Result<(), Error> {
+        self.record(origin, target, action).await?;
+        self.tx.commit().await.map_err(Error::internal)
+    }
 }
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;

@@ -31,16 +31,15 @@ pub async fn set_activesync_service(
     origin: &Origin,
     on: bool,
 ) -> Result<OrgSettings, Error> {
-    let mut tx = audit::begin(state).await?;
-    settings::set_flag(&mut *tx, settings::ACTIVESYNC_SERVICE, on)
+    let mut change = audit::Change::begin(state).await?;
+    settings::set_flag(change.db(), settings::ACTIVESYNC_SERVICE, on)
         .await
         .map_err(Error::internal)?;
     let action = audit::switch(
         on,
         [AuditAction::OrgActiveSyncOn, AuditAction::OrgActiveSyncOff],
     );
-    audit::record_in(&mut *tx, state.now(), origin, None, action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, None, action).await?;
     state.credentials.bump_policy();
     current(state).await
 }
@@ -58,8 +57,8 @@ pub async fn set_require_two_factor(
     if !on && reauth.is_none() {
         return Err(Error::ReauthRequired);
     }
-    let mut tx = audit::begin(state).await?;
-    settings::set_flag(&mut *tx, settings::REQUIRE_TWO_FACTOR, on)
+    let mut change = audit::Change::begin(state).await?;
+    settings::set_flag(change.db(), settings::REQUIRE_TWO_FACTOR, on)
         .await
         .map_err(Error::internal)?;
     let action = audit::switch(
@@ -69,7 +68,6 @@ pub async fn set_require_two_factor(
             AuditAction::OrgTwoFactorNotRequired,
         ],
     );
-    audit::record_in(&mut *tx, state.now(), origin, None, action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, None, action).await?;
     current(state).await
 }

@@ -50,16 +50,15 @@ pub async fn delete(
     user_id: UserId,
     device: i64,
 ) -> Result<Vec<Device>, Error> {
-    let mut tx = audit::begin(state).await?;
-    let found = devices::delete(&mut *tx, user_id, device)
+    let mut change = audit::Change::begin(state).await?;
+    let found = devices::delete(change.db(), user_id, device)
         .await
         .map_err(Error::internal)?;
     if !found {
         return Err(Error::NotFound);
     }
     let action = AuditAction::DeviceDeleted;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user_id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user_id), action).await?;
     // Its cached good check at the door goes too.
     state.credentials.bump_user(user_id);
     list(state, user_id).await
@@ -74,8 +73,8 @@ pub async fn set_blocked(
     device: i64,
     blocked: bool,
 ) -> Result<Vec<Device>, Error> {
-    let mut tx = audit::begin(state).await?;
-    let found = devices::set_blocked(&mut tx, user_id, device, blocked)
+    let mut change = audit::Change::begin(state).await?;
+    let found = devices::set_blocked(change.db(), user_id, device, blocked)
         .await
         .map_err(Error::internal)?;
     if !found {
@@ -85,8 +84,7 @@ pub async fn set_blocked(
         blocked,
         [AuditAction::DeviceBlocked, AuditAction::DeviceUnblocked],
     );
-    audit::record_in(&mut *tx, state.now(), origin, Some(user_id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user_id), action).await?;
     state.credentials.bump_user(user_id);
     list(state, user_id).await
 }

@@ -109,13 +109,12 @@ pub async fn change(
     lang: Lang,
 ) -> Result<(), Error> {
     let sealed = checked_and_sealed(state, user, typed).await?;
-    let mut tx = audit::begin(state).await?;
-    users::set_sync_password(&mut *tx, user.id, Some(&sealed), state.now())
+    let mut change = audit::Change::begin(state).await?;
+    users::set_sync_password(change.db(), user.id, Some(&sealed), state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::SyncPasswordChanged;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     state.credentials.bump_user(user.id);
     notices::send(state, user, Notice::SyncPasswordChanged, lang);
     tracing::info!(user = %user.id, "sync password changed");
@@ -137,13 +136,12 @@ pub async fn remove(
             Msg::SyncPasswordNeededWithTwoFactor,
         ));
     }
-    let mut tx = audit::begin(state).await?;
-    users::set_sync_password(&mut *tx, user.id, None, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    users::set_sync_password(change.db(), user.id, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::SyncPasswordRemoved;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     state.credentials.bump_user(user.id);
     Ok(())
 }
@@ -156,8 +154,8 @@ pub async fn set_enabled(
     target: UserId,
     enabled: bool,
 ) -> Result<Profile, Error> {
-    let mut tx = audit::begin(state).await?;
-    let found = users::set_activesync_enabled(&mut *tx, target, enabled, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    let found = users::set_activesync_enabled(change.db(), target, enabled, state.now())
         .await
         .map_err(Error::internal)?;
     if !found {
@@ -170,8 +168,7 @@ pub async fn set_enabled(
             AuditAction::ActiveSyncDisabled,
         ],
     );
-    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(target), action).await?;
     state.credentials.bump_user(target);
     views::profile(state, target).await
 }
@@ -185,19 +182,12 @@ pub async fn clear(
     target: UserId,
     lang: Lang,
 ) -> Result<Changed, Error> {
-    let user = users::by_id(&state.pool, target)
-        .await
-        .map_err(Error::internal)?
-        .ok_or(Error::NotFound)?;
-    let mut tx = audit::begin(state).await?;
-    users::set_sync_password(&mut *tx, target, None, state.now())
+    let user = views::record(state, target).await?;
+    let mut change = audit::Change::begin(state).await?;
+    users::set_sync_password(change.db(), target, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::SyncPasswordCleared;
-    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
-    audit::commit(tx).await?;
-    state.credentials.bump_user(target);
-    let mail = notices::send(state, &user, Notice::SyncPasswordCleared, lang);
-    let profile = views::profile(state, target).await?;
-    Ok(Changed { profile, mail })
+    change.commit(origin, Some(target), action).await?;
+    Changed::told(state, &user, Notice::SyncPasswordCleared, lang).await
 }

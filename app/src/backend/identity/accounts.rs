@@ -62,9 +62,9 @@ pub async fn create(
         .hash(new.password)
         .await
         .map_err(Error::internal)?;
-    let mut tx = audit::begin(state).await?;
+    let mut change = audit::Change::begin(state).await?;
     let inserted = users::insert(
-        &mut *tx,
+        change.db(),
         users::Insert {
             username: &username,
             email: &email,
@@ -79,9 +79,9 @@ pub async fn create(
     .await;
     match inserted {
         Ok(id) => {
-            let action = AuditAction::UserCreated;
-            audit::record_in(&mut *tx, state.now(), origin, Some(id), action).await?;
-            audit::commit(tx).await?;
+            change
+                .commit(origin, Some(id), AuditAction::UserCreated)
+                .await?;
             state.credentials.bump_names();
             Ok(id)
         }
@@ -127,13 +127,12 @@ pub async fn reset_password(
         .map_err(|m| Error::invalid("password", m))?;
     own_account::refuse_sync_password(state, &user, &password, "password")?;
     let hash: PasswordHash = state.hasher.hash(password).await.map_err(Error::internal)?;
-    let mut tx = audit::begin(state).await?;
-    users::set_password(&mut *tx, user.id, &hash, true, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    users::set_password(change.db(), user.id, &hash, true, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::PasswordReset;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     state.credentials.bump_user(user.id);
     tracing::info!(user = %user.id, by = ?origin.actor_id, "login password reset");
     let lang = user.language.unwrap_or_default();
@@ -159,16 +158,15 @@ pub async fn set_active(
     if !active && reauth.is_none() {
         return Err(Error::ReauthRequired);
     }
-    let mut tx = audit::begin(state).await?;
-    let found = users::set_active(&mut *tx, target, active, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    let found = users::set_active(change.db(), target, active, state.now())
         .await
         .map_err(Error::internal)?;
     if !found {
         return Err(Error::NotFound);
     }
     let action = audit::switch(active, [AuditAction::Reactivated, AuditAction::Deactivated]);
-    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(target), action).await?;
     state.credentials.bump_user(target);
     tracing::info!(by = ?origin.actor_id, user = %target, active, "account status changed");
     views::profile(state, target).await

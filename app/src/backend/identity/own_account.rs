@@ -72,13 +72,12 @@ async fn set_own_password(
     }
     refuse_sync_password(state, user, &new, "new_password")?;
     let hash = state.hasher.hash(new).await.map_err(Error::internal)?;
-    let mut tx = audit::begin(state).await?;
-    let version = users::set_password(&mut *tx, user.id, &hash, false, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    let version = users::set_password(change.db(), user.id, &hash, false, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::PasswordChanged;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::PasswordChanged, lang);
@@ -165,13 +164,12 @@ pub async fn confirm_email_change(
         .await?
         .ok_or_else(|| Error::invalid("code", Msg::CodeMissing))?;
     second_factor::check_bound_code(state, user.id, Purpose::EmailChange, &email, code).await?;
-    let mut tx = audit::begin(state).await?;
-    users::set_email(&mut *tx, user.id, &email, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    users::set_email(change.db(), user.id, &email, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::EmailChanged;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     // Checks cached under the old address go; a name that matched nobody may match now.
     state.credentials.bump_user(user.id);
     state.credentials.bump_names();

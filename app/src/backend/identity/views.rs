@@ -1,12 +1,14 @@
 //! What the console shows of an account, built from its stored record.
 
 use crate::backend::error::Error;
+use crate::backend::mail::notices::{self, Notice};
 use crate::backend::state::AppState;
 use crate::backend::store::users::{self, UserRecord};
 use crate::domain::access::Actor;
 use crate::domain::activesync::{self, device_credential};
 use crate::domain::ids::UserId;
 use crate::domain::model::{display_name, CurrentUser, DeviceEndpoint, Profile, UserRow};
+use crate::i18n::Lang;
 
 impl UserRecord {
     /// For the access rules. A stored record says itself whether it is active.
@@ -91,4 +93,28 @@ pub fn own_profile(state: &AppState, user: &UserRecord) -> Profile {
 pub struct Changed {
     pub profile: Profile,
     pub mail: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Changed {
+    /// Once an admin's change to `user` is committed: the door's checks of the user are
+    /// outdated, the user is told, and the admin gets the profile as it is now.
+    pub async fn told(
+        state: &AppState,
+        user: &UserRecord,
+        notice: Notice,
+        lang: Lang,
+    ) -> Result<Changed, Error> {
+        state.credentials.bump_user(user.id);
+        let mail = notices::send(state, user, notice, lang);
+        let profile = profile(state, user.id).await?;
+        Ok(Changed { profile, mail })
+    }
+}
+
+/// The stored account, or `NotFound`.
+pub async fn record(state: &AppState, id: UserId) -> Result<UserRecord, Error> {
+    users::by_id(&state.pool, id)
+        .await
+        .map_err(Error::internal)?
+        .ok_or(Error::NotFound)
 }

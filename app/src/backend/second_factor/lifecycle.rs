@@ -129,32 +129,20 @@ async fn commit_enrolment(
     origin: &Origin,
 ) -> Result<i64, Error> {
     let now = state.now();
-    let mut tx = audit::begin(state).await?;
+    let mut change = audit::Change::begin(state).await?;
     if let Some(sealed) = sync_password {
-        users::set_sync_password(&mut *tx, user_id, Some(sealed), now)
+        users::set_sync_password(change.db(), user_id, Some(sealed), now)
             .await
             .map_err(Error::internal)?;
-        audit::record_in(
-            &mut *tx,
-            now,
-            origin,
-            Some(user_id),
-            AuditAction::SyncPasswordChanged,
-        )
-        .await?;
+        let action = AuditAction::SyncPasswordChanged;
+        change.record(origin, Some(user_id), action).await?;
     }
-    let version = users::set_two_factor(&mut *tx, user_id, Some(EMAIL), now)
+    let version = users::set_two_factor(change.db(), user_id, Some(EMAIL), now)
         .await
         .map_err(Error::internal)?;
-    audit::record_in(
-        &mut *tx,
-        now,
-        origin,
-        Some(user_id),
-        AuditAction::TwoFactorOn,
-    )
-    .await?;
-    audit::commit(tx).await?;
+    change
+        .commit(origin, Some(user_id), AuditAction::TwoFactorOn)
+        .await?;
     state.credentials.bump_user(user_id);
     Ok(version)
 }
@@ -169,13 +157,12 @@ pub async fn turn_off(
     lang: Lang,
 ) -> Result<(), Error> {
     two_factor::may_turn_off(user.two_factor(), user.two_factor_is_required()).map_err(refused)?;
-    let mut tx = audit::begin(state).await?;
-    let version = users::set_two_factor(&mut *tx, user.id, None, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    let version = users::set_two_factor(change.db(), user.id, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::TwoFactorOff;
-    audit::record_in(&mut *tx, state.now(), origin, Some(user.id), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(user.id), action).await?;
     state.credentials.bump_user(user.id);
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::TwoFactorOff, lang);
@@ -197,8 +184,8 @@ pub async fn set_required(
     if !required && reauth.is_none() {
         return Err(Error::ReauthRequired);
     }
-    let mut tx = audit::begin(state).await?;
-    let found = users::set_two_factor_required(&mut *tx, target, required, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    let found = users::set_two_factor_required(change.db(), target, required, state.now())
         .await
         .map_err(Error::internal)?;
     if !found {
@@ -211,8 +198,7 @@ pub async fn set_required(
             AuditAction::TwoFactorNotRequired,
         ],
     );
-    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
-    audit::commit(tx).await?;
+    change.commit(origin, Some(target), action).await?;
     views::profile(state, target).await
 }
 
@@ -226,21 +212,14 @@ pub async fn reset(
     target: UserId,
     lang: Lang,
 ) -> Result<Changed, Error> {
-    let user = users::by_id(&state.pool, target)
-        .await
-        .map_err(Error::internal)?
-        .ok_or(Error::NotFound)?;
+    let user = views::record(state, target).await?;
     two_factor::may_reset(origin.actor_id, target, user.two_factor()).map_err(refused)?;
-    let mut tx = audit::begin(state).await?;
-    users::set_two_factor(&mut *tx, target, None, state.now())
+    let mut change = audit::Change::begin(state).await?;
+    users::set_two_factor(change.db(), target, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::TwoFactorReset;
-    audit::record_in(&mut *tx, state.now(), origin, Some(target), action).await?;
-    audit::commit(tx).await?;
-    state.credentials.bump_user(target);
-    let mail = notices::send(state, &user, Notice::TwoFactorReset, lang);
+    change.commit(origin, Some(target), action).await?;
     tracing::info!(by = ?origin.actor_id, user = %target, "2FA reset");
-    let profile = views::profile(state, target).await?;
-    Ok(Changed { profile, mail })
+    Changed::told(state, &user, Notice::TwoFactorReset, lang).await
 }
