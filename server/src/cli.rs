@@ -273,7 +273,7 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
     keyring::replace(&config.key_file, &ring.current_only())
         .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
     state.secrets.reload()?;
-    rotation::record_dropped(&state, &Origin::command_line())
+    rotation::record_rotation(&state, &Origin::command_line())
         .await
         .map_err(describe)?;
     println!(

@@ -48,14 +48,7 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
     }
     // Each secret was resealed on its own (a user may change theirs meanwhile); the event
     // records the rotation as a whole once it is done.
-    audit::record_in(
-        &state.pool,
-        state.now(),
-        origin,
-        None,
-        AuditAction::KeyRotated,
-    )
-    .await?;
+    record_rotation(state, origin).await?;
     Ok(report)
 }
 
@@ -72,8 +65,8 @@ pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, 
         .collect())
 }
 
-/// The audit event of dropping the retired keys (a rotation's last step).
-pub async fn record_dropped(state: &AppState, origin: &Origin) -> Result<(), Error> {
+/// The audit event of a rotation, also of its last step (dropping the retired keys).
+pub async fn record_rotation(state: &AppState, origin: &Origin) -> Result<(), Error> {
     audit::record_in(
         &state.pool,
         state.now(),
