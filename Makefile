@@ -9,13 +9,14 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release size test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
+.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
 	@echo "make test   run every test: cargo tests and the Playwright suite"
 	@echo "make release  optimised build into target/release + target/site"
 	@echo "make size   what a browser downloads per route (brotli), against the budgets"
+	@echo "make smoke  the release build in Chromium: hydration, sign-in, a lazy route"
 	@echo "make attack  replay the attacks of issue 10 on a release server (server/bench/attack.py)"
 	@echo "make lint   cargo fmt --check and clippy"
 
@@ -33,6 +34,10 @@ release: tools
 ## What a browser downloads per route, brotli-compressed (release build; budgets of issue 11).
 size: release
 	node end2end/size.mjs
+
+## The release build in a real browser: hydrates, signs in, loads a lazy route, no error.
+smoke: release tools-browser
+	cd end2end && node release-smoke.mjs
 
 ## The second command: every test.
 test: tools tools-browser tools-test test-rust test-e2e
