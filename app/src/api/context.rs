@@ -1,9 +1,6 @@
 //! One server function call, extracted once: the state, the session, the client's address,
-//! the browser's language and the request's id. The checks every server function makes
+//! the browser's language (the request's id is the error's: `api::error`). The checks every server function makes
 //! (`user`, `admin`, `reauthenticated`) start here and end in backend proofs.
-
-#[doc(inline)]
-pub use crate::api::error::RequestId;
 
 use crate::api::error::AppError;
 use crate::backend::audit::Origin;

@@ -84,7 +84,7 @@ impl Change {
     }
 }
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// Writes one event inside the caller's transaction, so it commits with the change it records.
 /// `target` is `None` for organisation-wide changes.
