@@ -1,6 +1,7 @@
 //! One server function call, extracted once: the state, the session, the client's address,
-//! the browser's language (the request's id is the error's: `api::error`). The checks every server function makes
-//! (`user`, `admin`, `reauthenticated`) start here and end in backend proofs.
+//! the browser's language (the request's id is read where errors are logged: `api::error`).
+//! The checks every server function makes (`user`, `admin`, `reauthenticated`) start here and
+//! end in backend proofs.
 
 use crate::api::error::AppError;
 use crate::backend::audit::Origin;
