@@ -29,12 +29,12 @@ const needs = (name) => (manifest[name] ?? []).map((c) => `${c}.wasm`).filter((f
 // The routes and the lazy split each one loads (none: everything is in the main module).
 const routes = [
   ['/login', null],
-  ['/preferences', 'preferences_route'],
-  ['/two-factor/setup', 'enrol_route'],
-  ['/password/choose', 'choose_password_route'],
-  ['/admin/users', 'users_route'],
-  ['/admin/users/:id', 'user_route'],
-  ['/admin/settings', 'settings_route'],
+  ['/preferences', 'account_pages'],
+  ['/two-factor/setup', 'account_pages'],
+  ['/password/choose', 'account_pages'],
+  ['/admin/users', 'admin_pages'],
+  ['/admin/users/:id', 'admin_pages'],
+  ['/admin/settings', 'admin_pages'],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 let failed = false;

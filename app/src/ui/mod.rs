@@ -4,4 +4,5 @@ pub mod app;
 pub mod components;
 pub mod format;
 pub mod pages;
+pub mod resource;
 pub mod session;

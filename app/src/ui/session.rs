@@ -57,7 +57,8 @@ pub fn initial() -> SessionInfo {
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(SCRIPT_ID))
         .and_then(|e| e.text_content())
-        .and_then(|json| serde_json::from_str(&json).ok())
+        // From bytes, as `server_fn` reads answers: one JSON decoder per type (`ui::resource`).
+        .and_then(|json| serde_json::from_slice(json.as_bytes()).ok())
         .unwrap_or_default()
 }
 

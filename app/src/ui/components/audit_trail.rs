@@ -5,6 +5,7 @@ use crate::api::error::AppError;
 use crate::i18n::Texts;
 use crate::ui::components::field::ErrorAlert;
 use crate::ui::format::utc_minute;
+use crate::ui::resource::ServerResource;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -78,7 +79,7 @@ pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
 
 /// The "Audit trail" card over a resource of events.
 #[component]
-pub fn AuditSection(events: Resource<Result<Vec<AuditEvent>, AppError>>) -> impl IntoView {
+pub fn AuditSection(events: ServerResource<Result<Vec<AuditEvent>, AppError>>) -> impl IntoView {
     let t = use_texts();
     view! {
         <section class="card" aria-labelledby="audit-title">

@@ -6,6 +6,7 @@ use crate::api::dto::Device;
 use crate::domain::ids::UserId;
 use crate::ui::components::field::{form_error, ErrorAlert};
 use crate::ui::format::utc_minute;
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -21,7 +22,7 @@ pub fn DevicesSection(
     let t = use_texts();
     let block = block.unwrap_or_default();
     let remove = remove.unwrap_or_default();
-    let devices = Resource::new(
+    let devices = server_resource(
         move || (block.version().get(), remove.version().get()),
         move |_| async move {
             match user {

@@ -6,6 +6,7 @@ use crate::api::settings::{
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
 use crate::ui::components::guard::RequireAdmin;
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
@@ -26,8 +27,8 @@ fn Settings() -> impl IntoView {
     let require = ServerAction::<SetRequireTwoFactor>::new();
     let service = ServerAction::<SetActivesyncService>::new();
     let changes = move || (require.version().get(), service.version().get());
-    let settings = Resource::new(changes, |_| get_settings());
-    let audit = Resource::new(changes, |_| settings_audit());
+    let settings = server_resource(changes, |_| get_settings());
+    let audit = server_resource(changes, |_| settings_audit());
     // Requiring 2FA for all may concern the admin too: learn it now, and the guard takes
     // them to enrolment (their session goes on).
     Effect::new(move |_| {

@@ -14,6 +14,7 @@ use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNo
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
@@ -57,7 +58,7 @@ fn User() -> impl IntoView {
             remove.version().get(),
         )
     };
-    let user = Resource::new(
+    let user = server_resource(
         move || (id(), changes()),
         |(id, _)| async move {
             match id {
@@ -66,7 +67,7 @@ fn User() -> impl IntoView {
             }
         },
     );
-    let audit = Resource::new(
+    let audit = server_resource(
         move || (id(), changes()),
         |(id, _)| async move {
             match id {

@@ -6,6 +6,7 @@ use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -24,7 +25,7 @@ pub fn UsersPage() -> impl IntoView {
 fn Users() -> impl IntoView {
     let t = use_texts();
     let create = ServerAction::<CreateUser>::new();
-    let users = Resource::new(move || create.version().get(), |_| list_users());
+    let users = server_resource(move || create.version().get(), |_| list_users());
     let query = RwSignal::new(String::new());
 
     view! {

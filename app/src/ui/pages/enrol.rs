@@ -5,6 +5,7 @@ use crate::api::me::my_profile;
 use crate::ui::components::field::ErrorAlert;
 use crate::ui::components::guard::RequireSignedIn;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
@@ -28,7 +29,7 @@ fn Enrol() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let changed = Callback::new(move |()| reload.update(|n| *n += 1));
     let email = EmailActions::new(changed);
-    let profile = Resource::new(move || reload.get(), |_| my_profile());
+    let profile = server_resource(move || reload.get(), |_| my_profile());
     move || {
         if !must_enrol.get() {
             return view! { <Redirect path="/preferences"/> }.into_any();

@@ -10,6 +10,7 @@ use crate::ui::components::guard::RequireUser;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
@@ -37,7 +38,7 @@ fn Preferences() -> impl IntoView {
         refresh_session(session);
     });
     let email = EmailActions::new(changed);
-    let profile = Resource::new(
+    let profile = server_resource(
         move || (set_language.version().get(), reload.get()),
         |_| my_profile(),
     );
