@@ -161,6 +161,7 @@ fn plumbing_stays_in_its_rooms() {
                 "app/src/backend/identity/sessions.rs",
                 "app/src/api/context.rs",
                 "server/src/router.rs",
+                "server/src/sessions.rs",
             ],
         ),
         (

@@ -7,4 +7,5 @@ pub mod eas;
 pub mod http;
 pub mod router;
 pub mod security;
+pub mod sessions;
 pub mod startup;

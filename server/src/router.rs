@@ -2,6 +2,7 @@
 //! `/healthz`, all behind the session layer.
 
 use crate::security;
+use crate::sessions::Sessions;
 use app::api::dto::SessionInfo;
 use app::backend::{identity::sessions, state::AppState};
 use app::i18n::{from_accept_language, Lang};
@@ -20,7 +21,6 @@ use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_sessions::cookie::{time::Duration, SameSite};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 #[derive(Clone, FromRef)]
 pub struct ServerState {
@@ -38,12 +38,9 @@ pub fn leptos_options(site_root: &Path, listen: std::net::SocketAddr) -> LeptosO
 }
 
 /// Creates the session table if needed and spawns the sweeper of expired sessions.
-pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
+pub async fn session_store(state: &AppState) -> anyhow::Result<Sessions> {
     use tower_sessions::ExpiredDeletion;
-    let store = SqliteStore::new(state.pool.clone())
-        .with_table_name("sessions")
-        .map_err(anyhow::Error::msg)?;
-    store.migrate().await?;
+    let store = Sessions::open(&state.database).await?;
     tokio::spawn(
         store
             .clone()
@@ -55,7 +52,7 @@ pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
 pub fn build(
     state: AppState,
     leptos: LeptosOptions,
-    store: SqliteStore,
+    store: Sessions,
     cookie_secure: bool,
 ) -> Router {
     let sessions = SessionManagerLayer::new(store)

@@ -139,7 +139,7 @@ async fn reset_2fa_turns_it_off_from_the_command_line() {
     );
     // Turn 2FA on directly in the database file, as an enrolment would have.
     let url = format!("sqlite://{}", dir.path().join("syncgate.db").display());
-    let pool = app::backend::store::connect(&url).await.unwrap();
+    let pool = app::backend::store::connect(&url).await.unwrap().pool;
     let carla = app::backend::store::users::by_username(&pool, "carla")
         .await
         .unwrap()

@@ -5,9 +5,9 @@ use crate::backend::error::Error;
 use crate::backend::identity::proofs::Admin;
 use crate::backend::state::AppState;
 use crate::backend::store::audit::{self, EventRow, NewEvent};
+use crate::backend::store::{Connection, Executes};
 use crate::domain::ids::UserId;
 use crate::domain::model::{AuditAction, AuditEvent};
-use sqlx::SqliteExecutor;
 
 /// Who made a change, and from where.
 #[derive(Clone, Debug)]
@@ -58,7 +58,7 @@ impl Change {
     }
 
     /// Where the change's writes go.
-    pub fn db(&mut self) -> &mut sqlx::SqliteConnection {
+    pub fn db(&mut self) -> &mut Connection {
         &mut self.tx
     }
 
@@ -84,12 +84,12 @@ impl Change {
     }
 }
 
-type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Writes one event inside the caller's transaction, so it commits with the change it records.
 /// `target` is `None` for organisation-wide changes.
 pub async fn record_in<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     at: i64,
     origin: &Origin,
     target: Option<UserId>,

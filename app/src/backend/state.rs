@@ -7,9 +7,9 @@ use crate::backend::identity::throttle::LoginThrottle;
 use crate::backend::mail::Mailer;
 use crate::backend::secrets::keyring::KeyRing;
 use crate::backend::secrets::SecretBox;
+use crate::backend::store::{Database, Pool};
 use crate::domain::device_setup::{self, DeviceEndpoint};
 use crate::domain::proxies::Cidr;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -17,7 +17,10 @@ const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    /// The store's pool (SQLite or PostgreSQL, see `store`).
+    pub pool: Pool,
+    /// The same database through its own driver (sessions, notifications).
+    pub database: Database,
     pub hasher: Arc<PasswordHasher>,
     pub throttle: Arc<LoginThrottle>,
     /// What the door's cached checks were made under (see `credential_epochs`).
@@ -45,13 +48,13 @@ pub struct ClientAddress(pub std::net::IpAddr);
 
 impl AppState {
     /// One key, no key file (tests).
-    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, key: [u8; 32], mailer: Mailer) -> Self {
+    pub fn new(database: Database, clock: Arc<dyn Clock>, key: [u8; 32], mailer: Mailer) -> Self {
         let ring = KeyRing::single(key);
-        Self::with_keys(pool, clock, &ring, SecretBox::new(&ring), mailer)
+        Self::with_keys(database, clock, &ring, SecretBox::new(&ring), mailer)
     }
 
     pub fn with_keys(
-        pool: SqlitePool,
+        database: Database,
         clock: Arc<dyn Clock>,
         ring: &KeyRing,
         secrets: SecretBox,
@@ -61,7 +64,8 @@ impl AppState {
             .map(|n| n.get())
             .unwrap_or(2);
         Self {
-            pool,
+            pool: database.pool.clone(),
+            database,
             hasher: Arc::new(PasswordHasher::new(cores)),
             throttle: Arc::new(LoginThrottle::default()),
             credentials: Arc::new(CredentialEpochs::default()),

@@ -79,9 +79,9 @@ pub fn run_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub async fn open_db(data: &Path) -> sqlx::SqlitePool {
+pub async fn open_db(data: &Path) -> app::backend::store::Pool {
     let url = format!("sqlite://{}", data.join("syncgate.db").display());
-    app::backend::store::connect(&url).await.unwrap()
+    app::backend::store::connect(&url).await.unwrap().pool
 }
 
 /// A signed-in, re-authenticated browser session against the real server.

@@ -1,7 +1,8 @@
 //! The `audit_events` table: who did what to whom, when, from where.
 
+use super::{Executes, Pool};
 use crate::domain::ids::UserId;
-use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+use sqlx::FromRow;
 
 pub struct NewEvent<'a> {
     pub at: i64,
@@ -22,9 +23,9 @@ pub struct EventRow {
     pub address: String,
 }
 
-pub async fn insert<'e>(db: impl SqliteExecutor<'e>, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert<'e>(db: impl Executes<'e>, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_events (at, actor_id, target_id, action, address) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO audit_events (at, actor_id, target_id, action, address) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(e.at)
     .bind(e.actor_id)
@@ -41,12 +42,12 @@ const SELECT: &str = "SELECT e.id, e.at, a.username AS actor, t.username AS targ
 
 /// The newest events about one user first.
 pub async fn for_target(
-    pool: &SqlitePool,
+    pool: &Pool,
     target_id: UserId,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE e.target_id = ? ORDER BY e.at DESC, e.id DESC LIMIT ?"
+        "{SELECT} WHERE e.target_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2"
     ))
     .bind(target_id)
     .bind(limit)
@@ -55,9 +56,9 @@ pub async fn for_target(
 }
 
 /// The newest organisation-wide events first.
-pub async fn organisation(pool: &SqlitePool, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn organisation(pool: &Pool, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE e.target_id IS NULL ORDER BY e.at DESC, e.id DESC LIMIT ?"
+        "{SELECT} WHERE e.target_id IS NULL ORDER BY e.at DESC, e.id DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(pool)

@@ -1,5 +1,10 @@
 //! Stored values with a type of their own: what a column holds, opaque to everyone else.
 
+use crate::domain::ids::UserId;
+use sqlx::any::{Any, AnyTypeInfo, AnyTypeInfoKind};
+use sqlx::error::BoxDynError;
+use sqlx::{Database, Decode, Encode, Type};
+
 /// A PHC-format argon2 hash. Deliberately neither `Serialize` nor `Display`.
 #[derive(Clone, sqlx::Type)]
 #[sqlx(transparent)]
@@ -30,23 +35,59 @@ pub struct Sealed {
 }
 
 // A user id is stored as the integer it wraps.
-impl sqlx::Type<sqlx::Sqlite> for crate::domain::ids::UserId {
-    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-        <i64 as sqlx::Type<sqlx::Sqlite>>::type_info()
+impl Type<Any> for UserId {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
     }
 }
 
-impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for crate::domain::ids::UserId {
+impl<'q> Encode<'q, Any> for UserId {
     fn encode_by_ref(
         &self,
-        buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer<'q>,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <i64 as sqlx::Encode<'q, sqlx::Sqlite>>::encode_by_ref(&self.0, buf)
+        buf: &mut <Any as Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, BoxDynError> {
+        <i64 as Encode<'q, Any>>::encode_by_ref(&self.0, buf)
     }
 }
 
-impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for crate::domain::ids::UserId {
-    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        <i64 as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value).map(crate::domain::ids::UserId)
+impl<'r> Decode<'r, Any> for UserId {
+    fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        <i64 as Decode<'r, Any>>::decode(value).map(UserId)
+    }
+}
+
+/// A yes/no column: `INTEGER` 0/1 in SQLite, `BOOLEAN` in PostgreSQL (and what `EXISTS`
+/// gives in each). Read with `#[sqlx(try_from = "Flag")]` into a `bool`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        ty.kind() == AnyTypeInfoKind::Bool || ty.kind().is_integer()
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        use sqlx::ValueRef;
+        if value.type_info().kind() == AnyTypeInfoKind::Bool {
+            <bool as Decode<'r, Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as Decode<'r, Any>>::decode(value).map(|i| Flag(i != 0))
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! The `devices` table: the phones the ActiveSync door has seen, per user.
 
+use super::columns::Flag;
+use super::{Connection, Executes, Pool};
 use crate::domain::ids::UserId;
-use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct DeviceRow {
@@ -17,9 +19,12 @@ pub struct DeviceRow {
     pub first_seen: i64,
     pub last_seen: i64,
     pub last_address: String,
+    #[sqlx(try_from = "Flag")]
     pub blocked: bool,
+    #[sqlx(try_from = "Flag")]
     pub old_password: bool,
     pub policy_key: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub policy_acknowledged: bool,
     pub folder_sync_key: i64,
 }
@@ -42,15 +47,15 @@ pub struct Sighting<'a> {
 /// Records a successful request: creates the device or updates when and from where it was last
 /// seen (an empty user agent or version keeps the known one). It works again, so it no longer
 /// "uses an old password".
-pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx::Error> {
+pub async fn seen(pool: &Pool, s: Sighting<'_>) -> Result<DeviceRow, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO devices (user_id, device_id, device_type, user_agent, protocol_version, \
-         first_seen, last_seen, last_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         first_seen, last_seen, last_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (user_id, device_id) DO UPDATE SET device_type = excluded.device_type, \
-         user_agent = CASE WHEN excluded.user_agent = '' THEN user_agent ELSE excluded.user_agent END, \
-         protocol_version = CASE WHEN excluded.protocol_version = '' THEN protocol_version \
+         user_agent = CASE WHEN excluded.user_agent = '' THEN devices.user_agent ELSE excluded.user_agent END, \
+         protocol_version = CASE WHEN excluded.protocol_version = '' THEN devices.protocol_version \
          ELSE excluded.protocol_version END, last_seen = excluded.last_seen, \
-         last_address = excluded.last_address, old_password = 0 RETURNING {COLUMNS}"
+         last_address = excluded.last_address, old_password = FALSE RETURNING {COLUMNS}"
     ))
     .bind(s.user_id)
     .bind(s.device_id)
@@ -68,10 +73,10 @@ pub async fn seen(pool: &SqlitePool, s: Sighting<'_>) -> Result<DeviceRow, sqlx:
 pub const MAX_PER_USER: i64 = 100;
 
 /// Drops the user's devices beyond `MAX_PER_USER`, oldest unblocked first.
-pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> Result<u64, sqlx::Error> {
+pub async fn prune<'e>(db: impl Executes<'e>, user_id: UserId) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "DELETE FROM devices WHERE user_id = ? AND id IN (SELECT id FROM devices WHERE user_id = ? \
-         ORDER BY blocked DESC, last_seen DESC, id DESC LIMIT -1 OFFSET ?)",
+        "DELETE FROM devices WHERE user_id = $1 AND id NOT IN (SELECT id FROM devices \
+         WHERE user_id = $2 ORDER BY blocked DESC, last_seen DESC, id DESC LIMIT $3)",
     )
     .bind(user_id)
     .bind(user_id)
@@ -83,11 +88,11 @@ pub async fn prune<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> Result<u
 
 /// Removes one device of `user_id` (its sync state with it); `false` if there is none.
 pub async fn delete<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     user_id: UserId,
     id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
+    let done = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
         .execute(db)
@@ -97,13 +102,13 @@ pub async fn delete<'e>(
 
 /// A known device of the user presented a password that does not work (any more).
 pub async fn failed(
-    pool: &SqlitePool,
+    pool: &Pool,
     user_id: UserId,
     device_id: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE devices SET old_password = 1, last_failure_at = ? WHERE user_id = ? AND device_id = ?",
+        "UPDATE devices SET old_password = TRUE, last_failure_at = $1 WHERE user_id = $2 AND device_id = $3",
     )
     .bind(at)
     .bind(user_id)
@@ -114,12 +119,12 @@ pub async fn failed(
 }
 
 pub async fn find(
-    pool: &SqlitePool,
+    pool: &Pool,
     user_id: UserId,
     device_id: &str,
 ) -> Result<Option<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?"
+        "SELECT {COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"
     ))
     .bind(user_id)
     .bind(device_id)
@@ -128,9 +133,9 @@ pub async fn find(
 }
 
 /// The user's devices, the most recently seen first.
-pub async fn for_user(pool: &SqlitePool, user_id: UserId) -> Result<Vec<DeviceRow>, sqlx::Error> {
+pub async fn for_user(pool: &Pool, user_id: UserId) -> Result<Vec<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM devices WHERE user_id = ? ORDER BY last_seen DESC, id DESC"
+        "SELECT {COLUMNS} FROM devices WHERE user_id = $1 ORDER BY last_seen DESC, id DESC"
     ))
     .bind(user_id)
     .fetch_all(pool)
@@ -140,18 +145,18 @@ pub async fn for_user(pool: &SqlitePool, user_id: UserId) -> Result<Vec<DeviceRo
 /// Blocks or unblocks one device of `user_id`; also bumps the user's credential version so
 /// the door's cache forgets what it knew. `false` if there is no such device.
 pub async fn set_blocked(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Connection,
     user_id: UserId,
     id: i64,
     blocked: bool,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE devices SET blocked = ? WHERE id = ? AND user_id = ?")
+    let done = sqlx::query("UPDATE devices SET blocked = $1 WHERE id = $2 AND user_id = $3")
         .bind(blocked)
         .bind(id)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET credential_version = credential_version + 1 WHERE id = ?")
+    sqlx::query("UPDATE users SET credential_version = credential_version + 1 WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -160,7 +165,7 @@ pub async fn set_blocked(
 
 /// What the device says about itself (Settings / Provision DeviceInformation).
 pub async fn set_information<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: i64,
     model: &str,
     friendly_name: &str,
@@ -168,8 +173,8 @@ pub async fn set_information<'e>(
     user_agent: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE devices SET model = ?, friendly_name = ?, os = ?, \
-         user_agent = CASE WHEN ? = '' THEN user_agent ELSE ? END WHERE id = ?",
+        "UPDATE devices SET model = $1, friendly_name = $2, os = $3, \
+         user_agent = CASE WHEN $4 = '' THEN user_agent ELSE $5 END WHERE id = $6",
     )
     .bind(model)
     .bind(friendly_name)
@@ -183,12 +188,12 @@ pub async fn set_information<'e>(
 }
 
 pub async fn set_policy<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: i64,
     key: &str,
     acknowledged: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE devices SET policy_key = ?, policy_acknowledged = ? WHERE id = ?")
+    sqlx::query("UPDATE devices SET policy_key = $1, policy_acknowledged = $2 WHERE id = $3")
         .bind(key)
         .bind(acknowledged)
         .bind(id)
@@ -198,11 +203,11 @@ pub async fn set_policy<'e>(
 }
 
 pub async fn set_folder_sync_key<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: i64,
     key: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE devices SET folder_sync_key = ? WHERE id = ?")
+    sqlx::query("UPDATE devices SET folder_sync_key = $1 WHERE id = $2")
         .bind(key)
         .bind(id)
         .execute(db)

@@ -1,7 +1,9 @@
 //! The `email_codes` table.
 
+use super::columns::Flag;
+use super::Pool;
 use crate::domain::ids::UserId;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CodeRow {
@@ -9,39 +11,44 @@ pub struct CodeRow {
     pub code_hash: Vec<u8>,
     pub issued_at: i64,
     pub wrong_tries: i64,
+    #[sqlx(try_from = "Flag")]
     pub used: bool,
 }
 
 /// When codes were sent to the user after `since`, with their purpose.
 pub async fn sent_since(
-    pool: &SqlitePool,
+    pool: &Pool,
     user_id: UserId,
     since: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT issued_at, purpose FROM email_codes WHERE user_id = ? AND issued_at > ?")
-        .bind(user_id)
-        .bind(since)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT issued_at, purpose FROM email_codes WHERE user_id = $1 AND issued_at > $2",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(pool)
+    .await
 }
 
 /// Stores a new code and retires every earlier unused one of the same purpose, in one
 /// transaction: only the newest code works.
 pub async fn replace(
-    pool: &SqlitePool,
+    pool: &Pool,
     user_id: UserId,
     purpose: &str,
     code_hash: &[u8],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE email_codes SET used = 1 WHERE user_id = ? AND purpose = ? AND used = 0")
-        .bind(user_id)
-        .bind(purpose)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE email_codes SET used = TRUE WHERE user_id = $1 AND purpose = $2 AND used = FALSE",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .execute(&mut *tx)
+    .await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO email_codes (user_id, purpose, code_hash, issued_at) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO email_codes (user_id, purpose, code_hash, issued_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(user_id)
     .bind(purpose)
@@ -50,7 +57,7 @@ pub async fn replace(
     .fetch_one(&mut *tx)
     .await?;
     // Old codes are of no use to anyone after a day.
-    sqlx::query("DELETE FROM email_codes WHERE user_id = ? AND issued_at < ?")
+    sqlx::query("DELETE FROM email_codes WHERE user_id = $1 AND issued_at < $2")
         .bind(user_id)
         .bind(now - 86_400)
         .execute(&mut *tx)
@@ -61,13 +68,13 @@ pub async fn replace(
 
 /// The newest unused code of this purpose.
 pub async fn current(
-    pool: &SqlitePool,
+    pool: &Pool,
     user_id: UserId,
     purpose: &str,
 ) -> Result<Option<CodeRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, code_hash, issued_at, wrong_tries, used FROM email_codes \
-         WHERE user_id = ? AND purpose = ? AND used = 0 ORDER BY id DESC LIMIT 1",
+         WHERE user_id = $1 AND purpose = $2 AND used = FALSE ORDER BY id DESC LIMIT 1",
     )
     .bind(user_id)
     .bind(purpose)
@@ -80,14 +87,14 @@ pub async fn current(
 /// guesses cannot all see "fewer than 5". Returns the new count, or `None` when no try is
 /// left (used, expired or voided meanwhile).
 pub async fn take_try(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     issued_after: i64,
     max_tries: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let row: Option<(i64,)> = sqlx::query_as(
         "UPDATE email_codes SET wrong_tries = wrong_tries + 1 \
-         WHERE id = ? AND used = 0 AND issued_at > ? AND wrong_tries < ? RETURNING wrong_tries",
+         WHERE id = $1 AND used = FALSE AND issued_at > $2 AND wrong_tries < $3 RETURNING wrong_tries",
     )
     .bind(id)
     .bind(issued_after)
@@ -100,14 +107,14 @@ pub async fn take_try(
 /// Marks the code used under the same conditions as a try (the try that found it right is
 /// already counted); `false` if another request used it first (single use under races).
 pub async fn consume(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     issued_after: i64,
     max_tries: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE email_codes SET used = 1 \
-         WHERE id = ? AND used = 0 AND issued_at > ? AND wrong_tries <= ?",
+        "UPDATE email_codes SET used = TRUE \
+         WHERE id = $1 AND used = FALSE AND issued_at > $2 AND wrong_tries <= $3",
     )
     .bind(id)
     .bind(issued_after)

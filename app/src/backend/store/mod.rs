@@ -1,5 +1,11 @@
 //! Every SQL statement, one module per table group, one function per statement or
 //! transaction, parameters always bound.
+//!
+//! One set of statements for SQLite (the embedded default) and PostgreSQL (several instances):
+//! they run through sqlx's `Any` driver, written in the SQL both understand — `$1` parameters,
+//! `TRUE`/`FALSE` for flags (integers in SQLite, booleans in PostgreSQL, read by `columns::Flag`),
+//! `RETURNING`, `ON CONFLICT`. The schemas live side by side in `migrations/sqlite` and
+//! `migrations/postgres`, one file per step in both.
 
 pub mod audit;
 pub mod columns;
@@ -8,25 +14,131 @@ pub mod email_codes;
 pub mod settings;
 pub mod users;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::SqliteSynchronous;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Executor;
 use std::str::FromStr;
+use std::sync::Once;
 use std::time::Duration;
 
-/// Opens (creating if needed) the SQLite database in WAL mode with foreign keys on.
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
+/// The pool every store function runs on.
+pub type Pool = sqlx::AnyPool;
+/// What store functions that take part in a caller's transaction accept.
+pub type Connection = sqlx::AnyConnection;
+pub use sqlx::any::AnyExecutor as Executes;
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
 }
 
-pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../migrations/sqlite").run(pool).await
+impl Kind {
+    pub fn of(url: &str) -> Option<Kind> {
+        if url.starts_with("sqlite:") {
+            Some(Kind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Kind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The same database as the driver's own pool, for what needs it: sessions
+/// (`tower-sessions-sqlx-store`) and PostgreSQL's `LISTEN`.
+#[derive(Clone, Debug)]
+pub enum Native {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open database: the pool of the store and the driver's own.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub pool: Pool,
+    pub native: Native,
+}
+
+impl Database {
+    pub fn kind(&self) -> Kind {
+        match self.native {
+            Native::Sqlite(_) => Kind::Sqlite,
+            Native::Postgres(_) => Kind::Postgres,
+        }
+    }
+}
+
+/// Opens the database the URL names; SQLite is created if missing, in WAL mode with foreign
+/// keys on.
+pub async fn connect(url: &str) -> Result<Database, sqlx::Error> {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    match Kind::of(url) {
+        Some(Kind::Sqlite) => {
+            let native = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let sessions = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(native.clone())
+                .await?;
+            // The file exists now (created above); the `Any` pool opens it with the same
+            // pragmas on every connection.
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for pragma in [
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 5000",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(AnyConnectOptions::from_str(url)?)
+                .await?;
+            Ok(Database {
+                pool,
+                native: Native::Sqlite(sessions),
+            })
+        }
+        Some(Kind::Postgres) => {
+            let options = PgConnectOptions::from_str(url)?;
+            let native = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(AnyConnectOptions::from_str(url)?)
+                .await?;
+            Ok(Database {
+                pool,
+                native: Native::Postgres(native),
+            })
+        }
+        None => Err(sqlx::Error::Configuration(
+            "the database URL must start with sqlite:, postgres:// or postgresql://".into(),
+        )),
+    }
+}
+
+/// Applies the migrations this binary knows for the database's kind.
+pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
+    match db.kind() {
+        Kind::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&db.pool).await,
+        Kind::Postgres => sqlx::migrate!("../migrations/postgres").run(&db.pool).await,
+    }
 }

@@ -1,14 +1,14 @@
 //! The `settings` table: organisation-wide switches as key/value text.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Executes, Pool};
 
 /// "Require two-factor authentication for all users" (`'1'` on).
 pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
 /// The organisation's "ActiveSync service" (on unless set to `'0'`).
 pub const ACTIVESYNC_SERVICE: &str = "activesync_service";
 
-pub async fn flag(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+pub async fn flag(pool: &Pool, key: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
         .bind(key)
         .fetch_optional(pool)
         .await?;
@@ -16,21 +16,17 @@ pub async fn flag(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
 }
 
 /// A flag that is on unless explicitly turned off.
-pub async fn flag_default_on(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+pub async fn flag_default_on(pool: &Pool, key: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
         .bind(key)
         .fetch_optional(pool)
         .await?;
     Ok(row.is_none_or(|(v,)| v != "0"))
 }
 
-pub async fn set_flag<'e>(
-    db: impl SqliteExecutor<'e>,
-    key: &str,
-    on: bool,
-) -> Result<(), sqlx::Error> {
+pub async fn set_flag<'e>(db: impl Executes<'e>, key: &str, on: bool) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO settings (key, value) VALUES (?, ?) \
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(key)
@@ -48,8 +44,9 @@ mod tests {
     async fn a_flag_is_off_until_set_and_can_be_cleared() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&pool).await.unwrap();
+        let db = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&db).await.unwrap();
+        let pool = db.pool;
         assert!(!flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());
         set_flag(&pool, REQUIRE_TWO_FACTOR, true).await.unwrap();
         assert!(flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());

@@ -2,9 +2,9 @@
 
 use super::columns::PasswordHash;
 use super::columns::Sealed;
+use super::{Executes, Pool};
 use crate::domain::ids::UserId;
 use crate::i18n::Lang;
-use sqlx::{SqliteExecutor, SqlitePool};
 
 mod record;
 
@@ -22,11 +22,11 @@ pub struct Insert<'a> {
     pub now: i64,
 }
 
-pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<UserId, sqlx::Error> {
+pub async fn insert<'e>(db: impl Executes<'e>, u: Insert<'_>) -> Result<UserId, sqlx::Error> {
     let row: (UserId,) = sqlx::query_as(
         "INSERT INTO users (username, email, first_name, last_name, is_admin, active, \
          password_hash, must_change_password, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9) RETURNING id",
     )
     .bind(u.username)
     .bind(u.email)
@@ -42,31 +42,25 @@ pub async fn insert<'e>(db: impl SqliteExecutor<'e>, u: Insert<'_>) -> Result<Us
     Ok(row.0)
 }
 
-pub async fn by_id(pool: &SqlitePool, id: UserId) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+pub async fn by_id(pool: &Pool, id: UserId) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
 /// Usernames are stored lowercased; the lookup lowercases too.
-pub async fn by_username(
-    pool: &SqlitePool,
-    username: &str,
-) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+pub async fn by_username(pool: &Pool, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
         .bind(username.trim().to_lowercase())
         .fetch_optional(pool)
         .await
 }
 
 /// The one user with this email address (case-insensitive); `None` if none or several.
-pub async fn by_unique_email(
-    pool: &SqlitePool,
-    email: &str,
-) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn by_unique_email(pool: &Pool, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
     let mut found: Vec<UserRecord> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users WHERE email <> '' AND lower(email) = lower(?) LIMIT 2"
+        "SELECT {COLUMNS} FROM users WHERE email <> '' AND lower(email) = lower($1) LIMIT 2"
     ))
     .bind(email.trim())
     .fetch_all(pool)
@@ -76,12 +70,12 @@ pub async fn by_unique_email(
 
 /// Whether another user than `me` has this address.
 pub async fn email_used_by_other(
-    pool: &SqlitePool,
+    pool: &Pool,
     email: &str,
     me: UserId,
 ) -> Result<bool, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM users WHERE email <> '' AND lower(email) = lower(?) AND id <> ?",
+        "SELECT COUNT(*) FROM users WHERE email <> '' AND lower(email) = lower($1) AND id <> $2",
     )
     .bind(email.trim())
     .bind(me)
@@ -91,29 +85,32 @@ pub async fn email_used_by_other(
 }
 
 /// Every user's credential version (the door polls them to notice other processes' changes).
-pub async fn credential_versions(pool: &SqlitePool) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+pub async fn credential_versions(pool: &Pool) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT id, credential_version FROM users")
         .fetch_all(pool)
         .await
 }
 
 /// The organisation settings as one string, to notice a change.
-pub async fn settings_fingerprint<'e>(db: impl SqliteExecutor<'e>) -> Result<String, sqlx::Error> {
-    let (f,): (String,) = sqlx::query_as(
-        "SELECT COALESCE((SELECT group_concat(key || '=' || value) FROM settings), '')",
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(f)
+pub async fn settings_fingerprint<'e>(db: impl Executes<'e>) -> Result<String, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(","))
 }
 
-pub async fn all(pool: &SqlitePool) -> Result<Vec<UserRecord>, sqlx::Error> {
+pub async fn all(pool: &Pool) -> Result<Vec<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
         .fetch_all(pool)
         .await
 }
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
     let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(pool)
         .await?;
@@ -121,11 +118,11 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
 }
 
 pub async fn set_language<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     lang: Option<Lang>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET language = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
         .bind(lang.map(Lang::code))
         .bind(id)
         .execute(db)
@@ -136,16 +133,16 @@ pub async fn set_language<'e>(
 /// Sets a new login password and bumps the session version, which ends every session of
 /// the user. Returns the new version.
 pub async fn set_password<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     hash: &PasswordHash,
     must_change: bool,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let row: (i64,) = sqlx::query_as(
-        "UPDATE users SET password_hash = ?, must_change_password = ?, \
+        "UPDATE users SET password_hash = $1, must_change_password = $2, \
          session_version = session_version + 1, credential_version = credential_version + 1, \
-         updated_at = ? WHERE id = ? \
+         updated_at = $3 WHERE id = $4 \
          RETURNING session_version",
     )
     .bind(hash.as_stored())
@@ -159,14 +156,14 @@ pub async fn set_password<'e>(
 
 /// Turning an account off also ends its sessions (version bump).
 pub async fn set_active<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     active: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET active = ?, session_version = session_version + (CASE WHEN ? THEN 0 ELSE 1 END), \
-         credential_version = credential_version + 1, updated_at = ? WHERE id = ?",
+        "UPDATE users SET active = $1, session_version = session_version + (CASE WHEN $2 THEN 0 ELSE 1 END), \
+         credential_version = credential_version + 1, updated_at = $3 WHERE id = $4",
     )
     .bind(active)
     .bind(active)
@@ -181,15 +178,15 @@ pub async fn set_active<'e>(
 /// sessions (version bump), as a password change does. Returns the new version. The caller
 /// bumps the credential epochs once committed.
 pub async fn set_two_factor<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     method: Option<&str>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (v,): (i64,) = sqlx::query_as(
-        "UPDATE users SET two_factor_method = ?, session_version = session_version + 1, \
-         credential_version = credential_version + 1, updated_at = ? \
-         WHERE id = ? RETURNING session_version",
+        "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
+         credential_version = credential_version + 1, updated_at = $2 \
+         WHERE id = $3 RETURNING session_version",
     )
     .bind(method)
     .bind(now)
@@ -201,28 +198,29 @@ pub async fn set_two_factor<'e>(
 
 /// The admin's "require two-factor authentication" for one user.
 pub async fn set_two_factor_required<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     required: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE users SET two_factor_required = ?, updated_at = ? WHERE id = ?")
-        .bind(required)
-        .bind(now)
-        .bind(id)
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("UPDATE users SET two_factor_required = $1, updated_at = $2 WHERE id = $3")
+            .bind(required)
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The address codes and notices go to (empty: none).
 pub async fn set_email<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     email: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
         .bind(email)
         .bind(now)
         .bind(id)
@@ -233,14 +231,14 @@ pub async fn set_email<'e>(
 
 /// The admin's "Enable ActiveSync". `false` if there is no such user.
 pub async fn set_activesync_enabled<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     enabled: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET activesync_enabled = ?, credential_version = credential_version + 1, \
-         updated_at = ? WHERE id = ?",
+        "UPDATE users SET activesync_enabled = $1, credential_version = credential_version + 1, \
+         updated_at = $2 WHERE id = $3",
     )
     .bind(enabled)
     .bind(now)
@@ -253,15 +251,15 @@ pub async fn set_activesync_enabled<'e>(
 /// Stores (`Some`) or removes (`None`) the sealed sync password. `false` if no such user.
 /// The caller bumps the credential epochs once committed.
 pub async fn set_sync_password<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     sealed: Option<&Sealed>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET sync_password_ciphertext = ?, sync_password_nonce = ?, \
-         sync_password_key_id = ?, sync_password_set_at = ?, \
-         credential_version = credential_version + 1, updated_at = ? WHERE id = ?",
+        "UPDATE users SET sync_password_ciphertext = $1, sync_password_nonce = $2, \
+         sync_password_key_id = $3, sync_password_set_at = $4, \
+         credential_version = credential_version + 1, updated_at = $5 WHERE id = $6",
     )
     .bind(sealed.map(|s| s.ciphertext.as_slice()))
     .bind(sealed.map(|s| s.nonce.as_slice()))
@@ -275,9 +273,7 @@ pub async fn set_sync_password<'e>(
 }
 
 /// Every stored sync password, sealed, with its owner (for re-encryption under a new key).
-pub async fn sealed_sync_passwords(
-    pool: &SqlitePool,
-) -> Result<Vec<(UserId, Sealed)>, sqlx::Error> {
+pub async fn sealed_sync_passwords(pool: &Pool) -> Result<Vec<(UserId, Sealed)>, sqlx::Error> {
     let rows: Vec<(UserId, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
         "SELECT id, sync_password_ciphertext, sync_password_nonce, sync_password_key_id \
          FROM users WHERE sync_password_ciphertext IS NOT NULL ORDER BY id",
@@ -303,15 +299,15 @@ pub async fn sealed_sync_passwords(
 /// since `old` was read (then the newer one stays). Not a password change: the set date and
 /// the credential version stay. `false` if it had changed.
 pub async fn reseal_sync_password<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Executes<'e>,
     id: UserId,
     old: &Sealed,
     new: &Sealed,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET sync_password_ciphertext = ?, sync_password_nonce = ?, \
-         sync_password_key_id = ? WHERE id = ? AND sync_password_ciphertext = ? \
-         AND sync_password_nonce = ?",
+        "UPDATE users SET sync_password_ciphertext = $1, sync_password_nonce = $2, \
+         sync_password_key_id = $3 WHERE id = $4 AND sync_password_ciphertext = $5 \
+         AND sync_password_nonce = $6",
     )
     .bind(new.ciphertext.as_slice())
     .bind(new.nonce.as_slice())
@@ -329,12 +325,12 @@ mod tests {
     use super::*;
     use crate::backend::identity::passwords::hash_now;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&pool).await.unwrap();
-        (dir, pool)
+        let db = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&db).await.unwrap();
+        (dir, db.pool)
     }
 
     fn new_user<'a>(name: &'a str, hash: &'a PasswordHash) -> Insert<'a> {

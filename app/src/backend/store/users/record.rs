@@ -1,6 +1,6 @@
 //! A user as stored, and the facts the rules read from it.
 
-use super::super::columns::{PasswordHash, Sealed};
+use super::super::columns::{Flag, PasswordHash, Sealed};
 use crate::domain::activesync::SyncFacts;
 use crate::domain::ids::UserId;
 use crate::domain::two_factor::{self, TwoFactorMethod};
@@ -15,18 +15,24 @@ pub struct UserRecord {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    #[sqlx(try_from = "Flag")]
     pub is_admin: bool,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     #[sqlx(try_from = "Option<String>")]
     pub language: LangColumn,
     pub password_hash: PasswordHash,
     pub session_version: i64,
+    #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
     pub created_at: i64,
     pub two_factor_method: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub two_factor_required: bool,
     /// The organisation setting "require 2FA for all users", read with the user.
+    #[sqlx(try_from = "Flag")]
     pub required_for_all: bool,
+    #[sqlx(try_from = "Flag")]
     pub activesync_enabled: bool,
     pub sync_password_ciphertext: Option<Vec<u8>>,
     pub sync_password_nonce: Option<Vec<u8>>,
@@ -34,6 +40,7 @@ pub struct UserRecord {
     pub sync_password_set_at: Option<i64>,
     pub credential_version: i64,
     /// The organisation's "ActiveSync service" switch, read with the user.
+    #[sqlx(try_from = "Flag")]
     pub activesync_service_on: bool,
 }
 
