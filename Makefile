@@ -42,8 +42,11 @@ smoke: release tools-browser
 ## The second command: every test.
 test: tools tools-browser tools-test test-rust test-e2e
 
+# The workspace's tests on SQLite, then the server's integration suite again on a throwaway
+# PostgreSQL cluster (initdb in a temporary folder, stopped afterwards: tests/with-postgres.sh).
 test-rust: tools-rust tools-test
 	cargo test --workspace
+	server/tests/with-postgres.sh cargo test -p server --tests
 
 test-e2e: build tools-node tools-browser
 	cd end2end && npx playwright test
@@ -72,12 +75,14 @@ tools-browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; fi
 
 ## What the tests use besides Rust: wbxml2xml (Debian's libwbxml2-utils) checks the WBXML code
-## pages, and pyactivesync (PyPI, in a virtualenv under .tmp/) is a real EAS 16.1 client.
+## pages, and pyactivesync (PyPI, in a virtualenv under .tmp/) is a real EAS 16.1 client;
+## Debian's postgresql gives the throwaway cluster the suite runs on a second time.
 EAS_VENV := $(CURDIR)/.tmp/eas-venv
 PYACTIVESYNC_VERSION := 0.17.0
 tools-test:
 	@missing=""; command -v wbxml2xml >/dev/null || missing="libwbxml2-utils"; \
 	  /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  if [ -n "$$missing" ]; then echo "Installing Debian's $$missing"; \
 	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
 	    else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; fi

@@ -93,10 +93,10 @@ impl Config {
         }
         let database_url = get("SYNCGATE_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("syncgate.db").display()));
-        if !database_url.starts_with("sqlite:") {
+        if app::backend::store::Kind::of(&database_url).is_none() {
             return Err(ConfigError::Invalid {
                 var: "SYNCGATE_DATABASE_URL",
-                problem: "only sqlite: URLs are supported in this version".into(),
+                problem: "must start with sqlite:, postgres:// or postgresql://".into(),
             });
         }
         let cookie_security = match get("SYNCGATE_COOKIE_SECURE").as_deref() {

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod database_errors;
 pub mod eas;
 pub mod http;
 pub mod router;

@@ -2,6 +2,7 @@
 //! first admin.
 
 use crate::config::Config;
+use crate::database_errors;
 use anyhow::Context;
 use app::backend::mail::{self, Mailer, Transport};
 use app::backend::secrets::keyring::{self, KeyRing};
@@ -25,10 +26,13 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         }
         private_database(file)?;
     }
-    let pool = store::connect(config.database_url.expose())
+    let url = config.database_url.expose();
+    let pool = store::connect(url)
         .await
-        .context("opening the database")?;
-    store::migrate(&pool).await.context("applying migrations")?;
+        .map_err(|e| anyhow::anyhow!(database_errors::opening(&e, url)))?;
+    store::migrate(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!(database_errors::migrating(&e, url)))?;
     if ensure_key_file(&config.key_file)? {
         tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
     }

@@ -22,6 +22,35 @@ use zeroize::Zeroizing;
 pub const COOKIE_NAME: &str = "syncgate_session";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
+/// A new, empty database for one test server: a SQLite file in `dir`, or a database of its
+/// own on the PostgreSQL server `SYNCGATE_TEST_DATABASE_URL` names (`tests/with-postgres.sh`
+/// sets it; `make test` runs the suite both ways).
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    match std::env::var("SYNCGATE_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!(
+                "t{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut admin = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("the PostgreSQL server of SYNCGATE_TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create a test database");
+            let mut url = url::Url::parse(&base).expect("a URL");
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        _ => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
 pub struct TestServer {
     pub base: String,
     pub state: AppState,
@@ -52,8 +81,15 @@ impl TestServer {
 
     async fn start_with(smtp_url: Option<String>, proxies: &str) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let url = fresh_database(dir.path()).await;
         let pool = store::connect(&url).await.expect("open db");
+        if std::env::var("SYNCGATE_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+            assert_eq!(
+                pool.kind(),
+                store::Kind::Postgres,
+                "the suite runs on PostgreSQL"
+            );
+        }
         store::migrate(&pool).await.expect("migrate");
         let clock = ManualClock::starting_at(1_700_000_000);
         let smtp = smtp::SmtpSink::start().await;
