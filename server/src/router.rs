@@ -55,6 +55,8 @@ pub fn build(
     store: Sessions,
     cookie_secure: bool,
 ) -> Router {
+    // Other instances' announced changes (PostgreSQL only).
+    app::backend::changes::listen(state.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name("syncgate_session")
         .with_http_only(true)

@@ -3,6 +3,7 @@
 
 pub mod activesync;
 pub mod audit;
+pub mod changes;
 pub mod clock;
 pub mod error;
 pub mod identity;

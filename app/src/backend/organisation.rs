@@ -2,6 +2,7 @@
 //! all users" and the ActiveSync service. Admins only; each change is audited with it.
 
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::{Admin, Reauthenticated};
 use crate::backend::state::AppState;
@@ -40,7 +41,7 @@ pub async fn set_activesync_service(
         [AuditAction::OrgActiveSyncOn, AuditAction::OrgActiveSyncOff],
     );
     change.commit(origin, None, action).await?;
-    state.credentials.bump_policy();
+    changes::announce(state, Change::Policy).await;
     current(state).await
 }
 

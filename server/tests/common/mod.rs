@@ -57,6 +57,8 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     /// Every mail the server sends lands here.
     pub smtp: smtp::SmtpSink,
+    /// The database this server runs on (another instance may share it).
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -82,6 +84,24 @@ impl TestServer {
     async fn start_with(smtp_url: Option<String>, proxies: &str) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database(dir.path()).await;
+        let clock = ManualClock::starting_at(1_700_000_000);
+        Self::launch(dir, url, clock, smtp_url, proxies).await
+    }
+
+    /// A second instance on this one's database, with the same key and clock (as two
+    /// instances behind one proxy, on one PostgreSQL).
+    pub async fn another_instance(&self) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::launch(dir, self.database_url.clone(), self.clock.clone(), None, "").await
+    }
+
+    async fn launch(
+        dir: tempfile::TempDir,
+        url: String,
+        clock: Arc<ManualClock>,
+        smtp_url: Option<String>,
+        proxies: &str,
+    ) -> TestServer {
         let pool = store::connect(&url).await.expect("open db");
         if std::env::var("SYNCGATE_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
             assert_eq!(
@@ -91,7 +111,6 @@ impl TestServer {
             );
         }
         store::migrate(&pool).await.expect("migrate");
-        let clock = ManualClock::starting_at(1_700_000_000);
         let smtp = smtp::SmtpSink::start().await;
         let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
         let transport = Transport::Smtp(
@@ -123,6 +142,7 @@ impl TestServer {
             state,
             clock,
             smtp,
+            database_url: url,
             _dir: dir,
         }
     }

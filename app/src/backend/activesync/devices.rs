@@ -1,6 +1,7 @@
 //! The Devices list (what the ActiveSync door has seen per user) and the admin's block.
 
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::Admin;
 use crate::backend::state::AppState;
@@ -60,7 +61,7 @@ pub async fn delete(
     let action = AuditAction::DeviceDeleted;
     change.commit(origin, Some(user_id), action).await?;
     // Its cached good check at the door goes too.
-    state.credentials.bump_user(user_id);
+    changes::announce(state, Change::User(user_id)).await;
     list(state, user_id).await
 }
 
@@ -85,6 +86,6 @@ pub async fn set_blocked(
         [AuditAction::DeviceBlocked, AuditAction::DeviceUnblocked],
     );
     change.commit(origin, Some(user_id), action).await?;
-    state.credentials.bump_user(user_id);
+    changes::announce(state, Change::User(user_id)).await;
     list(state, user_id).await
 }

@@ -5,6 +5,7 @@
 //! owner's own request.
 
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::passwords::random_password;
 use crate::backend::identity::proofs::{Admin, Reauthenticated};
@@ -115,7 +116,7 @@ pub async fn change(
         .map_err(Error::internal)?;
     let action = AuditAction::SyncPasswordChanged;
     change.commit(origin, Some(user.id), action).await?;
-    state.credentials.bump_user(user.id);
+    changes::announce(state, Change::User(user.id)).await;
     notices::send(state, user, Notice::SyncPasswordChanged, lang);
     tracing::info!(user = %user.id, "sync password changed");
     Ok(())
@@ -142,7 +143,7 @@ pub async fn remove(
         .map_err(Error::internal)?;
     let action = AuditAction::SyncPasswordRemoved;
     change.commit(origin, Some(user.id), action).await?;
-    state.credentials.bump_user(user.id);
+    changes::announce(state, Change::User(user.id)).await;
     Ok(())
 }
 
@@ -169,7 +170,7 @@ pub async fn set_enabled(
         ],
     );
     change.commit(origin, Some(target), action).await?;
-    state.credentials.bump_user(target);
+    changes::announce(state, Change::User(target)).await;
     views::profile(state, target).await
 }
 

@@ -2,6 +2,7 @@
 //! resetting a password (command line), and the first administrator.
 
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::own_account;
 use crate::backend::identity::passwords::PasswordHash;
@@ -82,7 +83,7 @@ pub async fn create(
             change
                 .commit(origin, Some(id), AuditAction::UserCreated)
                 .await?;
-            state.credentials.bump_names();
+            changes::announce(state, Change::Names).await;
             Ok(id)
         }
         // Two admins creating the same name at once: the unique index decides.
@@ -133,7 +134,7 @@ pub async fn reset_password(
         .map_err(Error::internal)?;
     let action = AuditAction::PasswordReset;
     change.commit(origin, Some(user.id), action).await?;
-    state.credentials.bump_user(user.id);
+    changes::announce(state, Change::User(user.id)).await;
     tracing::info!(user = %user.id, by = ?origin.actor_id, "login password reset");
     let lang = user.language.unwrap_or_default();
     Ok(notices::send(state, &user, Notice::PasswordChanged, lang))
@@ -167,7 +168,7 @@ pub async fn set_active(
     }
     let action = audit::switch(active, [AuditAction::Reactivated, AuditAction::Deactivated]);
     change.commit(origin, Some(target), action).await?;
-    state.credentials.bump_user(target);
+    changes::announce(state, Change::User(target)).await;
     tracing::info!(by = ?origin.actor_id, user = %target, active, "account status changed");
     views::profile(state, target).await
 }

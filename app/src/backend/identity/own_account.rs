@@ -2,6 +2,7 @@
 //! to the new one) and their language.
 
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::Reauthenticated;
 use crate::backend::identity::sessions::{self, Session};
@@ -78,7 +79,7 @@ async fn set_own_password(
         .map_err(Error::internal)?;
     let action = AuditAction::PasswordChanged;
     change.commit(origin, Some(user.id), action).await?;
-    state.credentials.bump_user(user.id);
+    changes::announce(state, Change::User(user.id)).await;
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::PasswordChanged, lang);
     tracing::info!(user = %user.id, "login password changed");
@@ -171,8 +172,8 @@ pub async fn confirm_email_change(
     let action = AuditAction::EmailChanged;
     change.commit(origin, Some(user.id), action).await?;
     // Checks cached under the old address go; a name that matched nobody may match now.
-    state.credentials.bump_user(user.id);
-    state.credentials.bump_names();
+    changes::announce(state, Change::User(user.id)).await;
+    changes::announce(state, Change::Names).await;
     sessions::drop_new_email(session).await?;
     // To the old address (if any): whoever changed it is not necessarily its owner.
     notices::send(state, user, Notice::EmailChanged, lang);

@@ -1,5 +1,6 @@
 //! What the console shows of an account, built from its stored record.
 
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::mail::notices::{self, Notice};
 use crate::backend::state::AppState;
@@ -104,7 +105,7 @@ impl Changed {
         notice: Notice,
         lang: Lang,
     ) -> Result<Changed, Error> {
-        state.credentials.bump_user(user.id);
+        changes::announce(state, Change::User(user.id)).await;
         let mail = notices::send(state, user, notice, lang);
         let profile = profile(state, user.id).await?;
         Ok(Changed { profile, mail })

@@ -4,6 +4,7 @@
 
 use crate::backend::activesync::sync_password::{self, NewSyncPassword};
 use crate::backend::audit::{self, Origin};
+use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::{Admin, Reauthenticated};
 use crate::backend::identity::sessions;
@@ -143,7 +144,7 @@ async fn commit_enrolment(
     change
         .commit(origin, Some(user_id), AuditAction::TwoFactorOn)
         .await?;
-    state.credentials.bump_user(user_id);
+    changes::announce(state, Change::User(user_id)).await;
     Ok(version)
 }
 
@@ -163,7 +164,7 @@ pub async fn turn_off(
         .map_err(Error::internal)?;
     let action = AuditAction::TwoFactorOff;
     change.commit(origin, Some(user.id), action).await?;
-    state.credentials.bump_user(user.id);
+    changes::announce(state, Change::User(user.id)).await;
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::TwoFactorOff, lang);
     tracing::info!(user = %user.id, "2FA turned off");

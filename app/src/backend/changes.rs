@@ -1,0 +1,133 @@
+//! Announcing committed changes to every instance.
+//!
+//! A change to what a phone's password opens must reach the door's cached checks of every
+//! instance within a second. On SQLite there is one instance: the announcement bumps this
+//! process's counters (`CredentialEpochs`). On PostgreSQL it also goes out with `NOTIFY` on one
+//! channel, and every instance's listener (`listen`) bumps its own counters when it hears it —
+//! the same channel will wake the `Ping`s waiting for a user's data. If the listener loses its
+//! connection it cannot know what it missed, so it outdates everything once.
+
+use crate::backend::activesync::credential_epochs::CredentialEpochs;
+use crate::backend::state::AppState;
+use crate::backend::store::{Kind, Native};
+use crate::domain::ids::UserId;
+
+/// The PostgreSQL channel every instance listens on.
+pub const CHANNEL: &str = "syncgate_changes";
+
+/// What changed (see `CredentialEpochs` for what each outdates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// One user's passwords, flags, 2FA, email or devices.
+    User(UserId),
+    /// Which name reaches which user (a new user, a new email address).
+    Names,
+    /// Something every user's devices depend on (the organisation's ActiveSync switch).
+    Policy,
+}
+
+impl Change {
+    pub fn payload(self) -> String {
+        match self {
+            Change::User(id) => format!("user:{}", id.0),
+            Change::Names => "names".into(),
+            Change::Policy => "policy".into(),
+        }
+    }
+
+    /// A payload from the channel; `None` for one this version does not know (ignored).
+    pub fn parse(payload: &str) -> Option<Change> {
+        match payload {
+            "names" => Some(Change::Names),
+            "policy" => Some(Change::Policy),
+            _ => payload
+                .strip_prefix("user:")
+                .and_then(|id| id.parse().ok())
+                .map(|id| Change::User(UserId(id))),
+        }
+    }
+
+    fn apply(self, epochs: &CredentialEpochs) {
+        match self {
+            Change::User(id) => epochs.bump_user(id),
+            Change::Names => epochs.bump_names(),
+            Change::Policy => epochs.bump_policy(),
+        }
+    }
+}
+
+/// Tells this instance at once and, on PostgreSQL, every other one. Call after the change's
+/// transaction committed. A failed `NOTIFY` is logged: the change itself stands, and the
+/// door's periodic look at the database catches up within seconds.
+pub async fn announce(state: &AppState, change: Change) {
+    change.apply(&state.credentials);
+    if state.database.kind() == Kind::Postgres {
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(change.payload())
+            .execute(&state.pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!("announcing a change to other instances: {e}");
+        }
+    }
+}
+
+/// On PostgreSQL, applies what other instances announce, for as long as the process runs.
+pub fn listen(state: AppState) {
+    let Native::Postgres(pool) = state.database.native.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!("listening for other instances' changes: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                tracing::warn!("listening for other instances' changes: {e}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            // Whatever was announced before this point is unknown: outdate everything.
+            Change::Policy.apply(&state.credentials);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => {
+                        if let Some(change) = Change::parse(n.payload()) {
+                            change.apply(&state.credentials);
+                        }
+                    }
+                    // The connection dropped and came back: something may have been missed.
+                    Ok(None) => Change::Policy.apply(&state.credentials),
+                    Err(e) => {
+                        tracing::warn!("listening for other instances' changes: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_read_back_as_the_change_they_name() {
+        for change in [Change::User(UserId(42)), Change::Names, Change::Policy] {
+            assert_eq!(Change::parse(&change.payload()), Some(change));
+        }
+        assert_eq!(Change::parse("user:x"), None);
+        assert_eq!(
+            Change::parse("calendar:7"),
+            None,
+            "unknown kinds are ignored"
+        );
+    }
+}

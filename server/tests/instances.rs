@@ -1,0 +1,87 @@
+//! Several instances on one PostgreSQL behind a proxy (issue 12): what one instance does, the
+//! others know. These run for real in `make test`'s PostgreSQL pass (`tests/with-postgres.sh`);
+//! SQLite is one instance by design, so on SQLite they only say that they were skipped.
+
+mod common;
+
+use common::door::{self, LOGIN, SYNC};
+use common::TestServer;
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+
+fn on_postgres() -> bool {
+    let on = std::env::var("SYNCGATE_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    if !on {
+        eprintln!("skipped: several instances need PostgreSQL (make test runs this on it)");
+    }
+    on
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_works_on_another() {
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    a.add_user("anna", LOGIN, false).await;
+    let on_a = a.signed_in("anna", LOGIN).await;
+    let mut on_b = b.browser();
+    on_b.cookie = on_a.cookie.clone();
+    assert_eq!(on_b.whoami().await.as_deref(), Some("anna"));
+
+    // Signing out on B ends the session on A too.
+    on_b.call("logout", &[]).await;
+    let mut again_on_a = a.browser();
+    again_on_a.cookie = on_a.cookie.clone();
+    assert_eq!(again_on_a.whoami().await, None);
+}
+
+#[tokio::test]
+async fn a_sync_password_changed_on_one_instance_stops_opening_the_others_door_within_a_second() {
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    door::anna(&a, true, true, true).await;
+    // B has checked (and cached) the current sync password.
+    assert_eq!(door::status(&b, "anna", SYNC).await, StatusCode::OK);
+    assert_eq!(door::status(&b, "anna", SYNC).await, StatusCode::OK);
+
+    let mut anna = a.browser();
+    anna.login("anna", LOGIN).await;
+    let code = a.latest_code("anna@example.it");
+    anna.call("login/code", &[("code", &code)]).await;
+    anna.call("reauth/start", &[]).await;
+    let code = a.latest_code("anna@example.it");
+    anna.reauth(LOGIN, Some(&code)).await;
+    let r = anna
+        .call(
+            "activesync/change",
+            &[
+                ("new_sync_password", "phone-secret-43"),
+                ("confirm_sync_password", "phone-secret-43"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let changed = Instant::now();
+    let mut refused = None;
+    while changed.elapsed() < Duration::from_secs(1) {
+        if door::status(&b, "anna", SYNC).await != StatusCode::OK {
+            refused = Some(changed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused.is_some(),
+        "B still opened with the old sync password 1 s after the change"
+    );
+    assert_eq!(
+        door::status(&b, "anna", "phone-secret-43").await,
+        StatusCode::OK
+    );
+}
