@@ -60,6 +60,14 @@ pub enum Command {
         #[arg(long)]
         drop_retired: bool,
     },
+    /// Copy every table of the configured database into a new, empty one (moving from SQLite
+    /// to PostgreSQL). Sessions are not copied: everyone signs in again.
+    CopyDb {
+        /// The target, e.g. postgres://syncgate@db.example.it/syncgate (or in SYNCGATE_COPY_TO,
+        /// which keeps a password out of the process list).
+        #[arg(long, env = "SYNCGATE_COPY_TO", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +99,7 @@ pub struct CreateUserArgs {
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::CopyDb { to } => copy_db(&config, &to).await,
         Command::Migrate => {
             startup::open_state(&config).await?;
             println!("Database is up to date.");
@@ -364,5 +373,27 @@ fn describe(e: app::backend::Error) -> anyhow::Error {
         Error::Invalid { field, msg } => anyhow::anyhow!("{field}: {}", msg.text(t)),
         Error::Internal(cause) => anyhow::anyhow!("internal error: {cause}"),
         other => anyhow::anyhow!("{}", AppError::from(other).text(t)),
+    }
+}
+
+/// `copy-db`: the configured database into an empty one, in one transaction.
+async fn copy_db(config: &Config, to: &str) -> anyhow::Result<()> {
+    use app::backend::store::copy::{self, CopyError};
+    let from = startup::open_database(config.database_url.expose()).await?;
+    let target = startup::open_database(to).await?;
+    let shown = crate::database_errors::shown(to);
+    match copy::copy(&from.pool, &target).await {
+        Ok(copied) => {
+            let counts: Vec<String> = copied.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("Copied {} into {shown}.", counts.join(", "));
+            println!("Sessions were not copied: everyone signs in again. Point SYNCGATE_DATABASE_URL at the new database and keep the same key file.");
+            Ok(())
+        }
+        Err(CopyError::NotEmpty(table)) => Err(anyhow::anyhow!(
+            "{shown} is not empty (its table {table} has rows): copy-db only fills a new, empty database"
+        )),
+        Err(CopyError::Db(e)) => Err(anyhow::anyhow!(
+            "copying into {shown} failed, nothing was copied: {e}"
+        )),
     }
 }

@@ -51,6 +51,8 @@ const KNOWN: &[&str] = &[
     "SYNCGATE_SMTP_URL",
     "SYNCGATE_MAIL_FROM",
     "SYNCGATE_TRUSTED_PROXIES",
+    // Read by `copy-db --to` (clap), not by the configuration.
+    "SYNCGATE_COPY_TO",
 ];
 
 impl Config {

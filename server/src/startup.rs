@@ -26,13 +26,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         }
         private_database(file)?;
     }
-    let url = config.database_url.expose();
-    let pool = store::connect(url)
-        .await
-        .map_err(|e| anyhow::anyhow!(database_errors::opening(&e, url)))?;
-    store::migrate(&pool)
-        .await
-        .map_err(|e| anyhow::anyhow!(database_errors::migrating(&e, url)))?;
+    let pool = open_database(config.database_url.expose()).await?;
     if ensure_key_file(&config.key_file)? {
         tracing::info!(path = %config.key_file.display(), "generated a new encryption key file");
     }
@@ -49,6 +43,18 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
             .with_public_url(&config.public_url)
             .with_trusted_proxies(config.trusted_proxies.clone()),
     )
+}
+
+/// Opens the database the URL names and applies pending migrations; what goes wrong is said
+/// in one sentence (`database_errors`).
+pub async fn open_database(url: &str) -> anyhow::Result<store::Database> {
+    let db = store::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!(database_errors::opening(&e, url)))?;
+    store::migrate(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!(database_errors::migrating(&e, url)))?;
+    Ok(db)
 }
 
 /// The data directory holds the database, the key file and the outbox: its owner only (0700).

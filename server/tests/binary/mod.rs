@@ -13,6 +13,7 @@ pub fn server(data: &Path) -> Command {
         .env("SYNCGATE_SITE_ROOT", data)
         .env("SYNCGATE_LOG", "info")
         .env_remove("SYNCGATE_ADMIN_PASSWORD")
+        .env_remove("SYNCGATE_TEST_DATABASE_URL")
         .current_dir(data);
     cmd
 }
@@ -26,8 +27,14 @@ pub fn free_port() -> u16 {
 
 /// Starts `serve`, returns the process and every stdout line up to "listening".
 pub fn start(data: &Path, port: u16) -> (Child, Vec<String>) {
+    start_with(data, port, &[])
+}
+
+/// `start` with more environment (e.g. another database).
+pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> (Child, Vec<String>) {
     let mut child = server(data)
         .arg("serve")
+        .envs(env.iter().copied())
         .env("SYNCGATE_LISTEN", format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod columns;
+pub mod copy;
 pub mod devices;
 pub mod email_codes;
 pub mod settings;
@@ -18,7 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteSynchronous;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::Executor;
+use sqlx::{Connection as _, Executor};
 use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
@@ -114,6 +115,12 @@ pub async fn connect(url: &str) -> Result<Database, sqlx::Error> {
         }
         Some(Kind::Postgres) => {
             let options = PgConnectOptions::from_str(url)?;
+            // One connection first: a pool would retry a refused connection or a wrong
+            // password until its timeout and then report only the timeout.
+            sqlx::PgConnection::connect_with(&options)
+                .await?
+                .close()
+                .await?;
             let native = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
