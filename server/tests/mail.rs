@@ -10,6 +10,16 @@ async fn a_message_reaches_the_smtp_server_with_both_bodies() {
     let sink = SmtpSink::start().await;
     let transport = Transport::Smtp(smtp_transport(&SmtpUrl::new(sink.url())).unwrap());
     let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = app::backend::store::connect(&common::fresh_database(dir.path()).await)
+        .await
+        .unwrap();
+    app::backend::store::migrate(&db).await.unwrap();
+    let ring = app::backend::secrets::keyring::KeyRing::single([5u8; 32]);
+    mailer.attach(
+        &db,
+        std::sync::Arc::new(app::backend::secrets::SecretBox::new(&ring)),
+    );
     mailer
         .send(Email {
             to: "anna@example.it".into(),

@@ -63,6 +63,9 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        let secrets = Arc::new(secrets);
+        // Mail waits in the database; this instance's worker delivers it.
+        mailer.attach(&database, secrets.clone());
         Self {
             pool: database.pool.clone(),
             database,
@@ -70,7 +73,7 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::default()),
             credentials: Arc::new(CredentialEpochs::default()),
             clock,
-            secrets: Arc::new(secrets),
+            secrets,
             code_keys: Arc::new(ring.keys().map(|k| Zeroizing::new(*k)).collect()),
             mailer,
             device_endpoint: device_setup::endpoint(DEFAULT_PUBLIC_URL)

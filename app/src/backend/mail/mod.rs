@@ -1,21 +1,46 @@
-//! Mail delivery. Requests hand a message to a bounded queue; one worker delivers it (SMTP, or
-//! the "outbox" folder when no SMTP server is configured), retrying a failed attempt twice,
-//! and reports back. A request waits at most `WAIT` for that answer, so a slow or dead mail
-//! server never hangs a page: the user is told the email could not be sent.
+//! Mail delivery. A message is stored in the database (`mail_queue`, sealed under the key
+//! file: it may hold a security code) before anything is tried, so a crash or a restart loses
+//! none; each instance's worker claims due messages one at a time, so none goes out twice with
+//! several instances; a failed attempt is retried with growing waits. The request that queued a
+//! message waits at most `WAIT` for its first attempts, so a slow or dead mail server never
+//! hangs a page: the user is told the email could not be sent (it is still retried later).
 
 pub mod notices;
 
+use crate::backend::secrets::SecretBox;
+use crate::backend::store::{self, mail_queue, Pool};
+use crate::domain::ids::UserId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::Notify;
 
-/// How many messages may wait for delivery.
-const QUEUE: usize = 256;
-const ATTEMPTS: u32 = 3;
+/// Attempts after which the request that queued a message is told it failed.
+const ATTEMPTS_BEFORE_TELLING: i64 = 3;
+/// Attempts after which a message is dropped (about a day of retries).
+const ATTEMPTS_AT_MOST: i64 = 12;
 const WAIT: Duration = Duration::from_secs(20);
+/// How long a claim lasts: longer than one SMTP attempt (15 s), after which another instance
+/// may take the message of an instance that died mid-send.
+const CLAIM_SECS: i64 = 60;
+/// The queue's sealed messages belong to no user.
+const QUEUE_OWNER: UserId = UserId(0);
+
+/// Seconds to wait after the `n`-th failed attempt.
+pub fn backoff(failed_attempts: i64) -> i64 {
+    match failed_attempts {
+        ..=1 => 1,
+        2 => 2,
+        3 => 30,
+        4 => 120,
+        5 => 600,
+        6 => 1800,
+        _ => 3600,
+    }
+}
 
 /// A message in the user's language, with a plain-text and an HTML body.
 #[derive(Clone, Debug)]
@@ -31,14 +56,16 @@ pub struct Email {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MailError {
-    #[error("the mail queue is full")]
-    QueueFull,
+    #[error("the mail queue is not running")]
+    NotStarted,
     #[error("delivery failed: {0}")]
     Delivery(String),
     #[error("no answer from the mail worker in time")]
     Timeout,
     #[error("bad address: {0}")]
     Address(String),
+    #[error("the mail queue: {0}")]
+    Queue(String),
 }
 
 #[derive(Clone)]
@@ -47,16 +74,25 @@ pub enum Transport {
     Outbox(PathBuf),
 }
 
-struct Job {
-    message: Message,
+/// What is sealed into the queue.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Queued {
+    message: String,
     hint: Option<String>,
-    done: oneshot::Sender<Result<(), MailError>>,
 }
 
 #[derive(Clone)]
 pub struct Mailer {
     from: Mailbox,
-    queue: mpsc::Sender<Job>,
+    transport: Transport,
+    queue: Arc<OnceLock<Queue>>,
+}
+
+#[derive(Clone)]
+struct Queue {
+    pool: Pool,
+    secrets: Arc<SecretBox>,
+    wake: Arc<Notify>,
 }
 
 /// `SYNCGATE_SMTP_URL` (it may carry the mail server's password).
@@ -131,26 +167,36 @@ pub fn smtp_plan(url: &str) -> Result<(String, SmtpTls), String> {
 }
 
 impl Mailer {
-    /// Starts the delivery worker.
+    /// The mailer; it delivers once `attach`ed to the database (`AppState` does that).
     pub fn start(transport: Transport, from: &str) -> Result<Mailer, MailError> {
         let from: Mailbox = from
             .parse()
             .map_err(|_| MailError::Address(from.to_string()))?;
-        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(job) = jobs.recv().await {
-                let result = deliver(&transport, &job.message, job.hint.as_deref()).await;
-                if let Err(e) = &result {
-                    tracing::warn!("mail not delivered: {e}");
-                }
-                let _ = job.done.send(result);
-            }
-        });
-        Ok(Mailer { from, queue })
+        Ok(Mailer {
+            from,
+            transport,
+            queue: Arc::new(OnceLock::new()),
+        })
     }
 
-    /// Queues the message and waits (bounded) for the worker's answer.
+    /// Starts this instance's worker over the database's queue (once; later calls do nothing).
+    pub fn attach(&self, database: &store::Database, secrets: Arc<SecretBox>) {
+        let queue = Queue {
+            pool: database.pool.clone(),
+            secrets,
+            wake: Arc::new(Notify::new()),
+        };
+        if self.queue.set(queue.clone()).is_err() {
+            return;
+        }
+        let single = database.kind() == store::Kind::Sqlite;
+        let transport = self.transport.clone();
+        tokio::spawn(work(queue, transport, single));
+    }
+
+    /// Stores the message, then waits (bounded) for its first attempts.
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
+        let queue = self.queue.get().ok_or(MailError::NotStarted)?;
         let to: Mailbox = email
             .to
             .parse()
@@ -173,50 +219,119 @@ impl Mailer {
                     ),
             )
             .map_err(|e| MailError::Delivery(e.to_string()))?;
-        let (done, answer) = oneshot::channel();
-        self.queue
-            .try_send(Job {
-                message,
-                hint: email.outbox_hint,
-                done,
-            })
-            .map_err(|_| MailError::QueueFull)?;
-        match tokio::time::timeout(WAIT, answer).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) | Err(_) => Err(MailError::Timeout),
-        }
-    }
-}
-
-async fn deliver(
-    transport: &Transport,
-    message: &Message,
-    hint: Option<&str>,
-) -> Result<(), MailError> {
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-        }
-        match attempt_once(transport, message, hint).await {
-            Ok(()) => return Ok(()),
-            Err(e) => last = e,
-        }
-    }
-    Err(MailError::Delivery(last))
-}
-
-async fn attempt_once(
-    transport: &Transport,
-    message: &Message,
-    hint: Option<&str>,
-) -> Result<(), String> {
-    match transport {
-        Transport::Smtp(smtp) => smtp
-            .send(message.clone())
+        let payload = Queued {
+            // lettre writes 7-bit text (quoted-printable or base64 bodies).
+            message: String::from_utf8_lossy(&message.formatted()).into_owned(),
+            hint: email.outbox_hint,
+        };
+        let json = serde_json::to_string(&payload).map_err(|e| MailError::Queue(e.to_string()))?;
+        let sealed = queue.secrets.seal(QUEUE_OWNER, &json);
+        let id = mail_queue::enqueue(&queue.pool, &email.to, &sealed, unix_now())
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| MailError::Queue(e.to_string()))?;
+        queue.wake.notify_one();
+        let waited = tokio::time::timeout(WAIT, async {
+            loop {
+                match mail_queue::outcome(&queue.pool, id).await {
+                    Ok(None) => return Ok(()),
+                    Ok(Some((attempts, error))) if attempts >= ATTEMPTS_BEFORE_TELLING => {
+                        return Err(MailError::Delivery(error))
+                    }
+                    Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    Err(e) => return Err(MailError::Queue(e.to_string())),
+                }
+            }
+        })
+        .await;
+        waited.unwrap_or(Err(MailError::Timeout))
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// One instance's worker: due messages one at a time, then a nap until woken or a second
+/// passed (messages queued by other instances, retries coming due).
+async fn work(queue: Queue, transport: Transport, single_instance: bool) {
+    let me = format!("{:016x}", rand::random::<u64>());
+    if single_instance {
+        // SQLite has one instance: a claim still standing is from before a crash.
+        if let Err(e) = mail_queue::release_all(&queue.pool).await {
+            tracing::warn!("mail queue: {e}");
+        }
+    }
+    loop {
+        let now = unix_now();
+        match mail_queue::claim_next(&queue.pool, &me, now, now + CLAIM_SECS).await {
+            Ok(Some(job)) => deliver(&queue, &transport, job).await,
+            Ok(None) => {
+                let _ = tokio::time::timeout(Duration::from_secs(1), queue.wake.notified()).await;
+            }
+            Err(e) => {
+                tracing::warn!("mail queue: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn deliver(queue: &Queue, transport: &Transport, job: mail_queue::Queued) {
+    let opened = queue
+        .secrets
+        .open(QUEUE_OWNER, &job.sealed())
+        .ok()
+        .and_then(|json| serde_json::from_str::<Queued>(&json).ok());
+    let Some(payload) = opened else {
+        tracing::warn!(
+            id = job.id,
+            "mail queue: a message cannot be opened with the key file; dropped"
+        );
+        let _ = mail_queue::delivered(&queue.pool, job.id).await;
+        return;
+    };
+    let result = attempt_once(transport, &job.recipient, &payload).await;
+    let stored = match result {
+        Ok(()) => mail_queue::delivered(&queue.pool, job.id).await,
+        Err(e) if job.attempts + 1 >= ATTEMPTS_AT_MOST => {
+            tracing::warn!(
+                id = job.id,
+                "mail not delivered after {ATTEMPTS_AT_MOST} attempts, dropped: {e}"
+            );
+            mail_queue::delivered(&queue.pool, job.id).await
+        }
+        Err(e) => {
+            tracing::warn!(
+                id = job.id,
+                attempt = job.attempts + 1,
+                "mail not delivered: {e}"
+            );
+            let next = unix_now() + backoff(job.attempts + 1);
+            mail_queue::failed(&queue.pool, job.id, next, &e).await
+        }
+    };
+    if let Err(e) = stored {
+        tracing::warn!("mail queue: {e}");
+    }
+}
+
+async fn attempt_once(transport: &Transport, to: &str, payload: &Queued) -> Result<(), String> {
+    let hint = payload.hint.as_deref();
+    match transport {
+        Transport::Smtp(smtp) => {
+            let envelope = lettre::address::Envelope::new(
+                None,
+                vec![to.parse().map_err(|e| format!("bad address: {e}"))?],
+            )
+            .map_err(|e| e.to_string())?;
+            smtp.send_raw(&envelope, payload.message.as_bytes())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
         Transport::Outbox(dir) => {
             tokio::fs::create_dir_all(dir)
                 .await
@@ -230,7 +345,7 @@ async fn attempt_once(
                 rand::random::<u32>()
             );
             let path = dir.join(name);
-            write_private(&path, message.formatted())
+            write_private(&path, payload.message.clone().into_bytes())
                 .await
                 .map_err(|e| e.to_string())?;
             match hint {
@@ -260,6 +375,17 @@ async fn write_private(path: &std::path::Path, bytes: Vec<u8>) -> std::io::Resul
 mod tests {
     use super::*;
 
+    /// A mailer attached to a new SQLite database in `dir` (its queue).
+    async fn attached(transport: Transport, dir: &std::path::Path) -> (Mailer, store::Database) {
+        let url = format!("sqlite://{}", dir.join("mail.db").display());
+        let db = store::connect(&url).await.unwrap();
+        store::migrate(&db).await.unwrap();
+        let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").unwrap();
+        let ring = crate::backend::secrets::keyring::KeyRing::single([9u8; 32]);
+        mailer.attach(&db, Arc::new(SecretBox::new(&ring)));
+        (mailer, db)
+    }
+
     fn email(to: &str) -> Email {
         Email {
             to: to.into(),
@@ -273,12 +399,13 @@ mod tests {
     #[tokio::test]
     async fn outbox_writes_a_multipart_eml() {
         let dir = tempfile::tempdir().unwrap();
-        let mailer = Mailer::start(
-            Transport::Outbox(dir.path().join("outbox")),
-            "syncgate <noreply@example.it>",
-        )
-        .unwrap();
+        let (mailer, db) = attached(Transport::Outbox(dir.path().join("outbox")), dir.path()).await;
         mailer.send(email("anna@example.it")).await.unwrap();
+        assert_eq!(
+            mail_queue::waiting(&db.pool).await.unwrap(),
+            0,
+            "delivered, gone"
+        );
         let mut files = std::fs::read_dir(dir.path().join("outbox")).unwrap();
         let file = files.next().unwrap().unwrap().path();
         assert_eq!(file.extension().unwrap(), "eml");
@@ -302,26 +429,39 @@ mod tests {
     #[tokio::test]
     async fn a_bad_recipient_is_refused_before_queueing() {
         let dir = tempfile::tempdir().unwrap();
-        let mailer = Mailer::start(
-            Transport::Outbox(dir.path().to_path_buf()),
-            "noreply@example.it",
-        )
-        .unwrap();
+        let (mailer, db) = attached(Transport::Outbox(dir.path().to_path_buf()), dir.path()).await;
         assert!(matches!(
             mailer.send(email("not an address")).await,
             Err(MailError::Address(_))
         ));
+        assert_eq!(mail_queue::waiting(&db.pool).await.unwrap(), 0);
     }
 
     #[tokio::test]
     async fn an_unreachable_server_is_an_error_not_a_hang() {
         // Port 9 on loopback: nothing listens, the connection is refused at once.
+        let dir = tempfile::tempdir().unwrap();
         let smtp = smtp_transport(&SmtpUrl::new("smtp://127.0.0.1:9".into())).unwrap();
-        let mailer = Mailer::start(Transport::Smtp(smtp), "noreply@example.it").unwrap();
+        let (mailer, db) = attached(Transport::Smtp(smtp), dir.path()).await;
         assert!(matches!(
             mailer.send(email("anna@example.it")).await,
             Err(MailError::Delivery(_))
         ));
+        // Still queued, sealed: retried later, and the code is not readable in the database.
+        assert_eq!(mail_queue::waiting(&db.pool).await.unwrap(), 1);
+        let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT ciphertext FROM mail_queue")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&stored).contains("123456"));
+    }
+
+    #[test]
+    fn retries_wait_longer_and_longer_up_to_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(backoff).collect();
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
+        assert_eq!(waits[0], 1);
+        assert_eq!(*waits.last().unwrap(), 3600);
     }
 
     #[tokio::test]

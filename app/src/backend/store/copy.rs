@@ -93,6 +93,22 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("folder_sync_key", Int),
         ],
     ),
+    (
+        "mail_queue",
+        &[
+            ("id", Int),
+            ("recipient", Text),
+            ("ciphertext", Blob),
+            ("nonce", Blob),
+            ("key_id", Text),
+            ("created_at", Int),
+            ("attempts", Int),
+            ("next_attempt_at", Int),
+            ("claimed_by", Text),
+            ("claimed_until", Int),
+            ("last_error", Text),
+        ],
+    ),
 ];
 
 #[derive(Debug)]

@@ -12,6 +12,7 @@ pub mod columns;
 pub mod copy;
 pub mod devices;
 pub mod email_codes;
+pub mod mail_queue;
 pub mod settings;
 pub mod users;
 
