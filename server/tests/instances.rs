@@ -85,3 +85,50 @@ async fn a_sync_password_changed_on_one_instance_stops_opening_the_others_door_w
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn mail_queued_on_two_instances_goes_out_once_each() {
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    let mut sending = Vec::new();
+    for i in 0..30 {
+        let mailer = if i % 2 == 0 {
+            a.state.mailer.clone()
+        } else {
+            b.state.mailer.clone()
+        };
+        sending.push(tokio::spawn(async move {
+            mailer
+                .send(app::backend::mail::Email {
+                    to: format!("user{i}@example.it"),
+                    subject: format!("message {i}"),
+                    text: "hello".into(),
+                    html: "<p>hello</p>".into(),
+                    outbox_hint: None,
+                })
+                .await
+        }));
+    }
+    for s in sending {
+        s.await.unwrap().expect("delivered");
+    }
+    let mut subjects: Vec<String> = a
+        .smtp
+        .messages()
+        .into_iter()
+        .chain(b.smtp.messages())
+        .map(|m| {
+            m.data
+                .lines()
+                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect();
+    subjects.sort();
+    let mut expected: Vec<String> = (0..30).map(|i| format!("message {i}")).collect();
+    expected.sort();
+    assert_eq!(subjects, expected, "every message once, none twice");
+}

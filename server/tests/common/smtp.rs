@@ -19,7 +19,14 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        Self::start_on(0).await
+    }
+
+    /// On a given loopback port (0: any free one).
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let store = inbox.clone();
