@@ -3,6 +3,7 @@
 
 mod binary;
 #[path = "common/smtp.rs"]
+#[allow(dead_code)]
 mod smtp;
 
 use binary::*;
