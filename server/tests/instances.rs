@@ -132,3 +132,40 @@ async fn mail_queued_on_two_instances_goes_out_once_each() {
     expected.sort();
     assert_eq!(subjects, expected, "every message once, none twice");
 }
+
+#[tokio::test]
+async fn wrong_passwords_spread_over_two_instances_are_counted_together() {
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    door::anna(&a, true, true, true).await;
+    // Five distinct wrong passwords, alternating instances: the limit is reached (SPEC 1.6).
+    for n in 0..5 {
+        let on = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            door::status(on, "anna", &format!("guess-{n}")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Now both answer "try later" without checking, even to the right password.
+    for on in [&a, &b] {
+        assert_eq!(
+            door::status(on, "anna", SYNC).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    // The console too: wrong login passwords from one address, spread over A and B.
+    a.add_user("bruno", "bruno-password-1", false).await;
+    for n in 0..5 {
+        let on = if n % 2 == 0 { &a } else { &b };
+        let r = on.browser().login("bruno", &format!("wrong-{n}")).await;
+        assert_ne!(r.status, StatusCode::TOO_MANY_REQUESTS, "{n}: {}", r.body);
+    }
+    for on in [&a, &b] {
+        let r = on.browser().login("bruno", "bruno-password-1").await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    }
+}

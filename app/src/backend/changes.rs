@@ -64,7 +64,7 @@ pub async fn announce(state: &AppState, change: Change) {
     if state.database.kind() == Kind::Postgres {
         let sent = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(change.payload())
+            .bind(format!("{}@{}", change.payload(), state.instance))
             .execute(&state.pool)
             .await;
         if let Err(e) = sent {
@@ -79,6 +79,7 @@ pub fn listen(state: AppState) {
         return;
     };
     tokio::spawn(async move {
+        let mut first = true;
         loop {
             let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
                 Ok(l) => l,
@@ -93,17 +94,30 @@ pub fn listen(state: AppState) {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 continue;
             }
-            // Whatever was announced before this point is unknown: outdate everything.
-            Change::Policy.apply(&state.credentials);
+            // After a lost connection, whatever was announced meanwhile is unknown: outdate
+            // everything. (Before the first connection the door's periodic look covers it.)
+            if !first {
+                Change::Policy.apply(&state.credentials);
+            }
+            first = false;
             loop {
                 match listener.try_recv().await {
                     Ok(Some(n)) => {
-                        if let Some(change) = Change::parse(n.payload()) {
-                            change.apply(&state.credentials);
+                        // `change@instance`; this instance's own were applied when announced
+                        // (applying them again, late, would outdate checks made since).
+                        let (change, from) =
+                            n.payload().rsplit_once('@').unwrap_or((n.payload(), ""));
+                        if from != &*state.instance {
+                            if let Some(change) = Change::parse(change) {
+                                change.apply(&state.credentials);
+                            }
                         }
                     }
                     // The connection dropped and came back: something may have been missed.
-                    Ok(None) => Change::Policy.apply(&state.credentials),
+                    Ok(None) => {
+                        tracing::warn!("listening for other instances' changes: reconnected; cached door checks outdated");
+                        Change::Policy.apply(&state.credentials)
+                    }
                     Err(e) => {
                         tracing::warn!("listening for other instances' changes: {e}");
                         break;

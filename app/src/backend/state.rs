@@ -25,6 +25,9 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// What the door's cached checks were made under (see `credential_epochs`).
     pub credentials: Arc<CredentialEpochs>,
+    /// This instance among those on one database (random at start): its own announcements
+    /// come back to it through PostgreSQL and are skipped.
+    pub instance: Arc<str>,
     pub clock: Arc<dyn Clock>,
     /// The key file's keys at start, current first: the first keys the hashes of new emailed
     /// codes, any of them checks one (a code issued just before a rotation still works).
@@ -64,13 +67,15 @@ impl AppState {
             .map(|n| n.get())
             .unwrap_or(2);
         let secrets = Arc::new(secrets);
+        let throttle = Arc::new(LoginThrottle::new(&database, ring.current()));
         // Mail waits in the database; this instance's worker delivers it.
         mailer.attach(&database, secrets.clone());
         Self {
             pool: database.pool.clone(),
             database,
             hasher: Arc::new(PasswordHasher::new(cores)),
-            throttle: Arc::new(LoginThrottle::default()),
+            throttle,
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
             credentials: Arc::new(CredentialEpochs::default()),
             clock,
             secrets,

@@ -22,10 +22,8 @@ pub fn routes(app: app::backend::state::AppState) -> Router {
         app.clone(),
         std::time::Duration::from_secs(2),
     );
-    let door = door::Door {
-        app,
-        gate: Arc::new(app::backend::activesync::gate::Gate::default()),
-    };
+    let gate = Arc::new(app::backend::activesync::gate::Gate::new(&app));
+    let door = door::Door { app, gate };
     Router::new()
         .route(
             door::PATH,

@@ -121,6 +121,7 @@ async fn check_password(
     let attempt = state
         .throttle
         .begin(username, address, &password, state.now())
+        .await
         .map_err(|wait| Error::RateLimited {
             retry_after_secs: wait,
         })?;
@@ -138,12 +139,12 @@ async fn check_password(
         .await
         .map_err(Error::internal)?;
     if !matched {
-        state.throttle.failed(&attempt);
+        state.throttle.failed(&attempt).await;
     }
 
     match user {
         Some(user) if matched && user.active => {
-            state.throttle.succeeded(attempt);
+            state.throttle.succeeded(attempt).await;
             match two_factor::after_password(user.two_factor(), user.two_factor_is_required()) {
                 AfterPassword::CodeNeeded => {
                     sessions::begin_pending(session, &user, state.now()).await?;

@@ -63,6 +63,7 @@ pub async fn confirm(
     let attempt = state
         .throttle
         .begin(&user.username, address, &password, state.now())
+        .await
         .map_err(|wait| Error::RateLimited {
             retry_after_secs: wait,
         })?;
@@ -75,12 +76,12 @@ pub async fn confirm(
         .await
         .map_err(Error::internal)?;
     if !right {
-        state.throttle.failed(&attempt);
+        state.throttle.failed(&attempt).await;
         tracing::info!(user = %user.id, %address, "re-authentication: wrong password");
         return Err(Error::invalid("reauth_password", Msg::PasswordWrong));
     }
     // The password was right; the code has its own limit of tries.
-    state.throttle.succeeded(attempt);
+    state.throttle.succeeded(attempt).await;
     if user.two_factor() == TwoFactorMethod::Email {
         email::check_code(state, user.id, Purpose::Reauth, code)
             .await

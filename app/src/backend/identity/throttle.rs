@@ -14,6 +14,8 @@ use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use crate::backend::store::{self, Database, Kind, Pool};
+
 /// A keyed hash of a presented password: wrong passwords are told apart without keeping them.
 pub type Fingerprint = [u8; 32];
 
@@ -29,6 +31,45 @@ struct Record {
     /// Of those, the ones found wrong when checked (a right password of an inactive account
     /// is counted, but is not "known wrong").
     wrong: Vec<Fingerprint>,
+}
+
+impl Record {
+    /// The rules of one key's failures, wherever they are kept (memory or database).
+    fn reserve(&mut self, policy: &Policy, fp: &Fingerprint, now: i64) -> Result<Reservation, u64> {
+        if throttle::is_forgotten(policy, self.last_failure_at, now) {
+            *self = Record::default();
+        }
+        let seen = self.seen.contains(fp);
+        match throttle::admit(policy, self.failures, self.last_failure_at, now, seen) {
+            Admission::Wait(secs) => Err(secs),
+            Admission::Check { counts } => {
+                if counts {
+                    self.failures = self.failures.saturating_add(1);
+                    self.last_failure_at = now;
+                    if self.seen.len() < SEEN_PER_KEY {
+                        self.seen.push(*fp);
+                    }
+                }
+                Ok(Reservation {
+                    counted: counts,
+                    known_wrong: self.wrong.contains(fp),
+                })
+            }
+        }
+    }
+
+    fn give_back(&mut self, fp: &Fingerprint, reservation: Reservation) {
+        if reservation.counted {
+            self.failures = self.failures.saturating_sub(1);
+            self.seen.retain(|s| s != fp);
+        }
+    }
+
+    fn found_wrong(&mut self, fp: &Fingerprint) {
+        if !self.wrong.contains(fp) && self.wrong.len() < SEEN_PER_KEY {
+            self.wrong.push(*fp);
+        }
+    }
 }
 
 /// What `reserve` handed out, to give back if the password was right.
@@ -85,43 +126,17 @@ impl<K: Hash + Eq + Clone> FailureTable<K> {
         if !self.records.contains_key(key) && self.records.len() >= self.capacity {
             self.make_room(now);
         }
-        let record = self.records.entry(key.clone()).or_default();
-        if throttle::is_forgotten(&self.policy, record.last_failure_at, now) {
-            *record = Record::default();
-        }
-        let seen = record.seen.contains(fp);
-        match throttle::admit(
-            &self.policy,
-            record.failures,
-            record.last_failure_at,
-            now,
-            seen,
-        ) {
-            Admission::Wait(secs) => Err(secs),
-            Admission::Check { counts } => {
-                if counts {
-                    record.failures = record.failures.saturating_add(1);
-                    record.last_failure_at = now;
-                    if record.seen.len() < SEEN_PER_KEY {
-                        record.seen.push(*fp);
-                    }
-                }
-                Ok(Reservation {
-                    counted: counts,
-                    known_wrong: record.wrong.contains(fp),
-                })
-            }
-        }
+        let policy = self.policy;
+        self.records
+            .entry(key.clone())
+            .or_default()
+            .reserve(&policy, fp, now)
     }
 
     /// The password was right: this attempt is not a failure after all.
     pub fn give_back(&mut self, key: &K, fp: &Fingerprint, reservation: Reservation) {
-        if !reservation.counted {
-            return;
-        }
         if let Some(record) = self.records.get_mut(key) {
-            record.failures = record.failures.saturating_sub(1);
-            record.seen.retain(|s| s != fp);
+            record.give_back(fp, reservation);
             if record.failures == 0 {
                 self.records.remove(key);
             }
@@ -131,9 +146,7 @@ impl<K: Hash + Eq + Clone> FailureTable<K> {
     /// The password was checked and is wrong (remembered so it need not be hashed again).
     pub fn found_wrong(&mut self, key: &K, fp: &Fingerprint) {
         if let Some(record) = self.records.get_mut(key) {
-            if !record.wrong.contains(fp) && record.wrong.len() < SEEN_PER_KEY {
-                record.wrong.push(*fp);
-            }
+            record.found_wrong(fp);
         }
     }
 
@@ -162,6 +175,200 @@ impl<K: Hash + Eq + Clone> FailureTable<K> {
     }
 }
 
+/// A throttle key as the database stores it.
+pub trait KeyText {
+    fn key_text(&self) -> String;
+}
+
+impl KeyText for String {
+    fn key_text(&self) -> String {
+        self.clone()
+    }
+}
+
+impl KeyText for (String, String) {
+    fn key_text(&self) -> String {
+        format!("{}\u{1f}{}", self.0, self.1)
+    }
+}
+
+impl KeyText for crate::domain::ids::UserId {
+    fn key_text(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// Failure records of one kind: in memory (one instance, SQLite), or in the database's
+/// `throttle` table under a row lock, so that every instance on one PostgreSQL counts the same
+/// attempts (an attacker gains nothing by spreading them). Same rules either way (`Record`).
+pub enum Counters<K> {
+    Local(Mutex<FailureTable<K>>),
+    Shared {
+        pool: Pool,
+        scope: &'static str,
+        policy: Policy,
+    },
+}
+
+impl<K: Hash + Eq + Clone + KeyText> Counters<K> {
+    pub fn local(policy: Policy, capacity: usize) -> Self {
+        Counters::Local(Mutex::new(FailureTable::new(policy, capacity)))
+    }
+
+    /// Records kept in memory (0 when they are in the database).
+    pub fn local_len(&self) -> usize {
+        match self {
+            Counters::Local(t) => lock(t).len(),
+            Counters::Shared { .. } => 0,
+        }
+    }
+
+    /// Shared through the database when it is PostgreSQL, else in memory.
+    pub fn for_database(
+        db: &Database,
+        scope: &'static str,
+        policy: Policy,
+        capacity: usize,
+    ) -> Self {
+        match db.kind() {
+            Kind::Postgres => Counters::Shared {
+                pool: db.pool.clone(),
+                scope,
+                policy,
+            },
+            Kind::Sqlite => Self::local(policy, capacity),
+        }
+    }
+
+    /// See `FailureTable::reserve`. A database that cannot be reached answers "try later":
+    /// nothing is checked uncounted.
+    pub async fn reserve(&self, key: &K, fp: &Fingerprint, now: i64) -> Result<Reservation, u64> {
+        match self {
+            Counters::Local(t) => lock(t).reserve(key, fp, now),
+            Counters::Shared {
+                pool,
+                scope,
+                policy,
+            } => {
+                let counted =
+                    shared(pool, scope, &key.key_text(), |r| r.reserve(policy, fp, now)).await;
+                counted.unwrap_or_else(|e| {
+                    tracing::error!("throttle: {e}");
+                    Err(1)
+                })
+            }
+        }
+    }
+
+    pub async fn give_back(&self, key: &K, fp: &Fingerprint, reservation: Reservation) {
+        match self {
+            Counters::Local(t) => lock(t).give_back(key, fp, reservation),
+            Counters::Shared { pool, scope, .. } => {
+                let key = key.key_text();
+                if let Err(e) = shared(pool, scope, &key, |r| r.give_back(fp, reservation)).await {
+                    tracing::error!("throttle: {e}");
+                }
+            }
+        }
+    }
+
+    pub async fn found_wrong(&self, key: &K, fp: &Fingerprint) {
+        match self {
+            Counters::Local(t) => lock(t).found_wrong(key, fp),
+            Counters::Shared { pool, scope, .. } => {
+                let key = key.key_text();
+                if let Err(e) = shared(pool, scope, &key, |r| r.found_wrong(fp)).await {
+                    tracing::error!("throttle: {e}");
+                }
+            }
+        }
+    }
+
+    pub async fn clear(&self, key: &K) {
+        match self {
+            Counters::Local(t) => lock(t).clear(key),
+            Counters::Shared { pool, scope, .. } => {
+                if let Err(e) = store::throttle::delete(pool, scope, &key.key_text()).await {
+                    tracing::error!("throttle: {e}");
+                }
+            }
+        }
+    }
+
+    /// Seconds `key` must still wait (0: it may try).
+    pub async fn wait(&self, key: &K, now: i64) -> u64 {
+        match self {
+            Counters::Local(t) => lock(t).wait(key, now),
+            Counters::Shared {
+                pool,
+                scope,
+                policy,
+            } => match store::throttle::read(pool, scope, &key.key_text()).await {
+                Ok(Some(row)) => {
+                    let r = record_of(&row);
+                    throttle::remaining_wait(policy, r.failures, r.last_failure_at, now)
+                }
+                Ok(None) => 0,
+                Err(e) => {
+                    tracing::error!("throttle: {e}");
+                    1
+                }
+            },
+        }
+    }
+}
+
+/// One key's record, locked, changed by `change`, written back, in one transaction.
+async fn shared<T>(
+    pool: &Pool,
+    scope: &str,
+    key: &str,
+    change: impl FnOnce(&mut Record) -> T,
+) -> Result<T, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let row = store::throttle::lock(&mut tx, scope, key).await?;
+    let mut record = record_of(&row);
+    let out = change(&mut record);
+    store::throttle::save(&mut tx, scope, key, &row_of(&record)).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+fn record_of(row: &store::throttle::Row) -> Record {
+    let fps = |text: &str| -> Vec<Fingerprint> {
+        text.split(',')
+            .filter_map(|h| {
+                let bytes: Vec<u8> = (0..h.len())
+                    .step_by(2)
+                    .filter_map(|i| h.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+                    .collect();
+                bytes.try_into().ok()
+            })
+            .collect()
+    };
+    Record {
+        failures: u32::try_from(row.failures).unwrap_or(u32::MAX),
+        last_failure_at: row.last_failure_at,
+        seen: fps(&row.seen),
+        wrong: fps(&row.wrong),
+    }
+}
+
+fn row_of(record: &Record) -> store::throttle::Row {
+    let hex = |fps: &[Fingerprint]| -> String {
+        fps.iter()
+            .map(|f| f.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    store::throttle::Row {
+        failures: i64::from(record.failures),
+        last_failure_at: record.last_failure_at,
+        seen: hex(&record.seen),
+        wrong: hex(&record.wrong),
+    }
+}
+
 /// A process-random HMAC key for fingerprints (they only need to be compared in memory).
 pub struct Fingerprinter(Hmac<Sha256>);
 
@@ -174,6 +381,19 @@ impl Default for Fingerprinter {
 }
 
 impl Fingerprinter {
+    /// Keyed from the key file, so every instance computes the same fingerprints (shared
+    /// counts must recognise a password seen by another instance).
+    pub fn derived(key: &[u8; 32], purpose: &str) -> Self {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(b"syncgate throttle fingerprints/");
+        mac.update(purpose.as_bytes());
+        let derived = zeroize::Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+        Self(
+            <Hmac<Sha256> as Mac>::new_from_slice(&derived[..]).expect("HMAC takes any key length"),
+        )
+    }
+
     /// A keyed hash of the parts, each length-prefixed (no two part lists collide).
     pub fn of(&self, parts: &[&[u8]]) -> Fingerprint {
         let mut mac = self.0.clone();
@@ -209,16 +429,17 @@ pub const TABLE_CAPACITY: usize = 100_000;
 /// owner elsewhere is not locked out by a stranger), and per address whatever the account.
 pub struct LoginThrottle {
     fingerprints: Fingerprinter,
-    accounts: Mutex<FailureTable<(String, String)>>,
-    addresses: Mutex<FailureTable<String>>,
+    accounts: Counters<(String, String)>,
+    addresses: Counters<String>,
 }
 
 impl Default for LoginThrottle {
+    /// In memory, with a process-random fingerprint key (tests).
     fn default() -> Self {
         Self {
             fingerprints: Fingerprinter::default(),
-            accounts: Mutex::new(FailureTable::new(PER_ACCOUNT, TABLE_CAPACITY)),
-            addresses: Mutex::new(FailureTable::new(PER_ADDRESS, TABLE_CAPACITY)),
+            accounts: Counters::local(PER_ACCOUNT, TABLE_CAPACITY),
+            addresses: Counters::local(PER_ADDRESS, TABLE_CAPACITY),
         }
     }
 }
@@ -235,8 +456,18 @@ pub struct LoginAttempt {
 }
 
 impl LoginThrottle {
+    /// Counting where the database says (shared on PostgreSQL), fingerprints keyed from the
+    /// key file.
+    pub fn new(db: &Database, key: &[u8; 32]) -> Self {
+        Self {
+            fingerprints: Fingerprinter::derived(key, "console"),
+            accounts: Counters::for_database(db, "console_account", PER_ACCOUNT, TABLE_CAPACITY),
+            addresses: Counters::for_database(db, "console_address", PER_ADDRESS, TABLE_CAPACITY),
+        }
+    }
+
     /// Reserves the attempt before any hashing: `Err(secs)` means "try later", nothing checked.
-    pub fn begin(
+    pub async fn begin(
         &self,
         account: &str,
         address: &str,
@@ -249,12 +480,11 @@ impl LoginThrottle {
             .fingerprints
             .of(&[account.as_bytes(), password.as_bytes()]);
         let account = (account, address.clone());
-        let mut addresses = lock(&self.addresses);
-        let on_address = addresses.reserve(&address, &fp, now)?;
-        let on_account = match lock(&self.accounts).reserve(&account, &fp, now) {
+        let on_address = self.addresses.reserve(&address, &fp, now).await?;
+        let on_account = match self.accounts.reserve(&account, &fp, now).await {
             Ok(r) => r,
             Err(wait) => {
-                addresses.give_back(&address, &fp, on_address);
+                self.addresses.give_back(&address, &fp, on_address).await;
                 return Err(wait);
             }
         };
@@ -268,15 +498,19 @@ impl LoginThrottle {
     }
 
     /// The password was checked and is wrong.
-    pub fn failed(&self, attempt: &LoginAttempt) {
-        lock(&self.accounts).found_wrong(&attempt.account, &attempt.fp);
+    pub async fn failed(&self, attempt: &LoginAttempt) {
+        self.accounts
+            .found_wrong(&attempt.account, &attempt.fp)
+            .await;
     }
 
     /// The password was right: the account's failures from this address are forgiven (not
     /// the address's others: one good account must not launder an address guessing others).
-    pub fn succeeded(&self, attempt: LoginAttempt) {
-        lock(&self.addresses).give_back(&attempt.address, &attempt.fp, attempt.on_address);
-        lock(&self.accounts).clear(&attempt.account);
+    pub async fn succeeded(&self, attempt: LoginAttempt) {
+        self.addresses
+            .give_back(&attempt.address, &attempt.fp, attempt.on_address)
+            .await;
+        self.accounts.clear(&attempt.account).await;
     }
 }
 
@@ -290,7 +524,15 @@ mod tests {
     use super::*;
 
     fn attempt(t: &LoginThrottle, who: &str, addr: &str, pw: &str, now: i64) -> Result<(), u64> {
-        t.begin(who, addr, pw, now).map(|_| ())
+        block_on(t.begin(who, addr, pw, now)).map(|_| ())
+    }
+
+    /// The in-memory throttle never waits on anything: its futures finish at once.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
     }
 
     #[test]
@@ -305,8 +547,8 @@ mod tests {
         assert_eq!(attempt(&t, "Anna", "10.0.0.1", "right", 100), Err(30));
         // Other accounts, and the same account from another address, are not slowed.
         assert_eq!(attempt(&t, "bruno", "10.0.0.2", "x", 100), Ok(()));
-        let ok = t.begin("anna", "10.0.0.9", "right", 100).unwrap();
-        t.succeeded(ok);
+        let ok = block_on(t.begin("anna", "10.0.0.9", "right", 100)).unwrap();
+        block_on(t.succeeded(ok));
         assert_eq!(attempt(&t, "anna", "10.0.0.1", "right", 130), Ok(()));
     }
 
@@ -334,8 +576,8 @@ mod tests {
                 Ok(())
             );
         }
-        let ok = t.begin("anna", "10.0.0.1", "right", 100).unwrap();
-        t.succeeded(ok);
+        let ok = block_on(t.begin("anna", "10.0.0.1", "right", 100)).unwrap();
+        block_on(t.succeeded(ok));
         for n in 0..5 {
             assert_eq!(
                 attempt(&t, "anna", "10.0.0.1", &format!("h{n}"), 100),

@@ -94,6 +94,17 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "throttle",
+        &[
+            ("scope", Text),
+            ("key", Text),
+            ("failures", Int),
+            ("last_failure_at", Int),
+            ("seen", Text),
+            ("wrong", Text),
+        ],
+    ),
+    (
         "mail_queue",
         &[
             ("id", Int),

@@ -14,6 +14,7 @@ pub mod devices;
 pub mod email_codes;
 pub mod mail_queue;
 pub mod settings;
+pub mod throttle;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -32,7 +32,7 @@ impl Gate {
         [
             self.good.read().map(|m| m.len()).unwrap_or(0),
             lock(&self.wrong).len(),
-            self.accounts.read().map(|t| t.len()).unwrap_or(0),
+            self.accounts.local_len(),
             lock(&self.addresses).len(),
         ]
     }
@@ -60,14 +60,11 @@ impl Gate {
     }
 
     /// Seconds `user_id` is locked for (0: not locked). No lock taken while nothing failed.
-    pub(super) fn account_wait(&self, user_id: UserId, now: i64) -> u64 {
+    pub(super) async fn account_wait(&self, user_id: UserId, now: i64) -> u64 {
         if now >= self.locked_until.load(Ordering::Relaxed) {
             return 0;
         }
-        self.accounts
-            .read()
-            .map(|t| t.wait(&user_id, now))
-            .unwrap_or(0)
+        self.accounts.wait(&user_id, now).await
     }
 
     /// Whether too many wrong guesses came under this device while the account was locked.

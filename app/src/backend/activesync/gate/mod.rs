@@ -11,7 +11,9 @@
 
 use crate::backend::activesync::credential_epochs::{CredentialEpochs, Stamp};
 use crate::backend::activesync::door;
-use crate::backend::identity::throttle::{address_key, FailureTable, Fingerprint, Fingerprinter};
+use crate::backend::identity::throttle::{
+    address_key, Counters, FailureTable, Fingerprint, Fingerprinter,
+};
 use crate::backend::identity::UserRecord;
 use crate::backend::state::AppState;
 use crate::domain::activesync::{accepts, device_credential, DeviceCredential, Presented};
@@ -73,7 +75,8 @@ pub struct Gate {
     fingerprints: Fingerprinter,
     good: RwLock<HashMap<Fingerprint, Good>>,
     wrong: Mutex<HashMap<Fingerprint, Wrong>>,
-    accounts: RwLock<FailureTable<UserId>>,
+    /// Per account: shared by every instance on PostgreSQL (`Counters`).
+    accounts: Counters<UserId>,
     /// Names that match nobody, counted like accounts: a name must not be told from a user's
     /// by when it starts answering 503.
     nobodies: Mutex<FailureTable<Fingerprint>>,
@@ -91,7 +94,7 @@ impl Default for Gate {
             fingerprints: Fingerprinter::default(),
             good: RwLock::new(HashMap::new()),
             wrong: Mutex::new(HashMap::new()),
-            accounts: RwLock::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
+            accounts: Counters::local(DOOR_ACCOUNT, FAILURE_CAPACITY),
             nobodies: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
             addresses: Mutex::new(FailureTable::new(PER_ADDRESS, FAILURE_CAPACITY)),
             misses: Mutex::new(FailureTable::new(DOOR_ACCOUNT, FAILURE_CAPACITY)),
@@ -110,6 +113,22 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl Gate {
+    /// The gate of a server: accounts counted with the other instances on PostgreSQL, and
+    /// fingerprints keyed from the key file so they agree across instances.
+    pub fn new(state: &AppState) -> Gate {
+        let key = state.code_keys.first().map(|k| **k).unwrap_or_default();
+        Gate {
+            fingerprints: Fingerprinter::derived(&key, "door"),
+            accounts: Counters::for_database(
+                &state.database,
+                "door_account",
+                DOOR_ACCOUNT,
+                FAILURE_CAPACITY,
+            ),
+            ..Gate::default()
+        }
+    }
+
     /// Checks a request's credentials.
     pub async fn check(&self, state: &AppState, knock: Knock<'_>) -> Outcome {
         let Some((raw, password)) = knock.credentials else {
@@ -128,7 +147,7 @@ impl Gate {
                 .of(&[device.as_bytes(), name.as_bytes(), password.as_bytes()]);
         let device_fp = || self.fingerprints.of(&[device.as_bytes()]);
         if let Some((user, allowed)) = self.known_good(&state.credentials, &good_key, now) {
-            let wait = self.account_wait(user.id, now);
+            let wait = self.account_wait(user.id, now).await;
             // Under attack, only devices that are not being guessed against stay trusted, and
             // a refused (403) right password is not told apart from a wrong one.
             if wait > 0 && (!allowed || self.distrusted(user.id, &device_fp(), now)) {
@@ -183,11 +202,7 @@ impl Gate {
                 return Outcome::Unauthorized;
             }
         };
-        let reserved = self
-            .accounts
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .reserve(&user.id, &a.fp, a.now);
+        let reserved = self.accounts.reserve(&user.id, &a.fp, a.now).await;
         let reservation = match reserved {
             Ok(r) => r,
             Err(wait) => {
@@ -211,10 +226,7 @@ impl Gate {
                 && matches!(credential, DeviceCredential::Refused(_)));
         if right {
             let allowed = accepts(credential, presented);
-            self.accounts
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .give_back(&user.id, &a.fp, reservation);
+            self.accounts.give_back(&user.id, &a.fp, reservation).await;
             let user = Arc::new(user);
             self.remember_good(epochs, a.good_key, user.clone(), allowed, stamp, a.now);
             return if allowed {
