@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench attack lint fmt clean
+.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-db attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -95,6 +95,12 @@ tools-test:
 bench:
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	server/bench/door-options.sh
+
+## The door, /preferences and a login on SQLite and on a throwaway PostgreSQL, side by side.
+bench-db: tools-test
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
+	server/bench/databases.sh
+	server/tests/with-postgres.sh server/bench/databases.sh postgres
 
 ## The probes of issue 10 replayed against a release server on loopback: what was tried, what came back.
 attack: release

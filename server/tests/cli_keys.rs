@@ -12,19 +12,7 @@ use std::process::Stdio;
 async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["ugo", "vera"] {
-        let mut child = server(dir.path())
-            .args([
-                "create-user",
-                name,
-                "--email",
-                &format!("{name}@example.it"),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{name}-password-1").unwrap();
-        assert!(child.wait().unwrap().success());
+        create_user(dir.path(), None, name);
         run_ok(dir.path(), &["activesync", "on", name]);
     }
     let port = free_port();

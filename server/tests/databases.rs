@@ -5,9 +5,7 @@
 mod binary;
 
 use binary::*;
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 /// A new database on the test cluster, or `None` (with a note) when there is none.
 async fn new_postgres_database(name: &str) -> Option<String> {
@@ -28,26 +26,6 @@ async fn new_postgres_database(name: &str) -> Option<String> {
     let mut url = url::Url::parse(&base).unwrap();
     url.set_path(&format!("/{name}"));
     Some(url.to_string())
-}
-
-fn create_user(data: &Path, database: Option<&str>, name: &str) {
-    let mut cmd = server(data);
-    if let Some(url) = database {
-        cmd.env("SYNCGATE_DATABASE_URL", url);
-    }
-    let mut child = cmd
-        .args([
-            "create-user",
-            name,
-            "--email",
-            &format!("{name}@example.it"),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{name}-password-1").unwrap();
-    assert!(child.wait().unwrap().success());
 }
 
 #[tokio::test]

@@ -7,21 +7,12 @@ mod binary;
 mod smtp;
 
 use binary::*;
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_message_queued_before_a_kill_9_is_sent_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
-        .args(["create-user", "ugo", "--email", "ugo@example.it"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "ugo-password-1").unwrap();
-    assert!(child.wait().unwrap().success());
+    create_user(dir.path(), None, "ugo");
 
     // A mail server that accepts connections and never answers: delivery hangs mid-send.
     let mail_port = free_port();

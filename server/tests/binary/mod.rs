@@ -76,6 +76,29 @@ pub async fn can_log_in(port: u16, user: &str, password: &str) -> bool {
     r.status().is_success()
 }
 
+/// `create-user NAME --email NAME@example.it` with the password `NAME-password-1` on standard
+/// input, on the data folder's database or `database` when given.
+pub fn create_user(data: &Path, database: Option<&str>, name: &str) {
+    use std::io::Write;
+    let mut cmd = server(data);
+    if let Some(url) = database {
+        cmd.env("SYNCGATE_DATABASE_URL", url);
+    }
+    let mut child = cmd
+        .args([
+            "create-user",
+            name,
+            "--email",
+            &format!("{name}@example.it"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn create-user");
+    writeln!(child.stdin.take().expect("stdin"), "{name}-password-1").expect("write password");
+    assert!(child.wait().expect("create-user").success());
+}
+
 pub fn run_ok(data: &Path, args: &[&str]) -> String {
     let out = server(data).args(args).output().unwrap();
     assert!(
