@@ -4,9 +4,7 @@
 mod binary;
 
 use binary::*;
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 #[tokio::test]
 async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
