@@ -42,11 +42,11 @@ smoke: release tools-browser
 ## The second command: every test.
 test: tools tools-browser tools-test test-rust test-e2e
 
-# The workspace's tests on SQLite, then the server's integration suite again on a throwaway
-# PostgreSQL cluster (initdb in a temporary folder, stopped afterwards: tests/with-postgres.sh).
+# The workspace's tests on SQLite, then again with every test server on a throwaway
+# PostgreSQL cluster (same build, no recompilation) (initdb in a temporary folder, stopped afterwards: tests/with-postgres.sh).
 test-rust: tools-rust tools-test
 	cargo test --workspace
-	server/tests/with-postgres.sh cargo test -p server --tests
+	server/tests/with-postgres.sh cargo test --workspace --tests
 
 test-e2e: build tools-node tools-browser
 	cd end2end && npx playwright test

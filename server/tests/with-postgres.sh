@@ -3,7 +3,7 @@
 # the server on a free loopback port (no system service), stopped by its PID afterwards.
 # The command sees SYNCGATE_TEST_DATABASE_URL (a superuser URL with a password; tests create
 # one database each on it). Needs Debian's `postgresql` package (`make tools-test` installs it).
-#   server/tests/with-postgres.sh cargo test -p server --tests
+#   server/tests/with-postgres.sh cargo test --workspace --tests
 set -euo pipefail
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

@@ -9,7 +9,7 @@
 
 use crate::backend::activesync::credential_epochs::CredentialEpochs;
 use crate::backend::state::AppState;
-use crate::backend::store::{Kind, Native};
+use crate::backend::store::{self, Kind, Native};
 use crate::domain::ids::UserId;
 
 /// The PostgreSQL channel every instance listens on.
@@ -62,11 +62,8 @@ impl Change {
 pub async fn announce(state: &AppState, change: Change) {
     change.apply(&state.credentials);
     if state.database.kind() == Kind::Postgres {
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{}@{}", change.payload(), state.instance))
-            .execute(&state.pool)
-            .await;
+        let payload = format!("{}@{}", change.payload(), state.instance);
+        let sent = store::notify::notify(&state.pool, CHANNEL, &payload).await;
         if let Err(e) = sent {
             tracing::warn!("announcing a change to other instances: {e}");
         }
