@@ -109,7 +109,8 @@ impl LazyRoute for AdminPages {
     }
 }
 
-/// The path the router matched for the route being built (each route gets a view of its own).
+/// The path the router matched for the route being built (each route gets a view of its own;
+/// also right when a link's page is preloaded before it is followed).
 fn matched_path() -> String {
     let path = leptos_router::hooks::use_matched().get_untracked();
     path.trim_end_matches('/').to_owned()

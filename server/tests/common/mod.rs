@@ -285,6 +285,8 @@ impl TestServer {
             base: self.base.clone(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // A request that never ends fails its test instead of stalling the suite.
+                .timeout(std::time::Duration::from_secs(60))
                 .build()
                 .expect("client"),
             cookie: None,
