@@ -70,11 +70,23 @@ pub async fn announce(state: &AppState, change: Change) {
     }
 }
 
-/// On PostgreSQL, applies what other instances announce, for as long as the process runs.
+/// On PostgreSQL, applies what other instances announce, for as long as the process runs,
+/// and now and then drops the shared throttle's forgotten rows (any instance may: idempotent).
 pub fn listen(state: AppState) {
     let Native::Postgres(pool) = state.database.native.clone() else {
         return;
     };
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            // Every rule forgets after an hour; a day leaves a wide margin.
+            let before = sweeper.now() - 24 * 3600;
+            if let Err(e) = store::throttle::prune(&sweeper.pool, before).await {
+                tracing::warn!("pruning the throttle table: {e}");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut first = true;
         loop {

@@ -81,3 +81,38 @@ pub async fn prune(pool: &Pool, before: i64) -> Result<u64, sqlx::Error> {
         .await?;
     Ok(done.rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn forgotten_rows_are_pruned_and_recent_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::backend::store::connect(&url).await.unwrap();
+        crate::backend::store::migrate(&db).await.unwrap();
+        for (key, at) in [("old", 100), ("recent", 5_000)] {
+            sqlx::query(
+                "INSERT INTO throttle (scope, key, failures, last_failure_at) VALUES ('s', $1, 3, $2)",
+            )
+            .bind(key)
+            .bind(at)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        }
+        assert_eq!(prune(&db.pool, 1_000).await.unwrap(), 1);
+        assert!(read(&db.pool, "s", "old").await.unwrap().is_none());
+        assert_eq!(
+            read(&db.pool, "s", "recent")
+                .await
+                .unwrap()
+                .unwrap()
+                .failures,
+            3
+        );
+        delete(&db.pool, "s", "recent").await.unwrap();
+        assert!(read(&db.pool, "s", "recent").await.unwrap().is_none());
+    }
+}
