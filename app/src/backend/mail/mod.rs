@@ -377,9 +377,7 @@ mod tests {
 
     /// A mailer attached to a new SQLite database in `dir` (its queue).
     async fn attached(transport: Transport, dir: &std::path::Path) -> (Mailer, store::Database) {
-        let url = format!("sqlite://{}", dir.join("mail.db").display());
-        let db = store::connect(&url).await.unwrap();
-        store::migrate(&db).await.unwrap();
+        let db = store::temporary(dir).await;
         let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").unwrap();
         let ring = crate::backend::secrets::keyring::KeyRing::single([9u8; 32]);
         mailer.attach(&db, Arc::new(SecretBox::new(&ring)));

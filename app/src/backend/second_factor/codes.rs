@@ -184,9 +184,7 @@ mod tests {
 
     async fn setup() -> (tempfile::TempDir, AppState, Arc<ManualClock>, UserId) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&pool).await.unwrap();
+        let pool = crate::backend::store::temporary(dir.path()).await;
         let clock = ManualClock::starting_at(1_000_000);
         let mailer = crate::backend::mail::Mailer::start(
             crate::backend::mail::Transport::Outbox(dir.path().join("outbox")),

@@ -202,9 +202,7 @@ mod tests {
     #[tokio::test]
     async fn every_column_of_every_table_is_copied() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&db).await.unwrap();
+        let db = crate::backend::store::temporary(dir.path()).await;
         let tables: Vec<(String,)> = sqlx::query_as(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
              AND name NOT IN ('_sqlx_migrations', 'sessions') ORDER BY name",

@@ -152,3 +152,12 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
         Kind::Postgres => sqlx::migrate!("../migrations/postgres").run(&db.pool).await,
     }
 }
+
+/// A new, migrated SQLite database in `dir`, for unit tests.
+#[cfg(test)]
+pub async fn temporary(dir: &std::path::Path) -> Database {
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let db = connect(&url).await.expect("a temporary database");
+    migrate(&db).await.expect("migrations");
+    db
+}

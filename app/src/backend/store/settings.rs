@@ -43,9 +43,7 @@ mod tests {
     #[tokio::test]
     async fn a_flag_is_off_until_set_and_can_be_cleared() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&db).await.unwrap();
+        let db = crate::backend::store::temporary(dir.path()).await;
         let pool = db.pool;
         assert!(!flag(&pool, REQUIRE_TWO_FACTOR).await.unwrap());
         set_flag(&pool, REQUIRE_TWO_FACTOR, true).await.unwrap();

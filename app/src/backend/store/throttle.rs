@@ -89,9 +89,7 @@ mod tests {
     #[tokio::test]
     async fn forgotten_rows_are_pruned_and_recent_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&db).await.unwrap();
+        let db = crate::backend::store::temporary(dir.path()).await;
         for (key, at) in [("old", 100), ("recent", 5_000)] {
             sqlx::query(
                 "INSERT INTO throttle (scope, key, failures, last_failure_at) VALUES ('s', $1, 3, $2)",

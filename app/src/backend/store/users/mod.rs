@@ -327,9 +327,7 @@ mod tests {
 
     async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::backend::store::connect(&url).await.unwrap();
-        crate::backend::store::migrate(&db).await.unwrap();
+        let db = crate::backend::store::temporary(dir.path()).await;
         (dir, db.pool)
     }
 
