@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-db attack lint fmt clean
+.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-sync bench-push bench-db bench-contacts bench-calendar attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -18,6 +18,7 @@ help:
 	@echo "make size   what a browser downloads per route (brotli), against the budgets"
 	@echo "make smoke  the release build in Chromium: hydration, sign-in, a lazy route"
 	@echo "make attack  replay the attacks of issue 10 on a release server (server/bench/attack.py)"
+	@echo "make bench-contacts / bench-calendar  the contacts and calendar pages and imports, with figures"
 	@echo "make lint   cargo fmt --check and clippy"
 
 ## The first command: installs, builds, serves.
@@ -91,10 +92,29 @@ tools-test:
 	  /usr/bin/python3 -m venv $(EAS_VENV) && \
 	  $(EAS_VENV)/bin/pip install -q --disable-pip-version-check pyactivesync==$(PYACTIVESYNC_VERSION); fi
 
-## Authenticated OPTIONS on the ActiveSync door next to a bare axum handler (release, wrk).
-bench:
+## The door next to a bare axum handler (release, wrk): authenticated OPTIONS, then syncing
+## contacts (first syncs of 1,000 and 5,000, the empty incremental Sync, a two-way round) and
+## 10,000 phones waiting in Ping (memory, console change → answers).
+bench: tools-test
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	server/bench/door-options.sh
+	server/bench/door-sync.sh sync
+	server/bench/door-sync.sh push 10000 50
+
+## Only the sync figures, or only push with N phones: make bench-sync / make bench-push N=1000
+bench-sync: tools-test
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
+	server/bench/door-sync.sh sync
+bench-push: tools-test
+	server/bench/door-sync.sh push $(or $(N),10000) 50
+
+## The contacts pages with 10,000 contacts (release, loopback): adding, first page, search, paging.
+bench-contacts:
+	server/bench/pim.sh contacts
+
+## The calendar with 1,000 events (200 of them recurring): the month view and the agenda.
+bench-calendar:
+	server/bench/pim.sh events
 
 ## The door, /preferences and a login on SQLite and on a throwaway PostgreSQL, side by side.
 bench-db: tools-test

@@ -35,12 +35,18 @@ const routes = [
   ['/admin/users', 'admin_pages'],
   ['/admin/users/:id', 'admin_pages'],
   ['/admin/settings', 'admin_pages'],
+  // The lists, the month and the agenda are rendered on the server: only the main module.
+  ['/contacts', null],
+  ['/calendar', null],
+  // The forms and the delete controls are the contacts' and calendar's lazy group.
+  ['/contacts/:id', 'pim_pages'],
+  ['/calendar/new', 'pim_pages'],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 let failed = false;
 console.log('route                 brotli      files');
 for (const [route, split] of routes) {
-  const splitName = split && Object.keys(manifest).find((k) => k.startsWith(`__${split}_view_`));
+  const splitName = split && Object.keys(manifest).find((k) => k.startsWith(`${split}_loader_`));
   const extra = splitName ? needs(splitName) : [];
   const all = [...new Set([...main, ...loader, ...extra])];
   const total = all.reduce((n, f) => n + (size[f] ?? 0), 0);

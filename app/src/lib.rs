@@ -14,21 +14,12 @@ pub use ui::app::{shell, App};
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    use leptos::prelude::{provide_context, RwSignal};
     console_error_panic_hook::set_once();
-    let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    else {
-        return;
-    };
-    // Lazy routes hydrate asynchronously (their code arrives as a separate chunk).
-    // `Err` only means the executor was set up already.
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    leptos::task::spawn_local(async move {
-        leptos::mount::hydrate_from_async(body.clone(), App)
-            .await
-            .forget();
-        // Lets end-to-end tests (and curious people) know the page is now interactive.
-        let _ = body.set_attribute("data-hydrated", "true");
-    });
+    // The root every island is hydrated under (`ui/islands.js` calls them next): what it
+    // provides, the islands of a page share, as `App` provides it on the server.
+    leptos::mount::hydrate_islands();
+    provide_context(RwSignal::new(ui::session::initial()));
+    ui::session::provide_texts();
+    ui::components::reauth::ReauthGate::provide();
 }

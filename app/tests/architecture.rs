@@ -162,6 +162,8 @@ fn plumbing_stays_in_its_rooms() {
                 "app/src/api/context.rs",
                 "server/src/router.rs",
                 "server/src/sessions.rs",
+                // The plain HTTP routes' one reader of the session (`ConsoleUser`).
+                "server/src/console.rs",
             ],
         ),
         (

@@ -245,3 +245,26 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   await change.getByRole('button', { name: 'Annulla' }).click();
   await expect(change).toBeHidden();
 });
+
+test('"Sync with my devices" turns a folder off for the phones, remembered and audited', async ({ page, request }) => {
+  const username = uniqueName('choice');
+  const id = await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: 'Carla', last: 'Scelta', password: 'choice-password-1',
+  });
+  await logIn(page, username, 'choice-password-1');
+  await waitForHydration(page);
+  const block = page.getByRole('region', { name: 'Sync with my devices' });
+  await expect(block.getByLabel('Contacts')).toBeChecked();
+  await expect(block.getByLabel('Calendar')).toBeChecked();
+  await block.getByLabel('Contacts').uncheck();
+  await expect(block.getByText('Saved. Your phones follow at their next sync.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Sync with my devices' }).getByLabel('Contacts')).not.toBeChecked();
+  await expect(page.getByRole('region', { name: 'Sync with my devices' }).getByLabel('Calendar')).toBeChecked();
+  // The admin sees the change in the user's audit trail.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto(`/admin/users/${id}`);
+  await expect(page.getByText('Contacts sync turned off')).toBeVisible();
+});

@@ -3,10 +3,15 @@
 
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod database_errors;
 pub mod eas;
 pub mod http;
+pub mod interchange;
+pub mod pictures;
 pub mod router;
 pub mod security;
 pub mod sessions;
 pub mod startup;
+pub mod state;
+pub mod upload;

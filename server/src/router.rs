@@ -3,12 +3,13 @@
 
 use crate::security;
 use crate::sessions::Sessions;
+pub use crate::state::ServerState;
 use app::api::dto::SessionInfo;
 use app::backend::{identity::sessions, state::AppState};
 use app::i18n::{from_accept_language, Lang};
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::{header, Request};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -16,17 +17,13 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_sessions::cookie::{time::Duration, SameSite};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-
-#[derive(Clone, FromRef)]
-pub struct ServerState {
-    pub app: AppState,
-    pub leptos: LeptosOptions,
-}
 
 pub fn leptos_options(site_root: &Path, listen: std::net::SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
@@ -67,7 +64,7 @@ pub fn build(
     let site_root = leptos.site_root.to_string();
     let server_state = ServerState { app: state, leptos };
     let pages = get(page_handler).with_state(server_state.clone());
-    let routes = generate_route_list(App);
+    let routes = route_list();
 
     let app = server_state.app.clone();
     let api = Router::new()
@@ -81,9 +78,19 @@ pub fn build(
             security::refuse_cross_site,
         ));
 
+    // Pictures, import and export: plain HTTP forms and downloads, refused cross-site like
+    // the server functions.
+    let pictures = crate::pictures::routes()
+        .merge(crate::interchange::routes())
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::refuse_cross_site,
+        ));
+
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
+        .merge(pictures)
         .leptos_routes_with_handler(routes, get(page_handler))
         // Static files first; anything else is rendered by the app (its 404 page).
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
@@ -179,4 +186,13 @@ async fn page_handler(
             .insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     response
+}
+
+/// The app's routes, listed once per process. Listing them runs the app with resource loading
+/// suspended by a process-wide flag, and a page rendered meanwhile by another server in the
+/// same process would wait forever for its data (leptos#4773; seen as a rare 60 s hang in the
+/// tests, which start several servers at once). Every server waits for this before it serves.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }

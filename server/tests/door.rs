@@ -36,7 +36,18 @@ async fn options_lists_what_the_door_speaks() {
     let h = r.headers();
     assert_eq!(h["public"], "OPTIONS,POST");
     assert_eq!(h["allow"], "OPTIONS,POST");
-    assert_eq!(h["ms-asprotocolversions"], "14.1,16.1");
+    assert_eq!(h["ms-asprotocolversions"], "14.0,14.1,16.0,16.1");
+    let commands = h["ms-asprotocolcommands"].to_str().unwrap();
+    for c in [
+        "Sync",
+        "Ping",
+        "GetItemEstimate",
+        "ItemOperations",
+        "Search",
+    ] {
+        assert!(commands.split(',').any(|x| x == c), "{c} in {commands}");
+    }
+    assert!(!commands.contains("MeetingResponse"), "not answered yet");
     assert!(h["ms-asprotocolcommands"]
         .to_str()
         .unwrap()
@@ -186,12 +197,14 @@ async fn request_lines_in_both_forms_and_bad_ones() {
         vec![],
     )
     .await;
+    assert_eq!(r.status(), StatusCode::OK, "14.0 is spoken");
+    let body = r.bytes().await.unwrap();
+    let answer = server::eas::wbxml::decode(&body).unwrap();
     assert_eq!(
-        r.status(),
-        StatusCode::BAD_REQUEST,
-        "14.0 is not spoken here"
+        answer.get_text("AirSync", "Status"),
+        Some("142"),
+        "an empty Sync of a device that never provisioned: provision first"
     );
-    assert!(r.text().await.unwrap().contains("14.0 is not supported"));
     let row = devices::find(
         &server.state.pool,
         app::domain::ids::UserId(1),
@@ -206,7 +219,7 @@ async fn request_lines_in_both_forms_and_bad_ones() {
 
     let r = post(
         &server,
-        "Cmd=Sync&User=anna&DeviceId=dev1&DeviceType=Phone",
+        "Cmd=MeetingResponse&User=anna&DeviceId=dev1&DeviceType=Phone",
         auth,
         None,
         vec![],

@@ -110,7 +110,13 @@ async fn provision_then_folder_sync_lists_contacts_and_calendar() {
         folders,
         [
             ("Contacts".into(), "9".into()),
-            ("Calendar".into(), "8".into())
+            ("Calendar".into(), "8".into()),
+            // The mail folders phones insist on, empty.
+            ("Inbox".into(), "2".into()),
+            ("Drafts".into(), "3".into()),
+            ("Deleted Items".into(), "4".into()),
+            ("Sent Items".into(), "5".into()),
+            ("Outbox".into(), "6".into()),
         ]
     );
     let sync_key = answer
@@ -209,4 +215,113 @@ async fn the_devices_list_shows_what_the_door_saw_and_admins_block_from_it() {
             .status(),
         StatusCode::OK
     );
+}
+
+/// The folders' server ids in a FolderSync answer's `Add`s or `Delete`s.
+fn changed(answer: &Element, what: &str) -> Vec<String> {
+    answer
+        .get("FolderHierarchy", "Changes")
+        .map(|c| {
+            c.elements()
+                .filter(|e| e.is("FolderHierarchy", what))
+                .filter_map(|e| e.get_text("FolderHierarchy", "ServerId"))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Provisions the device of `query` (both steps) and returns its policy key.
+async fn provisioned(server: &TestServer, device: &str, auth: (&str, &str)) -> String {
+    let pq = format!("Cmd=Provision&User=anna&{device}");
+    let step1 = wbxml_of(post(server, &pq, auth, None, provision(None)).await).await;
+    let temp = step1
+        .find("Provision", "Policy")
+        .and_then(|p| p.get_text("Provision", "PolicyKey"))
+        .unwrap()
+        .to_string();
+    let step2 = wbxml_of(post(server, &pq, auth, Some(&temp), provision(Some(&temp))).await).await;
+    step2
+        .find("Provision", "PolicyKey")
+        .and_then(Element::text_content)
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn sync_with_my_devices_decides_which_folders_phones_get_and_they_follow_a_change() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let q = "Cmd=FolderSync&User=anna&DeviceId=PHONE1&DeviceType=Android";
+    let auth = ("anna", LOGIN);
+    let pk = provisioned(&server, "DeviceId=PHONE1&DeviceType=Android", auth).await;
+    let pk = Some(pk.as_str());
+    let first = wbxml_of(post(&server, q, auth, pk, folder_sync("0")).await).await;
+    assert_eq!(
+        changed(&first, "Add"),
+        ["contacts", "calendar", "inbox", "drafts", "deleted", "sent", "outbox"],
+        "{}",
+        wbxml::to_xml(&first)
+    );
+    let k1 = first
+        .get_text("FolderHierarchy", "SyncKey")
+        .unwrap()
+        .to_string();
+
+    // Anna turns Contacts off on /preferences: audited, and her phone loses the folder.
+    let mut me = server.signed_in("anna", LOGIN).await;
+    let profile = me
+        .call("me/sync-folder", &[("folder", "contacts"), ("on", "false")])
+        .await
+        .json();
+    assert_eq!(
+        (
+            profile["sync_contacts"].as_bool(),
+            profile["sync_calendar"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    let audit = app::backend::store::audit::for_target(&server.state.pool, id, 5)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].action, "contacts_sync_off");
+    let second = wbxml_of(post(&server, q, auth, pk, folder_sync(&k1)).await).await;
+    assert_eq!(second.get_text("FolderHierarchy", "Status"), Some("1"));
+    assert_eq!(changed(&second, "Delete"), ["contacts"]);
+    assert!(changed(&second, "Add").is_empty());
+    let k2 = second
+        .get_text("FolderHierarchy", "SyncKey")
+        .unwrap()
+        .to_string();
+    assert_ne!(k1, k2, "a change gives a new key");
+    let quiet = wbxml_of(post(&server, q, auth, pk, folder_sync(&k2)).await).await;
+    assert_eq!(
+        quiet
+            .find("FolderHierarchy", "Count")
+            .and_then(Element::text_content),
+        Some("0")
+    );
+
+    // A new phone gets only the Calendar; turning Contacts on again adds it back.
+    let other = "Cmd=FolderSync&User=anna&DeviceId=TABLET2&DeviceType=iPad";
+    let pk2 = provisioned(&server, "DeviceId=TABLET2&DeviceType=iPad", auth).await;
+    let fresh = wbxml_of(post(&server, other, auth, Some(&pk2), folder_sync("0")).await).await;
+    assert_eq!(
+        changed(&fresh, "Add"),
+        ["calendar", "inbox", "drafts", "deleted", "sent", "outbox"]
+    );
+    me.call("me/sync-folder", &[("folder", "contacts"), ("on", "true")])
+        .await;
+    let back = wbxml_of(post(&server, q, auth, pk, folder_sync(&k2)).await).await;
+    assert_eq!(changed(&back, "Add"), ["contacts"]);
+
+    // Anything but the two folders is refused and changes nothing.
+    let bad = me
+        .call("me/sync-folder", &[("folder", "mail"), ("on", "false")])
+        .await;
+    assert_eq!(bad.json()["Invalid"]["field"], "folder");
+    let audit = app::backend::store::audit::for_target(&server.state.pool, id, 5)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].action, "contacts_sync_on");
 }

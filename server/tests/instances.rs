@@ -169,3 +169,59 @@ async fn wrong_passwords_spread_over_two_instances_are_counted_together() {
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     }
 }
+
+/// A phone waiting in Ping on one instance is woken by a change made through another (the
+/// change travels by PostgreSQL's NOTIFY).
+#[tokio::test]
+async fn a_change_on_one_instance_wakes_a_ping_waiting_on_another() {
+    use common::phone::{collection, sync_body, text, Phone};
+    use server::eas::wbxml::{self, Element};
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    let id = door::anna(&a, true, false, false).await;
+    let phone = Phone::new(&b, "anna", LOGIN, "PHONE1").await;
+    let first = phone
+        .command("Sync", &sync_body("contacts", "0", None, vec![]))
+        .await
+        .unwrap();
+    let key = text(collection(&first), "AirSync", "SyncKey").to_string();
+    assert!(phone
+        .command("Sync", &sync_body("contacts", &key, None, vec![]))
+        .await
+        .is_none());
+    let ping = Element::new("Ping", "Ping")
+        .child(Element::leaf("Ping", "HeartbeatInterval", "600"))
+        .child(
+            Element::new("Ping", "Folders").child(
+                Element::new("Ping", "Folder")
+                    .child(Element::leaf("Ping", "Id", "contacts"))
+                    .child(Element::leaf("Ping", "Class", "Contacts")),
+            ),
+        );
+    let started = Instant::now();
+    let (answer, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(phone.command("Ping", &ping), async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let carla = app::domain::model::contacts::Contact {
+                first_name: "Carla".into(),
+                ..Default::default()
+            };
+            app::backend::pim::contacts::create(&a.state, id, carla)
+                .await
+                .unwrap();
+        })
+    })
+    .await
+    .expect("woken by the other instance's change, long before its heartbeat");
+    let answer = answer.unwrap();
+    assert_eq!(
+        answer.get_text("Ping", "Status"),
+        Some("2"),
+        "{}",
+        wbxml::to_xml(&answer)
+    );
+    eprintln!("woken across instances after {:?}", started.elapsed());
+}

@@ -18,13 +18,16 @@ fn venv_python() -> PathBuf {
     python
 }
 
-async fn run_client(server: &TestServer, user: &str, password: &str, device: &str) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/eas_client.py");
+/// Runs one of the client scripts in `tests/` against the server's door; its one JSON line.
+async fn python(server: &TestServer, script: &str, args: &[&str]) -> Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
     let url = format!("{}/Microsoft-Server-ActiveSync", server.base);
-    let (user, password, device) = (user.to_string(), password.to_string(), device.to_string());
     let out = tokio::process::Command::new(venv_python())
         .arg(script)
-        .args([url, user, password, device])
+        .arg(url)
+        .args(args)
         .output()
         .await
         .expect("run python");
@@ -34,6 +37,10 @@ async fn run_client(server: &TestServer, user: &str, password: &str, device: &st
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("one JSON line")
+}
+
+async fn run_client(server: &TestServer, user: &str, password: &str, device: &str) -> Value {
+    python(server, "eas_client.py", &[user, password, device]).await
 }
 
 #[tokio::test]
@@ -51,7 +58,15 @@ async fn a_real_client_provisions_and_lists_contacts_and_calendar() {
     let answer = run_client(&server, "anna", "phone-secret-42", "PYAS01").await;
     assert_eq!(
         answer["folders"],
-        json!([["Contacts", 9], ["Calendar", 8]]),
+        json!([
+            ["Contacts", 9],
+            ["Calendar", 8],
+            ["Inbox", 2],
+            ["Drafts", 3],
+            ["Deleted Items", 4],
+            ["Sent Items", 5],
+            ["Outbox", 6]
+        ]),
         "{answer}"
     );
     assert!(answer["policy_key"].as_str().is_some_and(|k| !k.is_empty()));
@@ -68,4 +83,107 @@ async fn a_real_client_provisions_and_lists_contacts_and_calendar() {
     assert_eq!(device.model, "pyactivesync");
     assert_eq!(device.protocol_version, "16.1");
     assert!(device.policy_acknowledged);
+}
+
+/// One step of `eas_phone.py` (pyactivesync as a phone whose sync key is kept in `state`).
+async fn phone_step(
+    server: &TestServer,
+    device: &str,
+    state: &std::path::Path,
+    step: &[&str],
+) -> Value {
+    let state = state.to_str().expect("a UTF-8 temporary path");
+    let mut args = vec!["anna", "anna-password-1", device, state];
+    args.extend_from_slice(step);
+    python(server, "eas_phone.py", &args).await
+}
+
+async fn anna_with_activesync(server: &TestServer) -> app::domain::ids::UserId {
+    let id = server.add_user("anna", "anna-password-1", false).await;
+    users::set_activesync_enabled(&server.state.pool, id, true, 0)
+        .await
+        .unwrap();
+    id
+}
+
+fn person(first: &str, last: &str) -> app::domain::model::contacts::Contact {
+    app::domain::model::contacts::Contact {
+        first_name: first.into(),
+        last_name: last.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_real_client_syncs_1000_contacts_in_windows_and_the_estimate_agrees() {
+    let server = TestServer::start().await;
+    let id = anna_with_activesync(&server).await;
+    for i in 0..1000 {
+        app::backend::pim::contacts::create(&server.state, id, person(&format!("N{i:04}"), "Many"))
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("phone.json");
+    let r = phone_step(&server, "PYPHONE1", &state, &["first-sync", "100"]).await;
+    assert_eq!(r["estimate"], 1000, "{r}");
+    assert_eq!(r["requests"], 10, "ten windows of 100");
+    let mut names: Vec<String> = r["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 1000, "the same 1,000, each once");
+    let nothing = phone_step(&server, "PYPHONE1", &state, &["sync"]).await;
+    assert_eq!(nothing, json!({"added": [], "changed": [], "deleted": []}));
+}
+
+#[tokio::test]
+async fn a_real_clients_lost_answer_is_recovered_and_a_conflict_ends_with_the_consoles_version() {
+    let server = TestServer::start().await;
+    let id = anna_with_activesync(&server).await;
+    let x = app::backend::pim::contacts::create(&server.state, id, person("Carla", "Rossi"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("phone.json");
+    phone_step(&server, "PYPHONE2", &state, &["first-sync", "100"]).await;
+
+    // The answer to an add is lost; the phone sends it again: one contact, one id.
+    let r = phone_step(&server, "PYPHONE2", &state, &["add-lost", "Dario", "Neri"]).await;
+    assert_eq!(r["first"], r["second"], "{r}");
+    let page = app::backend::pim::contacts::list(&server.state, id, "dario", 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1, "no duplicate");
+    let nothing = phone_step(&server, "PYPHONE2", &state, &["sync"]).await;
+    assert_eq!(nothing["added"], json!([]), "its own add is not sent back");
+
+    // Edited in the console and on the phone: the console's version wins, on both.
+    app::backend::pim::contacts::update(&server.state, id, x, person("Carla", "Console"))
+        .await
+        .unwrap();
+    let r = phone_step(
+        &server,
+        "PYPHONE2",
+        &state,
+        &["change", &x.to_string(), "Carla", "Phone"],
+    )
+    .await;
+    assert_eq!(r["status"], "7", "{r}");
+    let after = phone_step(&server, "PYPHONE2", &state, &["sync"]).await;
+    let changed = after["changed"].as_array().unwrap();
+    assert!(
+        changed
+            .iter()
+            .any(|c| c["id"].as_str() == Some(x.to_string().as_str()) && c["LastName"] == "Console"),
+        "{after}"
+    );
+    let stored = app::backend::pim::contacts::get(&server.state, id, x)
+        .await
+        .unwrap();
+    assert_eq!(stored.contact.last_name, "Console");
 }

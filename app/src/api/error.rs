@@ -81,7 +81,7 @@ impl AppError {
                 fill(t.err_rate_limited, retry_after_secs)
             }
             AppError::Invalid { msg, .. } => msg.text(t).to_string(),
-            AppError::NotFound => t.err_user_not_found.to_string(),
+            AppError::NotFound => t.err_not_found.to_string(),
             AppError::MailFailed => t.err_mail_failed.to_string(),
             AppError::TooSoon { retry_after_secs } => fill(t.err_too_soon, retry_after_secs),
             AppError::Internal { reference } => fill(t.err_internal, reference),

@@ -33,6 +33,21 @@ pub async fn set_language(language: String) -> Result<SessionInfo, AppError> {
     Ok(own_account::set_language(&rq.state, &rq.session, &me, chosen, rq.browser_lang).await?)
 }
 
+/// "Sync with my devices": `folder` is `contacts` or `calendar`.
+#[server(endpoint = "me/sync-folder")]
+pub async fn set_folder_sync(folder: String, on: bool) -> Result<Profile, AppError> {
+    use crate::api::context::Request;
+    use crate::api::error::Msg;
+    use crate::backend::pim::sync_choice;
+    use crate::domain::model::folders::FolderKind;
+    let rq = Request::extract().await?;
+    let me = rq.user().await?;
+    let kind =
+        FolderKind::from_code(&folder).ok_or_else(|| AppError::invalid("folder", Msg::Required))?;
+    let origin = rq.origin(me.id);
+    Ok(sync_choice::set(&rq.state, &me, &origin, kind, on).await?)
+}
+
 /// A new login password, after a fresh re-authentication.
 #[server(endpoint = "me/password")]
 pub async fn change_password(

@@ -2,6 +2,8 @@
 //! who is asking, validate, one backend call, a DTO back.
 
 pub mod activesync;
+pub mod calendar;
+pub mod contacts;
 #[cfg(feature = "ssr")]
 pub mod context;
 pub mod devices;

@@ -7,7 +7,6 @@
 //! the same channel will wake the `Ping`s waiting for a user's data. If the listener loses its
 //! connection it cannot know what it missed, so it outdates everything once.
 
-use crate::backend::activesync::credential_epochs::CredentialEpochs;
 use crate::backend::state::AppState;
 use crate::backend::store::{self, Kind, Native};
 use crate::domain::ids::UserId;
@@ -24,6 +23,8 @@ pub enum Change {
     Names,
     /// Something every user's devices depend on (the organisation's ActiveSync switch).
     Policy,
+    /// Something in one of the user's folders (contacts, calendar): wakes their phones' `Ping`.
+    Folder { user: UserId, folder: i64 },
 }
 
 impl Change {
@@ -32,6 +33,7 @@ impl Change {
             Change::User(id) => format!("user:{}", id.0),
             Change::Names => "names".into(),
             Change::Policy => "policy".into(),
+            Change::Folder { user, folder } => format!("folder:{}:{folder}", user.0),
         }
     }
 
@@ -40,18 +42,28 @@ impl Change {
         match payload {
             "names" => Some(Change::Names),
             "policy" => Some(Change::Policy),
-            _ => payload
-                .strip_prefix("user:")
-                .and_then(|id| id.parse().ok())
-                .map(|id| Change::User(UserId(id))),
+            _ => {
+                if let Some(rest) = payload.strip_prefix("folder:") {
+                    let (user, folder) = rest.split_once(':')?;
+                    return Some(Change::Folder {
+                        user: UserId(user.parse().ok()?),
+                        folder: folder.parse().ok()?,
+                    });
+                }
+                payload
+                    .strip_prefix("user:")
+                    .and_then(|id| id.parse().ok())
+                    .map(|id| Change::User(UserId(id)))
+            }
         }
     }
 
-    fn apply(self, epochs: &CredentialEpochs) {
+    fn apply(self, state: &AppState) {
         match self {
-            Change::User(id) => epochs.bump_user(id),
-            Change::Names => epochs.bump_names(),
-            Change::Policy => epochs.bump_policy(),
+            Change::User(id) => state.credentials.bump_user(id),
+            Change::Names => state.credentials.bump_names(),
+            Change::Policy => state.credentials.bump_policy(),
+            Change::Folder { user, folder } => state.folders.changed(user, folder),
         }
     }
 }
@@ -60,7 +72,7 @@ impl Change {
 /// transaction committed. A failed `NOTIFY` is logged: the change itself stands, and the
 /// door's periodic look at the database catches up within seconds.
 pub async fn announce(state: &AppState, change: Change) {
-    change.apply(&state.credentials);
+    change.apply(state);
     if state.database.kind() == Kind::Postgres {
         let payload = format!("{}@{}", change.payload(), state.instance);
         let sent = store::notify::notify(&state.pool, CHANNEL, &payload).await;
@@ -106,7 +118,7 @@ pub fn listen(state: AppState) {
             // After a lost connection, whatever was announced meanwhile is unknown: outdate
             // everything. (Before the first connection the door's periodic look covers it.)
             if !first {
-                Change::Policy.apply(&state.credentials);
+                Change::Policy.apply(&state);
             }
             first = false;
             loop {
@@ -118,14 +130,14 @@ pub fn listen(state: AppState) {
                             n.payload().rsplit_once('@').unwrap_or((n.payload(), ""));
                         if from != &*state.instance {
                             if let Some(change) = Change::parse(change) {
-                                change.apply(&state.credentials);
+                                change.apply(&state);
                             }
                         }
                     }
                     // The connection dropped and came back: something may have been missed.
                     Ok(None) => {
                         tracing::warn!("listening for other instances' changes: reconnected; cached door checks outdated");
-                        Change::Policy.apply(&state.credentials)
+                        Change::Policy.apply(&state)
                     }
                     Err(e) => {
                         tracing::warn!("listening for other instances' changes: {e}");
@@ -143,10 +155,20 @@ mod tests {
 
     #[test]
     fn payloads_read_back_as_the_change_they_name() {
-        for change in [Change::User(UserId(42)), Change::Names, Change::Policy] {
+        for change in [
+            Change::User(UserId(42)),
+            Change::Names,
+            Change::Policy,
+            Change::Folder {
+                user: UserId(7),
+                folder: 12,
+            },
+        ] {
             assert_eq!(Change::parse(&change.payload()), Some(change));
         }
         assert_eq!(Change::parse("user:x"), None);
+        assert_eq!(Change::parse("folder:7"), None);
+        assert_eq!(Change::parse("folder:7:x"), None);
         assert_eq!(
             Change::parse("calendar:7"),
             None,

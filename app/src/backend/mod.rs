@@ -9,10 +9,12 @@ pub mod error;
 pub mod identity;
 pub mod mail;
 pub mod organisation;
+pub mod pim;
 pub mod second_factor;
 pub mod secrets;
 pub mod state;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 

@@ -5,6 +5,7 @@ use crate::backend::clock::Clock;
 use crate::backend::identity::passwords::PasswordHasher;
 use crate::backend::identity::throttle::LoginThrottle;
 use crate::backend::mail::Mailer;
+use crate::backend::pim::watch::FolderWatch;
 use crate::backend::secrets::keyring::KeyRing;
 use crate::backend::secrets::SecretBox;
 use crate::backend::store::{Database, Pool};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// What the door's cached checks were made under (see `credential_epochs`).
     pub credentials: Arc<CredentialEpochs>,
+    /// Who waits for which user's folders to change (phones in `Ping`).
+    pub folders: Arc<FolderWatch>,
     /// This instance among those on one database (random at start): its own announcements
     /// come back to it through PostgreSQL and are skipped.
     pub instance: Arc<str>,
@@ -77,6 +80,7 @@ impl AppState {
             throttle,
             instance: format!("{:016x}", rand::random::<u64>()).into(),
             credentials: Arc::new(CredentialEpochs::default()),
+            folders: Arc::new(FolderWatch::default()),
             clock,
             secrets,
             code_keys: Arc::new(ring.keys().map(|k| Zeroizing::new(*k)).collect()),

@@ -36,4 +36,32 @@ pub enum Msg {
     EmailTaken,
     /// A language code the console does not speak.
     UnknownLanguage,
+    /// More entries than the field holds (e.g. a fourth email).
+    TooMany,
+    /// Not a date that exists (YYYY-MM-DD).
+    DateInvalid,
+    /// A contact with no name, company or email.
+    ContactNeedsName,
+    /// An event that ends before it starts.
+    EndBeforeStart,
+    /// A time zone that is not an IANA name this server knows.
+    TimeZoneUnknown,
+    /// A repetition rule that is not valid (or repeats more often than daily).
+    RuleInvalid,
+    /// A repetition rule with more occurrences than allowed.
+    RuleTooMany,
+    /// Not a time of day (HH:MM).
+    TimeInvalid,
+    /// An upload over the size allowed.
+    PictureTooLarge,
+    /// Not an image the server can read (JPEG, PNG, GIF, WebP).
+    PictureFormat,
+    /// An import file over the size allowed.
+    FileTooLarge,
+    /// An import file that is not UTF-8 text.
+    FileNotText,
+    /// An empty import file (or none chosen).
+    FileEmpty,
+    /// A file with no vCard / iCalendar entry in it.
+    FileNoEntries,
 }

@@ -3,7 +3,9 @@
 
 pub mod access;
 pub mod activesync;
+pub mod date;
 pub mod device_setup;
+pub mod folder_hierarchy;
 pub mod ids;
 pub mod lang;
 pub mod messages;
@@ -12,6 +14,7 @@ pub mod otp;
 pub mod proxies;
 pub mod reauth;
 pub mod redirect;
+pub mod sync_state;
 pub mod throttle;
 pub mod two_factor;
 pub mod validation;

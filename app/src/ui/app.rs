@@ -3,16 +3,18 @@
 use super::components::activesync::SyncPasswordPrompt;
 use super::components::header::Header;
 use super::components::reauth::{ReauthDialog, ReauthGate};
-use super::pages::{
-    admin_settings::SettingsPage, admin_user::UserPage, admin_users::UsersPage,
-    choose_password::ChoosePasswordPage, enrol::EnrolPage, login::LoginPage, not_found::NotFound,
-    preferences::PreferencesPage,
+use super::pages::{login::LoginPage, not_found::NotFound};
+use super::routes::{
+    CalendarAgendaPage, CalendarPage, ChoosePasswordPage, ContactPage, ContactsPage,
+    EditContactPage, EditEventPage, EnrolPage, EventPage, ImportPage, NewContactPage, NewEventPage,
+    PreferencesPage, SettingsPage, UserPage, UsersPage,
 };
+use super::scripts::IslandScripts;
 use super::session::{self, to_script_json, SCRIPT_ID};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+use leptos_router::path;
 
 /// The whole HTML document, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="data:,"/>
                 <script id=SCRIPT_ID type="application/json" inner_html=json></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <IslandScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -51,67 +53,31 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/syncgate.css"/>
         <Title text="syncgate"/>
         <Router>
-            <Header/>
+            <Header here=leptos_router::hooks::use_location().pathname.get_untracked()/>
             <main id="main" tabindex="-1">
                 <SyncPasswordPrompt/>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=|| view! { <Redirect path="/preferences"/> }/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/preferences") view={Lazy::<AccountPages>::new()}/>
-                    <Route path=path!("/two-factor/setup") view={Lazy::<AccountPages>::new()}/>
-                    <Route path=path!("/password/choose") view={Lazy::<AccountPages>::new()}/>
-                    <Route path=path!("/admin/users") view={Lazy::<AdminPages>::new()}/>
-                    <Route path=path!("/admin/users/:id") view={Lazy::<AdminPages>::new()}/>
-                    <Route path=path!("/admin/settings") view={Lazy::<AdminPages>::new()}/>
+                    <Route path=path!("/preferences") view=PreferencesPage/>
+                    <Route path=path!("/two-factor/setup") view=EnrolPage/>
+                    <Route path=path!("/password/choose") view=ChoosePasswordPage/>
+                    <Route path=path!("/contacts") view=ContactsPage/>
+                    <Route path=path!("/contacts/new") view=NewContactPage/>
+                    <Route path=path!("/contacts/:id") view=ContactPage/>
+                    <Route path=path!("/contacts/:id/edit") view=EditContactPage/>
+                    <Route path=path!("/calendar") view=CalendarPage/>
+                    <Route path=path!("/calendar/agenda") view=CalendarAgendaPage/>
+                    <Route path=path!("/calendar/new") view=NewEventPage/>
+                    <Route path=path!("/calendar/events/:id") view=EventPage/>
+                    <Route path=path!("/calendar/events/:id/edit") view=EditEventPage/>
+                    <Route path=path!("/imports/:id") view=ImportPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/users/:id") view=UserPage/>
+                    <Route path=path!("/admin/settings") view=SettingsPage/>
                 </Routes>
             </main>
             <ReauthDialog/>
         </Router>
     }
-}
-
-/// Every page but the login page is lazy: its code is fetched when a page of its group is
-/// first shown (`cargo leptos build --split`), so the login page does not wait for the others.
-/// Two groups rather than a split per page: the splitter also makes a chunk for every set of
-/// splits that shares code, and thirty small files compressed one by one were a tenth bigger
-/// than the same code in a few (`make size`). On the server laziness changes nothing.
-pub struct AccountPages(String);
-
-#[lazy_route]
-impl LazyRoute for AccountPages {
-    fn data() -> Self {
-        Self(matched_path())
-    }
-
-    fn view(this: Self) -> AnyView {
-        match this.0.as_str() {
-            "/two-factor/setup" => view! { <EnrolPage/> }.into_any(),
-            "/password/choose" => view! { <ChoosePasswordPage/> }.into_any(),
-            _ => view! { <PreferencesPage/> }.into_any(),
-        }
-    }
-}
-
-pub struct AdminPages(String);
-
-#[lazy_route]
-impl LazyRoute for AdminPages {
-    fn data() -> Self {
-        Self(matched_path())
-    }
-
-    fn view(this: Self) -> AnyView {
-        match this.0.as_str() {
-            "/admin/users" => view! { <UsersPage/> }.into_any(),
-            "/admin/settings" => view! { <SettingsPage/> }.into_any(),
-            _ => view! { <UserPage/> }.into_any(),
-        }
-    }
-}
-
-/// The path the router matched for the route being built (each route gets a view of its own;
-/// also right when a link's page is preloaded before it is followed).
-fn matched_path() -> String {
-    let path = leptos_router::hooks::use_matched().get_untracked();
-    path.trim_end_matches('/').to_owned()
 }

@@ -3,6 +3,10 @@
 pub mod app;
 pub mod components;
 pub mod format;
+pub mod navigate;
 pub mod pages;
 pub mod resource;
+pub mod routes;
+pub mod scripts;
+pub mod server_pages;
 pub mod session;

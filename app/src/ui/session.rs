@@ -77,24 +77,6 @@ pub fn refresh_session(session: RwSignal<SessionInfo>) {
     });
 }
 
-/// Only same-site paths are followed after login (no open redirect): `domain::redirect`. In
-/// the browser the URL is resolved by the browser's own parser (the one that will follow it),
-/// which also keeps a URL library out of the WebAssembly.
-pub fn safe_next(next: Option<String>) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        crate::domain::redirect::safe_next_with(next.as_deref(), |path| {
-            web_sys::Url::new_with_base(path, crate::domain::redirect::BASE)
-                .ok()
-                .map(|u| u.origin())
-        })
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        crate::domain::redirect::safe_next(next.as_deref())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,11 +18,12 @@ use std::sync::Arc;
 
 pub const PATH: &str = "/Microsoft-Server-ActiveSync";
 /// The protocol versions this door really speaks.
-pub const VERSIONS: &[&str] = &["14.1", "16.1"];
+pub const VERSIONS: &[&str] = &["14.0", "14.1", "16.0", "16.1"];
 
 /// The same lists as OPTIONS headers (static: no allocation per request; a test checks they agree).
-pub const VERSIONS_HEADER: &str = "14.1,16.1";
-pub const COMMANDS_HEADER: &str = "FolderSync,Provision,Settings";
+pub const VERSIONS_HEADER: &str = "14.0,14.1,16.0,16.1";
+pub const COMMANDS_HEADER: &str = "Sync,SendMail,SmartForward,SmartReply,FolderSync,MoveItems,\
+GetItemEstimate,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,ValidateCert";
 /// Largest request body read (a phone's commands are small; attachments come later).
 pub const MAX_BODY: usize = 1 << 20;
 
@@ -30,6 +31,8 @@ pub const MAX_BODY: usize = 1 << 20;
 pub struct Door {
     pub app: AppState,
     pub gate: Arc<Gate>,
+    /// Each device's waiting Ping.
+    pub waiting: Arc<commands::ping::Waiting>,
 }
 
 fn text(status: StatusCode, message: &str) -> Response {
@@ -187,7 +190,8 @@ async fn post(
         Err(Unsupported::Unknown) => return text(StatusCode::BAD_REQUEST, "Unknown command."),
     };
     let document = match wbxml::decode(&body) {
-        Ok(d) => d,
+        Ok(d) => Some(d),
+        Err(_) if body.is_empty() && command.body_optional() => None,
         Err(e) => {
             return text(
                 StatusCode::BAD_REQUEST,
@@ -200,9 +204,11 @@ async fn post(
         user: &user,
         device: &device,
         exchange: &exchange,
+        waiting: &door.waiting,
     };
-    match commands::dispatch(&cx, command, &document).await {
-        Ok(doc) => wbxml_response(&doc),
+    match commands::dispatch(&cx, command, document.as_ref()).await {
+        Ok(Some(doc)) => wbxml_response(&doc),
+        Ok(None) => StatusCode::OK.into_response(),
         Err(e) => internal(e),
     }
 }

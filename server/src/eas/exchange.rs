@@ -11,6 +11,17 @@ pub enum Command {
     Provision,
     FolderSync,
     Settings,
+    Sync,
+    GetItemEstimate,
+    Ping,
+    ItemOperations,
+    Search,
+    ResolveRecipients,
+    MoveItems,
+    ValidateCert,
+    SendMail,
+    SmartReply,
+    SmartForward,
 }
 
 /// A command the door does not answer.
@@ -23,14 +34,45 @@ pub enum Unsupported {
 }
 
 impl Command {
-    pub const ALL: [Command; 3] = [Command::FolderSync, Command::Provision, Command::Settings];
+    pub const ALL: [Command; 14] = [
+        Command::Sync,
+        Command::SendMail,
+        Command::SmartForward,
+        Command::SmartReply,
+        Command::FolderSync,
+        Command::MoveItems,
+        Command::GetItemEstimate,
+        Command::Search,
+        Command::Settings,
+        Command::Ping,
+        Command::ItemOperations,
+        Command::Provision,
+        Command::ResolveRecipients,
+        Command::ValidateCert,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Command::Provision => "Provision",
             Command::FolderSync => "FolderSync",
             Command::Settings => "Settings",
+            Command::Sync => "Sync",
+            Command::GetItemEstimate => "GetItemEstimate",
+            Command::Ping => "Ping",
+            Command::ItemOperations => "ItemOperations",
+            Command::Search => "Search",
+            Command::ResolveRecipients => "ResolveRecipients",
+            Command::MoveItems => "MoveItems",
+            Command::ValidateCert => "ValidateCert",
+            Command::SendMail => "SendMail",
+            Command::SmartReply => "SmartReply",
+            Command::SmartForward => "SmartForward",
         }
+    }
+
+    /// Commands a device may send without a body (they repeat or reuse what it sent before).
+    pub fn body_optional(self) -> bool {
+        matches!(self, Command::Sync | Command::Ping)
     }
 
     pub fn parse(name: &str) -> Result<Command, Unsupported> {
@@ -104,8 +146,8 @@ mod tests {
     fn commands_are_typed_once() {
         assert_eq!(Command::parse("FolderSync"), Ok(Command::FolderSync));
         assert_eq!(
-            Command::parse("Sync"),
-            Err(Unsupported::NotYet("Sync".into()))
+            Command::parse("MeetingResponse"),
+            Err(Unsupported::NotYet("MeetingResponse".into()))
         );
         assert_eq!(Command::parse("Format"), Err(Unsupported::Unknown));
         for c in Command::ALL {

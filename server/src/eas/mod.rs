@@ -7,6 +7,8 @@ pub mod codepages;
 pub mod commands;
 pub mod door;
 pub mod exchange;
+pub mod folders;
+pub mod items;
 pub mod request;
 pub mod wbxml;
 
@@ -23,7 +25,11 @@ pub fn routes(app: app::backend::state::AppState) -> Router {
         std::time::Duration::from_secs(2),
     );
     let gate = Arc::new(app::backend::activesync::gate::Gate::new(&app));
-    let door = door::Door { app, gate };
+    let door = door::Door {
+        app,
+        gate,
+        waiting: Default::default(),
+    };
     Router::new()
         .route(
             door::PATH,

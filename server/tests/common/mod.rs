@@ -4,6 +4,7 @@
 
 pub mod door;
 pub mod guessing;
+pub mod phone;
 pub mod smtp;
 
 use app::backend::clock::ManualClock;

@@ -7,9 +7,11 @@ use crate::backend::identity::proofs::Admin;
 use crate::backend::state::AppState;
 use crate::backend::store::devices::{self, DeviceRow};
 use crate::domain::ids::UserId;
+use crate::domain::model::activesync::DeviceFolder;
+use crate::domain::model::folders::FolderKind;
 use crate::domain::model::{AuditAction, Device};
 
-fn dto(d: DeviceRow) -> Device {
+fn dto(d: DeviceRow, folders: Vec<DeviceFolder>) -> Device {
     Device {
         id: d.id,
         device_id: d.device_id,
@@ -25,15 +27,32 @@ fn dto(d: DeviceRow) -> Device {
         last_address: d.last_address,
         blocked: d.blocked,
         old_password: d.old_password,
+        folders,
     }
 }
 
+/// The user's devices, each with the folders it syncs (one more query for all of them).
 pub async fn list(state: &AppState, user_id: UserId) -> Result<Vec<Device>, Error> {
-    Ok(devices::for_user(&state.pool, user_id)
+    let rows = devices::for_user(&state.pool, user_id)
         .await
-        .map_err(Error::internal)?
+        .map_err(Error::internal)?;
+    let ids: Vec<i64> = rows.iter().map(|d| d.id).collect();
+    let mut collections = crate::backend::sync::collections_of(state, &ids).await?;
+    Ok(rows
         .into_iter()
-        .map(dto)
+        .map(|d| {
+            let folders = collections
+                .iter_mut()
+                .filter(|c| c.device_id == d.id)
+                .filter(|c| FolderKind::from_code(&c.collection).is_some())
+                .map(|c| DeviceFolder {
+                    folder: c.collection.clone(),
+                    items: c.item_count,
+                    last_sync: c.last_sync_at,
+                })
+                .collect();
+            dto(d, folders)
+        })
         .collect())
 }
 

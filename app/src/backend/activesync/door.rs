@@ -61,9 +61,31 @@ pub async fn wrong_password_from(
         .map_err(Error::internal)
 }
 
-/// Records an authenticated request's device; a new one keeps the user's list bounded.
+/// How stale a device's "last seen" may get before a request writes it again: phones that
+/// poll or push send many requests a minute, and one write per request would be the door's
+/// busiest statement.
+pub const LAST_SEEN_EVERY: i64 = 60;
+
+/// Records an authenticated request's device; a new one keeps the user's list bounded. A
+/// device seen less than `LAST_SEEN_EVERY` ago from the same address, type, agent and version
+/// is only read.
 pub async fn seen(state: &AppState, sighting: Sighting<'_>) -> Result<DeviceState, Error> {
     let user_id = sighting.user_id;
+    if let Some(known) = devices::find(&state.pool, user_id, sighting.device_id)
+        .await
+        .map_err(Error::internal)?
+    {
+        let same = known.last_address == sighting.address
+            && known.device_type == sighting.device_type
+            && (sighting.user_agent.is_empty() || known.user_agent == sighting.user_agent)
+            && (sighting.protocol_version.is_empty()
+                || known.protocol_version == sighting.protocol_version)
+            && !known.old_password;
+        if same && sighting.at - known.last_seen < LAST_SEEN_EVERY && sighting.at >= known.last_seen
+        {
+            return Ok(known);
+        }
+    }
     let device = devices::seen(&state.pool, sighting)
         .await
         .map_err(Error::internal)?;
@@ -112,13 +134,14 @@ pub async fn set_policy_key(
         .map_err(Error::internal)
 }
 
-/// The folder hierarchy's sync key the device was given.
+/// A new hierarchy sync key for the device and the folders (server ids) it now has.
 pub async fn set_folder_sync_key(
     state: &AppState,
     device: &DeviceState,
     key: i64,
+    offered: &[&str],
 ) -> Result<(), Error> {
-    devices::set_folder_sync_key(&state.pool, device.id, key)
+    devices::set_folder_sync_key(&state.pool, device.id, key, &offered.join(","))
         .await
         .map_err(Error::internal)
 }
@@ -159,4 +182,46 @@ pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
             tokio::time::sleep(every).await;
         }
     });
+}
+
+/// One entry of the organisation's address book as a phone sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+impl DirectoryEntry {
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.first_name, self.last_name);
+        let name = name.trim();
+        if name.is_empty() {
+            self.email.clone()
+        } else {
+            name.to_string()
+        }
+    }
+}
+
+/// The organisation's active users matching a phone's search (name and email only).
+pub async fn directory(
+    state: &AppState,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<DirectoryEntry>, Error> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::directory(&state.pool, query, limit)
+        .await
+        .map_err(Error::internal)?
+        .into_iter()
+        .map(|(first_name, last_name, email)| DirectoryEntry {
+            first_name,
+            last_name,
+            email,
+        })
+        .collect())
 }

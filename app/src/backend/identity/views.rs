@@ -56,6 +56,9 @@ impl UserRecord {
             device_credential: device_credential(self.sync_facts()),
             device_endpoint: endpoint.clone(),
             created_at: self.created_at,
+            sync_contacts: self.sync_contacts,
+            sync_calendar: self.sync_calendar,
+            time_zone: self.time_zone.clone(),
         }
     }
 

@@ -27,11 +27,19 @@ pub struct DeviceRow {
     #[sqlx(try_from = "Flag")]
     pub policy_acknowledged: bool,
     pub folder_sync_key: i64,
+    /// The folders the device was last given by FolderSync (comma-separated codes).
+    pub folders_offered: String,
+    /// What its last Sync named (an empty Sync repeats it), as the door wrote it.
+    pub last_sync_request: String,
+    /// Its last Ping's heartbeat and folders (an empty Ping reuses them).
+    pub ping_heartbeat: Option<i64>,
+    pub ping_folders: String,
 }
 
 const COLUMNS: &str = "id, user_id, device_id, device_type, user_agent, protocol_version, model, \
     friendly_name, os, first_seen, last_seen, last_address, blocked, old_password, policy_key, \
-    policy_acknowledged, folder_sync_key";
+    policy_acknowledged, folder_sync_key, folders_offered, last_sync_request, \
+    ping_heartbeat, ping_folders";
 
 /// What one authenticated request tells about its device.
 pub struct Sighting<'a> {
@@ -206,10 +214,12 @@ pub async fn set_folder_sync_key<'e>(
     db: impl Executes<'e>,
     id: i64,
     key: i64,
+    offered: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE devices SET folder_sync_key = $1 WHERE id = $2")
+    sqlx::query("UPDATE devices SET folder_sync_key = $1, folders_offered = $3 WHERE id = $2")
         .bind(key)
         .bind(id)
+        .bind(offered)
         .execute(db)
         .await?;
     Ok(())

@@ -14,7 +14,9 @@ pub mod devices;
 pub mod email_codes;
 pub mod mail_queue;
 pub mod notify;
+pub mod pim;
 pub mod settings;
+pub mod sync;
 pub mod throttle;
 pub mod users;
 
@@ -153,10 +155,33 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
     }
 }
 
-/// A new, migrated SQLite database in `dir`, for unit tests.
+/// A new, migrated database for unit tests: SQLite in `dir`, or a new database on the
+/// PostgreSQL server of `SYNCGATE_TEST_DATABASE_URL` when it is set (`make test` runs the
+/// tests once on each).
 #[cfg(test)]
 pub async fn temporary(dir: &std::path::Path) -> Database {
-    let url = format!("sqlite://{}", dir.join("t.db").display());
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let url = match std::env::var("SYNCGATE_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!(
+                "u{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut admin = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("the PostgreSQL server of SYNCGATE_TEST_DATABASE_URL");
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create a test database");
+            let mut url = url::Url::parse(&base).expect("a URL");
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        _ => format!("sqlite://{}", dir.join("t.db").display()),
+    };
     let db = connect(&url).await.expect("a temporary database");
     migrate(&db).await.expect("migrations");
     db

@@ -76,6 +76,12 @@ pub struct Profile {
     /// What to type on a phone (the device setup help).
     pub device_endpoint: DeviceEndpoint,
     pub created_at: i64,
+    /// "Sync with my devices": Contacts, Calendar.
+    pub sync_contacts: bool,
+    pub sync_calendar: bool,
+    /// The calendar's zone (IANA); empty until chosen (UTC).
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl Profile {

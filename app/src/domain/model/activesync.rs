@@ -17,6 +17,20 @@ pub struct Device {
     pub blocked: bool,
     /// It keeps presenting a password that no longer works.
     pub old_password: bool,
+    /// The user's folders it syncs (contacts, calendar), with what it has of each.
+    #[serde(default)]
+    pub folders: Vec<DeviceFolder>,
+}
+
+/// One folder as one device syncs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceFolder {
+    /// `contacts` or `calendar`.
+    pub folder: String,
+    /// Items on the device after its last successful sync.
+    pub items: i64,
+    /// When that was (UTC seconds).
+    pub last_sync: Option<i64>,
 }
 
 /// What "View and change" shows: the sync password in clear (after re-authentication). The

@@ -31,10 +31,15 @@ pub enum AuditAction {
     /// A login password set without the old one (command line, or an admin).
     PasswordReset,
     DeviceDeleted,
+    /// "Sync with my devices" changed for one folder.
+    ContactsSyncOn,
+    ContactsSyncOff,
+    CalendarSyncOn,
+    CalendarSyncOff,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -59,6 +64,10 @@ impl AuditAction {
         AuditAction::DeviceUnblocked,
         AuditAction::PasswordReset,
         AuditAction::DeviceDeleted,
+        AuditAction::ContactsSyncOn,
+        AuditAction::ContactsSyncOff,
+        AuditAction::CalendarSyncOn,
+        AuditAction::CalendarSyncOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +96,10 @@ impl AuditAction {
             AuditAction::DeviceUnblocked => "device_unblocked",
             AuditAction::PasswordReset => "password_reset",
             AuditAction::DeviceDeleted => "device_deleted",
+            AuditAction::ContactsSyncOn => "contacts_sync_on",
+            AuditAction::ContactsSyncOff => "contacts_sync_off",
+            AuditAction::CalendarSyncOn => "calendar_sync_on",
+            AuditAction::CalendarSyncOff => "calendar_sync_off",
         }
     }
 

@@ -4,6 +4,12 @@
 pub mod account;
 pub mod activesync;
 pub mod audit;
+pub mod calendar;
+pub mod calendar_view;
+pub mod contacts;
+pub mod event_form;
+pub mod folders;
+pub mod import;
 
 pub use crate::domain::activesync::DeviceCredential;
 pub use crate::domain::device_setup::DeviceEndpoint;

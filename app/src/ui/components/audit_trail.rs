@@ -36,6 +36,10 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::DeviceUnblocked => t.audit_device_unblocked,
         AuditAction::PasswordReset => t.audit_password_reset,
         AuditAction::DeviceDeleted => t.audit_device_deleted,
+        AuditAction::ContactsSyncOn => t.audit_contacts_sync_on,
+        AuditAction::ContactsSyncOff => t.audit_contacts_sync_off,
+        AuditAction::CalendarSyncOn => t.audit_calendar_sync_on,
+        AuditAction::CalendarSyncOff => t.audit_calendar_sync_off,
     }
 }
 
@@ -51,18 +55,18 @@ pub fn AuditTrail(events: Vec<AuditEvent>) -> impl IntoView {
             let actor = e.actor.clone();
             view! {
                 <tr>
-                    <td>{utc_minute(e.at)}</td>
-                    <td>
+                    <td data-label=text(t, |t| t.audit_when)>{utc_minute(e.at)}</td>
+                    <td data-label=text(t, |t| t.audit_who)>
                         {move || actor.clone().unwrap_or_else(|| t.get().audit_command_line.to_string())}
                     </td>
-                    <td>{move || action_text(e.action, t.get())}</td>
-                    <td>{e.address.clone()}</td>
+                    <td data-label=text(t, |t| t.audit_what)>{move || action_text(e.action, t.get())}</td>
+                    <td data-label=text(t, |t| t.audit_where)>{e.address.clone()}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="users audit">
+        <table class="users audit stack">
             <thead>
                 <tr>
                     <th scope="col">{text(t, |t| t.audit_when)}</th>

@@ -4,6 +4,7 @@
 use crate::api::devices::{my_devices, user_devices, BlockDevice, DeleteDevice};
 use crate::api::dto::Device;
 use crate::domain::ids::UserId;
+use crate::domain::model::activesync::DeviceFolder;
 use crate::ui::components::field::{form_error, ErrorAlert};
 use crate::ui::format::utc_minute;
 use crate::ui::resource::server_resource;
@@ -49,6 +50,35 @@ pub fn DevicesSection(
             </Transition>
         </section>
     }
+}
+
+/// "Contacts: 1000 items, last sync 2026-11-24 09:30" per folder the device syncs.
+fn synced_folders(folders: Vec<DeviceFolder>) -> impl IntoView {
+    let t = use_texts();
+    if folders.is_empty() {
+        return view! { <span class="muted">{text(t, |t| t.device_syncs_nothing)}</span> }
+            .into_any();
+    }
+    folders
+        .into_iter()
+        .map(|f| {
+            let name = move || {
+                if f.folder == "calendar" {
+                    t.get().nav_calendar
+                } else {
+                    t.get().nav_contacts
+                }
+            };
+            let when = f.last_sync.map(utc_minute).unwrap_or_default();
+            view! {
+                <div>
+                    {name} ": " {f.items} " " {text(t, |t| t.device_items)} ", "
+                    {text(t, |t| t.device_last_sync)} " " {when}
+                </div>
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 #[component]
@@ -102,24 +132,25 @@ fn DeviceTable(
             });
             view! {
                 <tr>
-                    <td>
+                    <td data-label=text(t, |t| t.col_device)>
                         <code>{d.device_id.clone()}</code>
                         " "
                         <span class="muted">{d.device_type.clone()}</span>
                     </td>
-                    <td>{d.model.clone()}</td>
-                    <td>{d.protocol_version.clone()}</td>
-                    <td>{utc_minute(d.first_seen)}</td>
-                    <td>{utc_minute(d.last_seen)}</td>
-                    <td>{d.last_address.clone()}</td>
-                    <td class:warning=warn>{state}</td>
+                    <td data-label=text(t, |t| t.col_model)>{d.model.clone()}</td>
+                    <td data-label=text(t, |t| t.col_protocol)>{d.protocol_version.clone()}</td>
+                    <td data-label=text(t, |t| t.col_first_seen)>{utc_minute(d.first_seen)}</td>
+                    <td data-label=text(t, |t| t.col_last_seen)>{utc_minute(d.last_seen)}</td>
+                    <td data-label=text(t, |t| t.col_address)>{d.last_address.clone()}</td>
+                    <td data-label=text(t, |t| t.col_syncs)>{synced_folders(d.folders.clone())}</td>
+                    <td data-label=text(t, |t| t.col_state) class:warning=warn>{state}</td>
                     {action}
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="users devices">
+        <table class="users devices stack">
             <thead>
                 <tr>
                     <th scope="col">{text(t, |t| t.col_device)}</th>
@@ -128,6 +159,7 @@ fn DeviceTable(
                     <th scope="col">{text(t, |t| t.col_first_seen)}</th>
                     <th scope="col">{text(t, |t| t.col_last_seen)}</th>
                     <th scope="col">{text(t, |t| t.col_address)}</th>
+                    <th scope="col">{text(t, |t| t.col_syncs)}</th>
                     <th scope="col">{text(t, |t| t.col_state)}</th>
                     {user.is_some().then(|| view! { <th scope="col"></th> })}
                 </tr>

@@ -1,35 +1,51 @@
 //! The top bar: product name, navigation for the signed-in user, and logout.
 
 use crate::api::session::Logout;
+use crate::ui::components::guard::{CHOOSE_PASSWORD_PATH, ENROL_PATH};
+use crate::ui::navigate::go;
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
-#[component]
-pub fn Header() -> impl IntoView {
+/// `here`: the path of the page, to mark its link as the current one.
+#[island]
+pub fn Header(here: String) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let logout = ServerAction::<Logout>::new();
-    let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(info)) = logout.value().get() {
-            // A fresh page load: nothing of the signed-in pages stays in memory, and no page
-            // is left reacting to the change of user while it is torn down.
-            #[cfg(feature = "hydrate")]
-            if window().location().set_href("/login").is_ok() {
-                return;
-            }
-            session.set(info);
-            navigate("/login", Default::default());
+        if let Some(Ok(_)) = logout.value().get() {
+            go("/login");
         }
     });
+    // The pages' guards run on the server. When something done in this page closes it to the
+    // user (an admin requiring 2FA of everyone, themselves included), they are sent on now.
+    let owed_page = move || {
+        session.with(|s| match &s.user {
+            Some(u) if u.must_change_password => Some(CHOOSE_PASSWORD_PATH),
+            Some(u) if u.must_enrol => Some(ENROL_PATH),
+            _ => None,
+        })
+    };
+    let page = here.clone();
+    Effect::new(move |_| {
+        if let Some(owed) = owed_page() {
+            if page != owed {
+                go(owed);
+            }
+        }
+    });
+    // An `<a>` with `aria-current="page"` when it leads to this page.
+    let link = move |href: &'static str, label: fn(&'static crate::i18n::Texts) -> &'static str| {
+        // The section's own pages too (a contact, an event).
+        let current = (here == href || here.starts_with(&format!("{href}/"))).then_some("page");
+        view! { <a href=href aria-current=current>{text(t, label)}</a> }
+    };
 
     view! {
         <a class="skip" href="#main">{text(t, |t| t.skip_to_content)}</a>
         <header class="topbar">
-            <A href="/preferences" attr:class="brand">{text(t, |t| t.app_name)}</A>
+            <a href="/preferences" class="brand">{text(t, |t| t.app_name)}</a>
             {move || {
                 session
                     .get()
@@ -39,14 +55,15 @@ pub fn Header() -> impl IntoView {
                             <nav aria-label="main">
                                 {(!user.must_enrol && !user.must_change_password)
                                     .then(|| {
-                                        view! { <A href="/preferences">{text(t, |t| t.nav_preferences)}</A> }
+                                        (
+                                            link("/preferences", |t| t.nav_preferences),
+                                            link("/contacts", |t| t.nav_contacts),
+                                            link("/calendar", |t| t.nav_calendar),
+                                        )
                                     })}
                                 {(user.is_admin && !user.must_enrol && !user.must_change_password)
                                     .then(|| {
-                                        view! {
-                                            <A href="/admin/users">{text(t, |t| t.nav_users)}</A>
-                                            <A href="/admin/settings">{text(t, |t| t.nav_settings)}</A>
-                                        }
+                                        (link("/admin/users", |t| t.nav_users), link("/admin/settings", |t| t.nav_settings))
                                     })}
                             </nav>
                             <div class="who">

@@ -148,7 +148,7 @@ where
 }
 
 /// Rendered once at the root; shows the dialog while the gate is open.
-#[component]
+#[island]
 pub fn ReauthDialog() -> impl IntoView {
     let gate = use_reauth();
     view! {

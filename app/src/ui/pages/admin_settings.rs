@@ -5,23 +5,13 @@ use crate::api::settings::{
 };
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
-use crate::ui::components::guard::RequireAdmin;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
 #[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! {
-        <RequireAdmin>
-            <Settings/>
-        </RequireAdmin>
-    }
-}
-
-#[component]
-fn Settings() -> impl IntoView {
+pub(super) fn Settings() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let require = ServerAction::<SetRequireTwoFactor>::new();

@@ -11,30 +11,18 @@ use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
-use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
+/// `id`: the user of the page (none when the address holds no number: "not found").
 #[component]
-pub fn UserPage() -> impl IntoView {
-    view! {
-        <RequireAdmin>
-            <User/>
-        </RequireAdmin>
-    }
-}
-
-#[component]
-fn User() -> impl IntoView {
+pub(super) fn User(id: Option<UserId>) -> impl IntoView {
     let t = use_texts();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<UserId>().ok()));
+    let id = move || id;
     let set_active = ServerAction::<SetUserActive>::new();
     let require = ServerAction::<SetUserTwoFactorRequired>::new();
     let reset = ServerAction::<ResetUserTwoFactor>::new();
@@ -92,7 +80,7 @@ fn User() -> impl IntoView {
 
     view! {
         <p>
-            <A href="/admin/users">{text(t, |t| t.back_to_users)}</A>
+            <a href="/admin/users">{text(t, |t| t.back_to_users)}</a>
         </p>
         <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
             {move || Suspend::new(async move {

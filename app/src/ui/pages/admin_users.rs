@@ -4,25 +4,14 @@ use crate::api::dto::{TwoFactorMethod, UserRow};
 use crate::api::users::{list_users, CreateUser};
 use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
-use crate::ui::components::guard::RequireAdmin;
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
-pub fn UsersPage() -> impl IntoView {
-    view! {
-        <RequireAdmin>
-            <Users/>
-        </RequireAdmin>
-    }
-}
-
-#[component]
-fn Users() -> impl IntoView {
+pub(super) fn Users() -> impl IntoView {
     let t = use_texts();
     let create = ServerAction::<CreateUser>::new();
     let users = server_resource(move || create.version().get(), |_| list_users());
@@ -75,7 +64,7 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
     let yes_no = move |b: bool| if b { t.get().yes } else { t.get().no };
     view! {
         <p class="muted" role="status">{move || fill(t.get().users_count, visible.with(Vec::len))}</p>
-        <table class="users">
+        <table class="users stack">
             <thead>
                 <tr>
                     <th scope="col">{text(t, |t| t.username)}</th>
@@ -91,24 +80,24 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
             <tbody>
                 <For each=move || visible.get() key=|r| (r.id, r.active, r.activesync_enabled, r.sync_password_set) let:r>
                     <tr>
-                        <td>
-                            <A href=format!("/admin/users/{}", r.id)>{r.username.clone()}</A>
+                        <td data-label=text(t, |t| t.username)>
+                            <a href=format!("/admin/users/{}", r.id)>{r.username.clone()}</a>
                         </td>
-                        <td>{r.name.clone()}</td>
-                        <td>{r.email.clone()}</td>
-                        <td>{move || yes_no(r.is_admin)}</td>
-                        <td>
+                        <td data-label=text(t, |t| t.name)>{r.name.clone()}</td>
+                        <td data-label=text(t, |t| t.email)>{r.email.clone()}</td>
+                        <td data-label=text(t, |t| t.administrator)>{move || yes_no(r.is_admin)}</td>
+                        <td data-label=text(t, |t| t.status)>
                             {move || if r.active { t.get().status_active } else { t.get().status_inactive }}
                         </td>
-                        <td>
+                        <td data-label=text(t, |t| t.two_factor)>
                             {move || match r.two_factor {
                                 TwoFactorMethod::Off => t.get().two_factor_off,
                                 TwoFactorMethod::Email => t.get().two_factor_email,
                             }}
                             {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
                         </td>
-                        <td>{move || yes_no(r.activesync_enabled)}</td>
-                        <td>{move || if r.sync_password_set { t.get().sync_password_set } else { "—" }}</td>
+                        <td data-label=text(t, |t| t.col_activesync)>{move || yes_no(r.activesync_enabled)}</td>
+                        <td data-label=text(t, |t| t.col_sync_password)>{move || if r.sync_password_set { t.get().sync_password_set } else { "—" }}</td>
                     </tr>
                 </For>
             </tbody>
@@ -179,7 +168,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
                 value
                     .get()
                     .and_then(Result::ok)
-                    .map(|id| view! { <A href=format!("/admin/users/{id}")>{text(t, |t| t.open)}</A> })
+                    .map(|id| view! { <a href=format!("/admin/users/{id}")>{text(t, |t| t.open)}</a> })
             }}
         </section>
     }

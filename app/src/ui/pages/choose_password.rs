@@ -4,23 +4,31 @@
 
 use crate::api::me::ChoosePassword;
 use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert};
-use crate::ui::components::guard::{RequireSession, ENROL_PATH};
+use crate::ui::components::guard::ENROL_PATH;
+use crate::ui::navigate::go;
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
-#[component]
-pub fn ChoosePasswordPage() -> impl IntoView {
-    view! {
-        <RequireSession>
-            <ChoosePasswordStep/>
-        </RequireSession>
+/// What the user still owes: (a password of their own, 2FA set-up).
+pub(crate) fn owed(session: RwSignal<crate::api::dto::SessionInfo>) -> Option<(bool, bool)> {
+    session.with_untracked(|s| {
+        s.user
+            .as_ref()
+            .map(|u| (u.must_change_password, u.must_enrol))
+    })
+}
+
+/// Where a user goes once their password is chosen.
+pub(crate) fn next_page(owed: Option<(bool, bool)>) -> &'static str {
+    match owed {
+        Some((_, true)) => ENROL_PATH,
+        _ => "/preferences",
     }
 }
 
 #[component]
-fn ChoosePasswordStep() -> impl IntoView {
+pub(super) fn ChoosePasswordStep() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let action = ServerAction::<ChoosePassword>::new();
@@ -28,19 +36,10 @@ fn ChoosePasswordStep() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(info)) = value.get() {
             session.set(info);
+            go(next_page(owed(session)));
         }
     });
-    let owed = Memo::new(move |_| {
-        session.with(|s| {
-            s.user
-                .as_ref()
-                .map(|u| (u.must_change_password, u.must_enrol))
-        })
-    });
-    move || match owed.get() {
-        Some((false, true)) => view! { <Redirect path=ENROL_PATH/> }.into_any(),
-        Some((false, false)) | None => view! { <Redirect path="/preferences"/> }.into_any(),
-        Some((true, _)) => view! {
+    view! {
             <h1 id="choose-title">{text(t, |t| t.choose_password_title)}</h1>
             <p class="alert warning">{text(t, |t| t.choose_password_intro)}</p>
             <section class="card">
@@ -52,7 +51,5 @@ fn ChoosePasswordStep() -> impl IntoView {
                     </button>
                 </ActionForm>
             </section>
-        }
-        .into_any(),
     }
 }

@@ -3,25 +3,15 @@
 
 use crate::api::me::my_profile;
 use crate::ui::components::field::ErrorAlert;
-use crate::ui::components::guard::RequireSignedIn;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::navigate::go;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 #[component]
-pub fn EnrolPage() -> impl IntoView {
-    view! {
-        <RequireSignedIn>
-            <Enrol/>
-        </RequireSignedIn>
-    }
-}
-
-#[component]
-fn Enrol() -> impl IntoView {
+pub(super) fn Enrol() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let must_enrol =
@@ -32,7 +22,9 @@ fn Enrol() -> impl IntoView {
     let profile = server_resource(move || reload.get(), |_| my_profile());
     move || {
         if !must_enrol.get() {
-            return view! { <Redirect path="/preferences"/> }.into_any();
+            // Set up: the rest of the console is open now.
+            go("/preferences");
+            return ().into_any();
         }
         view! {
             <h1>{text(t, |t| t.enrol_title)}</h1>

@@ -1,20 +1,33 @@
 //! /login: username and password, then the emailed code when 2FA is on.
 
 use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
+use crate::domain::redirect::safe_next;
 use crate::i18n::fill;
 use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
+use crate::ui::navigate::go;
 use crate::ui::session::text;
-use crate::ui::session::{safe_next, use_session, use_texts};
+use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
+/// The route (rendered on the server): someone already signed in goes straight on.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    // Only same-site paths are followed after login (no open redirect).
+    let next = safe_next(use_query_map().with_untracked(|q| q.get("next")).as_deref());
+    if use_session().with_untracked(|s| s.user.is_some()) {
+        return view! { <Redirect path=next/> }.into_any();
+    }
+    view! { <LoginForm next=next/> }.into_any()
+}
+
+/// `next`: where to go once signed in (already checked to be on this site).
+#[island]
+fn LoginForm(next: String) -> impl IntoView {
     let session = use_session();
-    let query = use_query_map();
-    let next = Signal::derive(move || safe_next(query.with(|q| q.get("next"))));
+    let next = Signal::stored(next);
     // Only the step changes what is shown; the language alone does not rebuild the form.
     let step = Memo::new(move |_| {
         session.with(|s| match (&s.user, &s.pending_code_to) {
@@ -23,12 +36,8 @@ pub fn LoginPage() -> impl IntoView {
             (None, None) => Step::Password,
         })
     });
-    let signed_in_at_start = session.with_untracked(|s| s.user.is_some());
 
     move || match step.get() {
-        Step::Done if signed_in_at_start => {
-            view! { <Redirect path=next.get_untracked()/> }.into_any()
-        }
         Step::Done => ().into_any(),
         Step::Password => view! { <PasswordStep next=next/> }.into_any(),
         Step::Code(to, wait) => view! { <CodeStep to=to wait=wait next=next/> }.into_any(),
@@ -47,13 +56,12 @@ fn PasswordStep(next: Signal<String>) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let login = ServerAction::<Login>::new();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(info)) = login.value().get() {
             let signed_in = info.user.is_some();
             session.set(info);
             if signed_in {
-                navigate(&next.get_untracked(), Default::default());
+                go(&next.get_untracked());
             }
         }
     });
@@ -93,11 +101,10 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
     let t = use_texts();
     let verify = ServerAction::<VerifyLoginCode>::new();
     let resend = ServerAction::<ResendLoginCode>::new();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(info)) = verify.value().get() {
             session.set(info);
-            navigate(&next.get_untracked(), Default::default());
+            go(&next.get_untracked());
         }
     });
     let value = verify.value();

@@ -1,8 +1,13 @@
 pub mod admin_settings;
 pub mod admin_user;
 pub mod admin_users;
+pub mod calendar;
 pub mod choose_password;
+pub mod contact_form;
+pub mod contacts;
 pub mod enrol;
+pub mod event_form;
+pub mod groups;
 pub mod login;
 pub mod not_found;
 pub mod preferences;

@@ -1,31 +1,25 @@
 //! /preferences: the signed-in user's own page.
 
+use crate::api::calendar::SetTimeZone;
 use crate::api::dto::Profile;
-use crate::api::me::{my_profile, ChangePassword, SetLanguage};
+use crate::api::me::{my_profile, ChangePassword, SetFolderSync, SetLanguage};
 use crate::i18n::Lang;
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::devices::DevicesSection;
-use crate::ui::components::field::{form_error, new_password_fields, ErrorAlert, StatusNote};
-use crate::ui::components::guard::RequireUser;
+use crate::ui::components::field::{
+    field_error, form_error, new_password_fields, ErrorAlert, StatusNote, Switch,
+};
 use crate::ui::components::reauth::{resubmit, retry_after_reauth};
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
+use crate::ui::navigate::set_document_lang;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
 use leptos::prelude::*;
 
 #[component]
-pub fn PreferencesPage() -> impl IntoView {
-    view! {
-        <RequireUser>
-            <Preferences/>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn Preferences() -> impl IntoView {
+pub(super) fn Preferences() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let set_language = ServerAction::<SetLanguage>::new();
@@ -44,6 +38,7 @@ fn Preferences() -> impl IntoView {
     );
     Effect::new(move |_| {
         if let Some(Ok(info)) = set_language.value().get() {
+            set_document_lang(info.lang.code());
             session.set(info);
         }
     });
@@ -70,8 +65,10 @@ fn Preferences() -> impl IntoView {
                     Ok(p) => view! {
                         <RoleAndLogin profile=p.clone()/>
                         {p.activesync_enabled.then(|| view! { <ActiveSyncBlock profile=p.clone() owner=true changed=changed/> })}
+                        <SyncWithDevices profile=p.clone()/>
                         <TwoFactorBlock profile=p.clone() changed=changed/>
                         <EmailForm profile=p.clone() actions=email/>
+                        <TimeZoneForm current=p.time_zone.clone()/>
                         <LanguageForm profile=p action=set_language/>
                     }
                     .into_any(),
@@ -81,6 +78,96 @@ fn Preferences() -> impl IntoView {
         </Transition>
         <ChangePasswordForm action=change_password/>
         <DevicesSection user=None/>
+    }
+}
+
+/// "Sync with my devices": which folders the user's phones receive.
+#[component]
+fn SyncWithDevices(profile: Profile) -> impl IntoView {
+    let t = use_texts();
+    let action = ServerAction::<SetFolderSync>::new();
+    let saved = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(_))).then(|| t.get().sync_devices_saved)
+    });
+    let switch = move |folder: &'static str| {
+        Callback::new(move |on| {
+            action.dispatch(SetFolderSync {
+                folder: folder.to_string(),
+                on,
+            });
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="sync-devices-title">
+            <h2 id="sync-devices-title">{text(t, |t| t.sync_devices_title)}</h2>
+            <p class="hint" id="sync-devices-hint">{text(t, |t| t.sync_devices_intro)}</p>
+            <Switch
+                id="sync_contacts"
+                label=Signal::derive(text(t, |t| t.folder_contacts))
+                checked=profile.sync_contacts
+                busy=action.pending()
+                described_by="sync-devices-hint"
+                on_change=switch("contacts")
+            />
+            <Switch
+                id="sync_calendar"
+                label=Signal::derive(text(t, |t| t.folder_calendar))
+                checked=profile.sync_calendar
+                busy=action.pending()
+                described_by="sync-devices-hint"
+                on_change=switch("calendar")
+            />
+            <ErrorAlert message=form_error(action.value(), t)/>
+            <StatusNote message=saved/>
+        </section>
+    }
+}
+
+/// The zone the calendar is shown in and new events start in (a `<datalist>` of zone names
+/// is written by the page, outside the island).
+#[component]
+fn TimeZoneForm(current: String) -> impl IntoView {
+    let t = use_texts();
+    let action = ServerAction::<SetTimeZone>::new();
+    let zone = RwSignal::new(if current.is_empty() {
+        "UTC".to_string()
+    } else {
+        current
+    });
+    let saved = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(_))).then(|| t.get().time_zone_saved)
+    });
+    let error = field_error(action.value(), "time_zone", t);
+    Effect::new(move |_| {
+        if let Some(Ok(name)) = action.value().get() {
+            zone.set(name);
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="time-zone-title">
+            <h2 id="time-zone-title">{text(t, |t| t.time_zone)}</h2>
+            <form
+                class="field inline"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    action.dispatch(SetTimeZone { time_zone: zone.get_untracked() });
+                }
+            >
+                <label for="time_zone">{text(t, |t| t.time_zone)}</label>
+                <input
+                    id="time_zone"
+                    type="text"
+                    list="time-zones"
+                    prop:value=zone
+                    on:input=move |ev| zone.set(event_target_value(&ev))
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                />
+                <button type="submit" disabled=move || action.pending().get()>{text(t, |t| t.save)}</button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <ErrorAlert message=form_error(action.value(), t)/>
+            <StatusNote message=saved/>
+        </section>
     }
 }
 

@@ -1,8 +1,13 @@
 //! The commands the door answers, one file each, and the one match that dispatches them.
 
+pub mod estimate;
 pub mod folder_sync;
+pub mod harmless;
+pub mod item_operations;
+pub mod ping;
 pub mod provision;
 pub mod settings;
+pub mod sync;
 
 use super::exchange::{Command, Exchange};
 use super::wbxml::Element;
@@ -20,31 +25,62 @@ pub struct Context<'a> {
     pub user: &'a UserRecord,
     pub device: &'a DeviceState,
     pub exchange: &'a Exchange,
+    /// The device's waiting Pings (a newer one ends the older).
+    pub waiting: &'a ping::Waiting,
 }
 
-/// Answers one command. A device that must provision first is told so (status 142).
+/// Answers one command (`None`: an empty 200). `document` is `None` only for the commands
+/// that may come without a body. A device that must provision first is told so (status 142).
 pub async fn dispatch(
     cx: &Context<'_>,
     command: Command,
-    document: &Element,
-) -> Result<Element, Error> {
-    let provisioned = || provision::is_provisioned(cx.device, cx.exchange.policy_key.as_deref());
-    match command {
-        Command::Provision => provision::handle(cx, document).await,
-        Command::FolderSync if !provisioned() => Ok(needs_provision(command)),
-        Command::FolderSync => folder_sync::handle(cx, document).await,
-        Command::Settings => settings::handle(cx, document).await,
+    document: Option<&Element>,
+) -> Result<Option<Element>, Error> {
+    let provisioned = provision::is_provisioned(cx.device, cx.exchange.policy_key.as_deref());
+    if !provisioned && !matches!(command, Command::Provision | Command::Settings) {
+        return Ok(Some(needs_provision(command)));
     }
+    let empty = Element::new("AirSync", "Sync");
+    let body = document.unwrap_or(&empty);
+    Ok(Some(match command {
+        Command::Provision => provision::handle(cx, body).await?,
+        Command::FolderSync => folder_sync::handle(cx, body).await?,
+        Command::Settings => settings::handle(cx, body).await?,
+        Command::Sync => return sync::handle(cx, document).await,
+        Command::Ping => ping::handle(cx, document).await?,
+        Command::GetItemEstimate => estimate::handle(cx, body).await?,
+        Command::ItemOperations => item_operations::handle(cx, body).await?,
+        Command::Search => harmless::search(cx, body).await?,
+        Command::ResolveRecipients => harmless::resolve_recipients(cx, body).await?,
+        Command::MoveItems => harmless::move_items(cx, body),
+        Command::ValidateCert => harmless::validate_cert(),
+        Command::SendMail | Command::SmartReply | Command::SmartForward => {
+            harmless::compose(command.name())
+        }
+    }))
 }
 
 pub(super) fn status(page: &str, command: &str, value: &str) -> Element {
     Element::new(page, command).child(Element::leaf(page, "Status", value))
 }
 
+/// The command's own root element with status 142.
 pub fn needs_provision(command: Command) -> Element {
-    match command {
-        Command::FolderSync => status("FolderHierarchy", "FolderSync", NEEDS_PROVISION),
-        Command::Settings => status("Settings", "Settings", NEEDS_PROVISION),
-        Command::Provision => status("Provision", "Provision", NEEDS_PROVISION),
-    }
+    let (page, root) = match command {
+        Command::FolderSync => ("FolderHierarchy", "FolderSync"),
+        Command::Settings => ("Settings", "Settings"),
+        Command::Provision => ("Provision", "Provision"),
+        Command::Sync => ("AirSync", "Sync"),
+        Command::Ping => ("Ping", "Ping"),
+        Command::GetItemEstimate => ("GetItemEstimate", "GetItemEstimate"),
+        Command::ItemOperations => ("ItemOperations", "ItemOperations"),
+        Command::Search => ("Search", "Search"),
+        Command::ResolveRecipients => ("ResolveRecipients", "ResolveRecipients"),
+        Command::MoveItems => ("Move", "MoveItems"),
+        Command::ValidateCert => ("ValidateCert", "ValidateCert"),
+        Command::SendMail | Command::SmartReply | Command::SmartForward => {
+            ("ComposeMail", command.name())
+        }
+    };
+    status(page, root, NEEDS_PROVISION)
 }

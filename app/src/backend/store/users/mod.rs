@@ -130,6 +130,26 @@ pub async fn set_language<'e>(
     Ok(())
 }
 
+/// "Sync with my devices" for one of the user's folders (`folder`: 'contacts' or 'calendar').
+pub async fn set_folder_sync<'e>(
+    db: impl Executes<'e>,
+    id: UserId,
+    folder: &str,
+    on: bool,
+) -> Result<bool, sqlx::Error> {
+    let column = match folder {
+        "contacts" => "sync_contacts",
+        "calendar" => "sync_calendar",
+        _ => return Ok(false),
+    };
+    let done = sqlx::query(&format!("UPDATE users SET {column} = $1 WHERE id = $2"))
+        .bind(on)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Sets a new login password and bumps the session version, which ends every session of
 /// the user. Returns the new version.
 pub async fn set_password<'e>(
@@ -318,6 +338,32 @@ pub async fn reseal_sync_password<'e>(
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The organisation's address book (a phone's GAL search): active users whose name, username
+/// or email starts with `prefix` (case-folded), as (first name, last name, email), by name.
+pub async fn directory(
+    pool: &Pool,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    let escaped = prefix
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("{escaped}%");
+    sqlx::query_as(
+        "SELECT first_name, last_name, email FROM users WHERE active AND email <> '' AND ( \
+         LOWER(first_name) LIKE $1 ESCAPE '\\' OR LOWER(last_name) LIKE $1 ESCAPE '\\' OR \
+         LOWER(username) LIKE $1 ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\' OR \
+         LOWER(first_name || ' ' || last_name) LIKE $1 ESCAPE '\\') \
+         ORDER BY LOWER(last_name), LOWER(first_name), id LIMIT $2",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 #[cfg(test)]

@@ -42,6 +42,13 @@ pub struct UserRecord {
     /// The organisation's "ActiveSync service" switch, read with the user.
     #[sqlx(try_from = "Flag")]
     pub activesync_service_on: bool,
+    /// "Sync with my devices": what the door offers this user's phones.
+    #[sqlx(try_from = "Flag")]
+    pub sync_contacts: bool,
+    #[sqlx(try_from = "Flag")]
+    pub sync_calendar: bool,
+    /// IANA name the calendar is shown in; empty: UTC.
+    pub time_zone: String,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -122,4 +129,4 @@ pub(super) const COLUMNS: &str =
      AS required_for_all, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
      sync_password_key_id, sync_password_set_at, credential_version, \
      NOT EXISTS (SELECT 1 FROM settings WHERE key = 'activesync_service' AND value = '0') \
-     AS activesync_service_on";
+     AS activesync_service_on, sync_contacts, sync_calendar, time_zone";

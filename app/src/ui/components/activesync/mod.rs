@@ -163,7 +163,7 @@ fn DeviceSetupHelp(profile: Profile) -> impl IntoView {
 
 /// Every page tells a user whose devices wait for a sync password (an admin enabled
 /// ActiveSync after they turned 2FA on) and leads them to the block where they set it.
-#[component]
+#[island]
 pub fn SyncPasswordPrompt() -> impl IntoView {
     let t = use_texts();
     let session = crate::ui::session::use_session();

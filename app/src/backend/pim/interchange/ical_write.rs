@@ -1,0 +1,198 @@
+//! Events → one iCalendar (RFC 5545) file: what `parse_calendar` reads back into the same
+//! events. Timed values are written as wall-clock times with the event's IANA name as TZID
+//! and no VTIMEZONE: every current calendar knows IANA names, and a VTIMEZONE would only
+//! restate the zone database (and go stale with it).
+
+use super::ical_event::ZONE_PROPERTY;
+use super::lines::{escape, param, push_line};
+use super::vcard::PRODID;
+use super::zones;
+use crate::domain::date::Date;
+use crate::domain::model::calendar::{
+    Attendee, BusyStatus, Event, Exception, Response, Sensitivity, When,
+};
+use chrono::{DateTime, NaiveDateTime};
+use chrono_tz::Tz;
+
+/// One VCALENDAR holding every event, its deleted occurrences as EXDATE and its changed ones
+/// as VEVENTs with the same UID and a RECURRENCE-ID.
+pub fn write_calendar(events: &[(String, Event, Vec<Exception>)]) -> String {
+    let mut out = String::new();
+    for l in ["BEGIN:VCALENDAR", "VERSION:2.0", "CALSCALE:GREGORIAN"] {
+        push_line(&mut out, l);
+    }
+    push_line(&mut out, &format!("PRODID:{PRODID}"));
+    for (uid, e, exceptions) in events {
+        let mut w = Lines(Vec::new());
+        w.open(uid, &e.when);
+        w.times(&e.when);
+        if let Some(rule) = &e.rrule {
+            // A rule is written as given (the backend checked it), on one line.
+            w.push(format!("RRULE:{}", rule.replace(['\r', '\n'], "")));
+        }
+        for x in exceptions.iter().filter(|x| x.changes.is_none()) {
+            w.original("EXDATE", x.original_start, &e.when);
+        }
+        w.common(&e.title, &e.location, &e.description, e.busy);
+        w.shared(e);
+        w.alarm(e.reminder_minutes, &e.title);
+        w.push("END:VEVENT".into());
+        for x in exceptions {
+            let Some(o) = &x.changes else { continue };
+            w.open(uid, &o.when);
+            w.original("RECURRENCE-ID", x.original_start, &e.when);
+            w.times(&o.when);
+            w.common(&o.title, &o.location, &o.description, o.busy);
+            // Other calendars show an occurrence with what it carries: the series' class and
+            // attendees go with it (they are read from the series only).
+            w.shared(e);
+            w.alarm(o.reminder_minutes, &o.title);
+            w.push("END:VEVENT".into());
+        }
+        for l in w.0 {
+            push_line(&mut out, &l);
+        }
+    }
+    push_line(&mut out, "END:VCALENDAR");
+    out
+}
+
+struct Lines(Vec<String>);
+
+impl Lines {
+    fn push(&mut self, line: String) {
+        self.0.push(line);
+    }
+
+    /// BEGIN, UID and DTSTAMP (required; no revision time is known, so the event's start:
+    /// the output depends on the events only).
+    fn open(&mut self, uid: &str, when: &When) {
+        self.push("BEGIN:VEVENT".into());
+        self.push(format!("UID:{}", escape(uid)));
+        self.push(format!("DTSTAMP:{}", utc(when.utc_span().0)));
+    }
+
+    fn times(&mut self, when: &When) {
+        match when {
+            When::AllDay { start, end } => {
+                self.push(format!("DTSTART;VALUE=DATE:{}", date(*start)));
+                self.push(format!("DTEND;VALUE=DATE:{}", date(*end)));
+            }
+            When::Timed {
+                start,
+                end,
+                time_zone,
+            } => {
+                let zoned = self.instant("DTSTART", *start, time_zone);
+                if !zoned {
+                    // Given in UTC: say which zone the event is shown in.
+                    self.push(format!("{ZONE_PROPERTY}:{}", escape(time_zone)));
+                }
+                self.instant("DTEND", *end, time_zone);
+            }
+        }
+    }
+
+    /// `NAME;TZID=zone:local`, or `NAME:…Z` when the zone is unknown or the wall-clock time
+    /// would name another instant (the second pass of a repeated hour). `true`: zoned.
+    fn instant(&mut self, name: &str, t: i64, zone: &str) -> bool {
+        let local = zone
+            .parse::<Tz>()
+            .ok()
+            .and_then(|tz| zones::to_local_exact(t, tz));
+        match local {
+            Some(l) => self.push(format!("{name};TZID={zone}:{}", local_text(l))),
+            None => self.push(format!("{name}:{}", utc(t))),
+        }
+        local.is_some()
+    }
+
+    /// An occurrence of the series as EXDATE or RECURRENCE-ID: a date in an all-day series,
+    /// else the series' wall-clock time.
+    fn original(&mut self, name: &str, t: i64, series: &When) {
+        match series {
+            When::AllDay { .. } => {
+                if let Some(d) = Date::from_days_since_epoch(t.div_euclid(86_400)) {
+                    self.push(format!("{name};VALUE=DATE:{}", date(d)));
+                }
+            }
+            When::Timed { time_zone, .. } => {
+                self.instant(name, t, time_zone);
+            }
+        }
+    }
+
+    fn common(&mut self, title: &str, location: &str, description: &str, busy: BusyStatus) {
+        self.push(format!("SUMMARY:{}", escape(title)));
+        if !location.is_empty() {
+            self.push(format!("LOCATION:{}", escape(location)));
+        }
+        if !description.is_empty() {
+            self.push(format!("DESCRIPTION:{}", escape(description)));
+        }
+        // TRANSPARENT reads as free everywhere; Outlook's status carries the rest.
+        let (transp, cdo) = match busy {
+            BusyStatus::Free => ("TRANSPARENT", "FREE"),
+            BusyStatus::Tentative => ("OPAQUE", "TENTATIVE"),
+            BusyStatus::Busy => ("OPAQUE", "BUSY"),
+            BusyStatus::OutOfOffice => ("OPAQUE", "OOF"),
+            BusyStatus::WorkingElsewhere => ("OPAQUE", "WORKINGELSEWHERE"),
+        };
+        self.push(format!("TRANSP:{transp}"));
+        self.push(format!("X-MICROSOFT-CDO-BUSYSTATUS:{cdo}"));
+    }
+
+    /// CLASS (personal as `X-PERSONAL`, which other readers treat as private) and attendees.
+    fn shared(&mut self, e: &Event) {
+        let class = match e.sensitivity {
+            Sensitivity::Normal => None,
+            Sensitivity::Personal => Some("X-PERSONAL"),
+            Sensitivity::Private => Some("PRIVATE"),
+            Sensitivity::Confidential => Some("CONFIDENTIAL"),
+        };
+        if let Some(c) = class {
+            self.push(format!("CLASS:{c}"));
+        }
+        for a in &e.attendees {
+            self.push(attendee(a));
+        }
+    }
+
+    fn alarm(&mut self, minutes: Option<u32>, title: &str) {
+        let Some(m) = minutes else { return };
+        self.push("BEGIN:VALARM".into());
+        self.push("ACTION:DISPLAY".into());
+        self.push(format!("DESCRIPTION:{}", escape(title)));
+        self.push(format!("TRIGGER:-PT{m}M"));
+        self.push("END:VALARM".into());
+    }
+}
+
+fn attendee(a: &Attendee) -> String {
+    let partstat = match a.response {
+        Response::None => "NEEDS-ACTION",
+        Response::Accepted => "ACCEPTED",
+        Response::Tentative => "TENTATIVE",
+        Response::Declined => "DECLINED",
+    };
+    let name = if a.name.is_empty() {
+        String::new()
+    } else {
+        format!(";CN={}", param(&a.name))
+    };
+    format!("ATTENDEE{name};PARTSTAT={partstat}:mailto:{}", a.email)
+}
+
+fn utc(t: i64) -> String {
+    DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn local_text(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%S").to_string()
+}
+
+fn date(d: Date) -> String {
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}

@@ -1,0 +1,207 @@
+//! Ping (MS-ASCMD 2.2.1.13): push. The device names folders and a heartbeat (cached, so an
+//! empty Ping reuses them); the answer comes when one of them changes (status 2), when the
+//! heartbeat ends (1), when the folder list the device has is outdated (7), or when a newer
+//! Ping of the same device takes over (1). A waiting Ping is a future on the user's change
+//! channel (woken by the notifier, from this or another instance): no thread, no database
+//! connection, no polling.
+
+use super::Context;
+use crate::eas::folders;
+use crate::eas::wbxml::Element;
+use app::backend::sync::{self, Contacts, Empty, Target};
+use app::backend::Error;
+use app::domain::folder_hierarchy;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+pub const MIN_HEARTBEAT: i64 = 60;
+pub const MAX_HEARTBEAT: i64 = 3540;
+/// The most folders one Ping may watch (status 6 beyond).
+pub const MAX_FOLDERS: usize = 50;
+
+/// The waiting Ping of each device: a newer one ends the older.
+#[derive(Default)]
+pub struct Waiting {
+    next: AtomicU64,
+    devices: Mutex<HashMap<i64, (u64, Arc<Notify>)>>,
+}
+
+impl Waiting {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (u64, Arc<Notify>)>> {
+        // The map stays whole if a holder panicked: keep using it.
+        self.devices.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers the device's new wait (a Ping, or a Sync that waits), ending the one it had.
+    /// The wait is forgotten when the returned guard goes, also when the phone hangs up.
+    pub(super) fn start(&self, device: i64) -> WaitGuard<'_> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let notify = Arc::new(Notify::new());
+        if let Some((_, older)) = self.lock().insert(device, (id, notify.clone())) {
+            older.notify_one();
+        }
+        WaitGuard {
+            waiting: self,
+            device,
+            id,
+            superseded: notify,
+        }
+    }
+
+    /// How many Pings wait now (for figures).
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// A device's current wait; `superseded` fires when a newer one starts.
+pub(super) struct WaitGuard<'a> {
+    waiting: &'a Waiting,
+    device: i64,
+    id: u64,
+    pub superseded: Arc<Notify>,
+}
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        let mut map = self.waiting.lock();
+        if map.get(&self.device).is_some_and(|(i, _)| *i == self.id) {
+            map.remove(&self.device);
+        }
+    }
+}
+
+/// What ended a wait.
+pub(super) enum Woken {
+    /// Something changed in one of the user's folders: look again.
+    Changed,
+    /// The heartbeat ended, or a newer wait of the device took over.
+    Over,
+}
+
+/// Waits for a change of the user's folders, the deadline, or a newer wait of the device.
+pub(super) async fn wait(
+    changes: &mut tokio::sync::watch::Receiver<app::backend::pim::watch::FolderTick>,
+    guard: &WaitGuard<'_>,
+    deadline: tokio::time::Instant,
+) -> Woken {
+    tokio::select! {
+        woken = changes.changed() => if woken.is_ok() { Woken::Changed } else { Woken::Over },
+        _ = guard.superseded.notified() => Woken::Over,
+        _ = tokio::time::sleep_until(deadline) => Woken::Over,
+    }
+}
+
+fn status(s: &str) -> Element {
+    Element::new("Ping", "Ping").child(Element::leaf("Ping", "Status", s))
+}
+
+pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Element, Error> {
+    let heartbeat = request
+        .and_then(|r| r.get_text("Ping", "HeartbeatInterval"))
+        .map(|h| h.trim().parse::<i64>());
+    let named: Option<Vec<String>> = request.and_then(|r| r.get("Ping", "Folders")).map(|f| {
+        f.elements()
+            .filter_map(|folder| folder.get_text("Ping", "Id"))
+            .map(str::to_string)
+            .collect()
+    });
+    let heartbeat = match heartbeat {
+        Some(Err(_)) => return Ok(status("4")),
+        Some(Ok(h)) if h < MIN_HEARTBEAT => {
+            return Ok(status("5").child(Element::leaf(
+                "Ping",
+                "HeartbeatInterval",
+                MIN_HEARTBEAT.to_string(),
+            )))
+        }
+        Some(Ok(h)) if h > MAX_HEARTBEAT => {
+            return Ok(status("5").child(Element::leaf(
+                "Ping",
+                "HeartbeatInterval",
+                MAX_HEARTBEAT.to_string(),
+            )))
+        }
+        Some(Ok(h)) => Some(h),
+        None => None,
+    };
+    if named.as_ref().is_some_and(|n| n.len() > MAX_FOLDERS) {
+        return Ok(status("6").child(Element::leaf("Ping", "MaxFolders", MAX_FOLDERS.to_string())));
+    }
+    // What the device asked for before fills in what it left out.
+    let (cached_heartbeat, cached_folders) = (cx.device.ping_heartbeat, &cx.device.ping_folders);
+    let Some(heartbeat) = heartbeat.or(cached_heartbeat) else {
+        return Ok(status("3"));
+    };
+    let folders_list = match named {
+        Some(n) if !n.is_empty() => n,
+        _ => cached_folders
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    if folders_list.is_empty() {
+        return Ok(status("3"));
+    }
+    let joined = folders_list.join(",");
+    if Some(heartbeat) != cached_heartbeat || joined != *cached_folders {
+        sync::set_ping(cx.state, cx.device.id, heartbeat, &joined).await?;
+    }
+
+    let guard = cx.waiting.start(cx.device.id);
+    // Subscribed before the first look: a change between the look and the wait still wakes it.
+    let mut changes = cx.state.folders.subscribe(cx.user.id);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(heartbeat as u64);
+    loop {
+        if let Some(answer) = look(cx, &folders_list).await? {
+            return Ok(answer);
+        }
+        if let Woken::Over = wait(&mut changes, &guard, deadline).await {
+            return Ok(status("1"));
+        }
+    }
+}
+
+/// Status 7 if the folder list is outdated, 2 with the changed folders, `None` to wait on.
+async fn look(cx: &Context<'_>, named: &[String]) -> Result<Option<Element>, Error> {
+    // The user as stored now: "Sync with my devices" may have changed while waiting.
+    let user = app::backend::activesync::door::account(cx.state, cx.user.id)
+        .await?
+        .unwrap_or_else(|| cx.user.clone());
+    let offered = folders::offered(&user);
+    let given = folder_hierarchy::parse(&cx.device.folders_offered);
+    let now: Vec<&str> = offered.iter().map(|f| f.id).collect();
+    if given != now || named.iter().any(|n| !now.contains(&n.as_str())) {
+        return Ok(Some(status("7")));
+    }
+    let mut changed = Vec::new();
+    for name in named {
+        let target = Target {
+            user: user.id,
+            device: cx.device.id,
+            collection: name,
+        };
+        let has = match offered.iter().find(|f| f.id == name).and_then(|f| f.kind) {
+            Some(app::domain::model::folders::FolderKind::Contacts) => {
+                sync::has_changes::<Contacts>(cx.state, target).await?
+            }
+            _ => sync::has_changes::<Empty>(cx.state, target).await?,
+        };
+        // Never synced: the device must Sync it (its first answer primes it).
+        if has != Some(false) {
+            changed.push(name.clone());
+        }
+    }
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let list = changed
+        .into_iter()
+        .fold(Element::new("Ping", "Folders"), |l, f| {
+            l.child(Element::leaf("Ping", "Folder", f))
+        });
+    Ok(Some(status("2").child(list)))
+}

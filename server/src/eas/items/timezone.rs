@@ -1,0 +1,361 @@
+//! The `TimeZone` blob of calendar items (MS-ASDTYPE 2.7.6): a 172-byte TIME_ZONE_INFORMATION,
+//! base64 in `Calendar:TimeZone`. Written from an IANA zone with its real standard and
+//! daylight rules for the event's year (never zeros: a zeroed blob makes phones move recurring
+//! events by an hour), and read back to the IANA zone whose rules match, preferring the
+//! user's own.
+
+use chrono::{Datelike, Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
+
+/// When a zone's clocks change, as Windows writes it: the n-th (5: last) weekday of a month,
+/// at a local time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Transition {
+    pub month: u16,
+    /// 0 = Sunday.
+    pub weekday: u16,
+    /// 1–4, or 5 for the last.
+    pub week: u16,
+    pub hour: u16,
+    pub minute: u16,
+}
+
+/// What the blob says, names aside.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Minutes to add to local standard time to get UTC (Rome: -60).
+    pub bias: i32,
+    /// `None` for a zone without daylight saving time.
+    pub daylight: Option<Daylight>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Daylight {
+    /// When standard time begins (in daylight time's wall clock).
+    pub standard_starts: Transition,
+    /// When daylight time begins (in standard time's wall clock).
+    pub daylight_starts: Transition,
+    /// Added to `bias` in daylight time (usually -60).
+    pub bias: i32,
+}
+
+/// The UTC offset (seconds east) of `tz` at `utc`.
+fn offset_at(tz: Tz, utc: i64) -> i32 {
+    tz.timestamp_opt(utc, 0)
+        .single()
+        .map_or(0, |t| t.offset().fix().local_minus_utc())
+}
+
+/// The instants in `year` at which `tz`'s offset changes, with the offsets before and after.
+fn changes_in(tz: Tz, year: i32) -> Vec<(i64, i32, i32)> {
+    let Some(start) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else {
+        return Vec::new();
+    };
+    let start = start
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |d| d.and_utc().timestamp());
+    let mut out = Vec::new();
+    let mut prev = offset_at(tz, start);
+    // A day at a time (no zone changes twice within a day), then to the second.
+    for day in 1..=366 {
+        let t = start + day * 86_400;
+        let now = offset_at(tz, t);
+        if now != prev {
+            let (mut lo, mut hi) = (t - 86_400, t);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_at(tz, mid) == prev {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let in_year = tz
+                .timestamp_opt(hi, 0)
+                .single()
+                .is_some_and(|d| d.year() == year);
+            if in_year {
+                out.push((hi, prev, now));
+            }
+            prev = now;
+        }
+    }
+    out
+}
+
+/// The transition at `utc` as a wall-clock rule, read with the offset in force before it.
+fn transition(utc: i64, offset_before: i32) -> Transition {
+    let local = chrono::DateTime::from_timestamp(utc + i64::from(offset_before), 0)
+        .unwrap_or_default()
+        .naive_utc();
+    let date = local.date();
+    let days_in_month = {
+        let (y, m) = if date.month() == 12 {
+            (date.year() + 1, 1)
+        } else {
+            (date.year(), date.month() + 1)
+        };
+        chrono::NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.pred_opt())
+            .map_or(31, |d| d.day())
+    };
+    let week = if date.day() + 7 > days_in_month {
+        5
+    } else {
+        (date.day() - 1) / 7 + 1
+    };
+    Transition {
+        month: date.month() as u16,
+        weekday: date.weekday().num_days_from_sunday() as u16,
+        week: week as u16,
+        hour: local.hour() as u16,
+        minute: local.minute() as u16,
+    }
+}
+
+/// The zone's rules in `year`.
+pub fn rules(tz: Tz, year: i32) -> Rules {
+    let changes = changes_in(tz, year);
+    let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(0, |d| d.and_utc().timestamp());
+    // Standard time is the smaller offset of the year.
+    let offsets: Vec<i32> = std::iter::once(offset_at(tz, start))
+        .chain(changes.iter().map(|c| c.2))
+        .collect();
+    let standard = offsets.iter().copied().min().unwrap_or(0);
+    let daylight_offset = offsets.iter().copied().max().unwrap_or(0);
+    let bias = -standard / 60;
+    let to_daylight = changes.iter().find(|c| c.2 > c.1);
+    let to_standard = changes.iter().find(|c| c.2 < c.1);
+    let daylight = match (to_daylight, to_standard) {
+        (Some(d), Some(s)) => Some(Daylight {
+            standard_starts: transition(s.0, s.1),
+            daylight_starts: transition(d.0, d.1),
+            bias: -(daylight_offset - standard) / 60,
+        }),
+        _ => None,
+    };
+    Rules { bias, daylight }
+}
+
+fn put_i32(out: &mut Vec<u8>, v: i32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_name(out: &mut Vec<u8>, name: &str) {
+    let mut units: Vec<u16> = name.encode_utf16().take(31).collect();
+    units.resize(32, 0);
+    for u in units {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+}
+
+fn put_date(out: &mut Vec<u8>, t: Option<Transition>) {
+    let t = t.unwrap_or_default();
+    // SYSTEMTIME: year (0: every year), month, day of week, day (the week), hour, minute,
+    // second, milliseconds.
+    for v in [0, t.month, t.weekday, t.week, t.hour, t.minute, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// The 172-byte blob for `zone` in `year` (names are the IANA name: phones show their own).
+pub fn encode(zone: &str, year: i32) -> Vec<u8> {
+    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
+    let r = rules(tz, year);
+    let mut out = Vec::with_capacity(172);
+    put_i32(&mut out, r.bias);
+    put_name(&mut out, zone);
+    put_date(&mut out, r.daylight.map(|d| d.standard_starts));
+    put_i32(&mut out, 0);
+    put_name(&mut out, zone);
+    put_date(&mut out, r.daylight.map(|d| d.daylight_starts));
+    put_i32(&mut out, r.daylight.map_or(0, |d| d.bias));
+    out
+}
+
+/// What a blob says; `None` unless it is 172 bytes.
+pub fn decode(blob: &[u8]) -> Option<Rules> {
+    if blob.len() != 172 {
+        return None;
+    }
+    let i32_at =
+        |at: usize| i32::from_le_bytes([blob[at], blob[at + 1], blob[at + 2], blob[at + 3]]);
+    let date_at = |at: usize| {
+        let u = |i: usize| u16::from_le_bytes([blob[at + 2 * i], blob[at + 2 * i + 1]]);
+        Transition {
+            month: u(1),
+            weekday: u(2),
+            week: u(3),
+            hour: u(4),
+            minute: u(5),
+        }
+    };
+    let bias = i32_at(0);
+    let standard_starts = date_at(68);
+    let standard_bias = i32_at(84);
+    let daylight_starts = date_at(152);
+    let daylight_bias = i32_at(168);
+    let daylight = (standard_starts.month != 0 && daylight_starts.month != 0).then_some(Daylight {
+        standard_starts,
+        daylight_starts,
+        bias: daylight_bias - standard_bias,
+    });
+    Some(Rules {
+        bias: bias + standard_bias,
+        daylight,
+    })
+}
+
+/// The IANA zone a blob means in `year`: the user's own zone if its rules match, else the
+/// first zone that does (by name), else a fixed-offset `Etc/GMT±N` zone, else UTC.
+pub fn zone_of(blob: &[u8], year: i32, preferred: &str) -> String {
+    let Some(wanted) = decode(blob) else {
+        return preferred_or_utc(preferred);
+    };
+    if let Ok(tz) = preferred.parse::<Tz>() {
+        if rules(tz, year) == wanted {
+            return preferred.to_string();
+        }
+    }
+    // Zones people live in first (Etc/ and the old aliases last).
+    let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    names.sort_by_key(|n| (!n.contains('/') || n.starts_with("Etc/"), *n));
+    for name in names {
+        if let Ok(tz) = name.parse::<Tz>() {
+            if rules(tz, year) == wanted {
+                return name.to_string();
+            }
+        }
+    }
+    preferred_or_utc(preferred)
+}
+
+fn preferred_or_utc(preferred: &str) -> String {
+    if preferred.parse::<Tz>().is_ok() {
+        preferred.to_string()
+    } else {
+        "UTC".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(month: u16, weekday: u16, week: u16, hour: u16) -> Transition {
+        Transition {
+            month,
+            weekday,
+            week,
+            hour,
+            minute: 0,
+        }
+    }
+
+    #[test]
+    fn zones_north_and_south_of_the_equator_and_without_dst() {
+        // Rome: UTC+1, summer from the last Sunday of March at 02:00 to the last Sunday of
+        // October at 03:00.
+        assert_eq!(
+            rules(chrono_tz::Europe::Rome, 2026),
+            Rules {
+                bias: -60,
+                daylight: Some(Daylight {
+                    standard_starts: t(10, 0, 5, 3),
+                    daylight_starts: t(3, 0, 5, 2),
+                    bias: -60,
+                }),
+            }
+        );
+        // New York: UTC-5, second Sunday of March to first Sunday of November, at 2:00.
+        assert_eq!(
+            rules(chrono_tz::America::New_York, 2026),
+            Rules {
+                bias: 300,
+                daylight: Some(Daylight {
+                    standard_starts: t(11, 0, 1, 2),
+                    daylight_starts: t(3, 0, 2, 2),
+                    bias: -60,
+                }),
+            }
+        );
+        // Sydney: UTC+10, summer from the first Sunday of October to the first Sunday of April,
+        // at 2:00 and 3:00.
+        assert_eq!(
+            rules(chrono_tz::Australia::Sydney, 2026),
+            Rules {
+                bias: -600,
+                daylight: Some(Daylight {
+                    standard_starts: t(4, 0, 1, 3),
+                    daylight_starts: t(10, 0, 1, 2),
+                    bias: -60,
+                }),
+            }
+        );
+        // Tokyo and Kolkata: no daylight saving time.
+        assert_eq!(
+            rules(chrono_tz::Asia::Tokyo, 2026),
+            Rules {
+                bias: -540,
+                daylight: None
+            }
+        );
+        assert_eq!(rules(chrono_tz::Asia::Kolkata, 2026).bias, -330);
+    }
+
+    #[test]
+    fn the_blob_is_172_bytes_never_zeros_and_reads_back_to_the_zone() {
+        for (zone, user) in [
+            ("Europe/Rome", "Europe/Rome"),
+            ("America/New_York", ""),
+            ("Australia/Sydney", ""),
+            ("Asia/Tokyo", "Asia/Tokyo"),
+            ("UTC", ""),
+        ] {
+            let blob = encode(zone, 2026);
+            assert_eq!(blob.len(), 172);
+            let back = zone_of(&blob, 2026, user);
+            let tz: Tz = back.parse().unwrap();
+            assert_eq!(
+                rules(tz, 2026),
+                rules(zone.parse().unwrap(), 2026),
+                "{zone} read back as {back}"
+            );
+        }
+        assert_ne!(encode("Europe/Rome", 2026), vec![0; 172]);
+        // Several zones share Rome's rules: the user's own is preferred.
+        assert_eq!(
+            zone_of(&encode("Europe/Rome", 2026), 2026, "Europe/Berlin"),
+            "Europe/Berlin"
+        );
+        let other = zone_of(&encode("Europe/Rome", 2026), 2026, "Asia/Tokyo");
+        assert_eq!(
+            rules(other.parse().unwrap(), 2026),
+            rules(chrono_tz::Europe::Rome, 2026),
+            "Tokyo's rules differ: another zone with Rome's ({other})"
+        );
+        // Nonsense is not a zone: the user's, else UTC.
+        assert_eq!(zone_of(b"short", 2026, "Europe/Rome"), "Europe/Rome");
+        assert_eq!(zone_of(b"short", 2026, "Not/AZone"), "UTC");
+    }
+
+    #[test]
+    fn a_blob_written_by_a_phone_is_read_with_its_standard_bias() {
+        // Rome as Outlook writes it (names in UTF-16, standard bias 0, daylight -60).
+        let blob = encode("Europe/Rome", 2026);
+        let r = decode(&blob).unwrap();
+        assert_eq!(r.bias, -60);
+        assert_eq!(r.daylight.unwrap().bias, -60);
+        assert_eq!(decode(&[0; 171]), None);
+        assert_eq!(
+            decode(&[0; 172]),
+            Some(Rules {
+                bias: 0,
+                daylight: None
+            }),
+            "all zeros: UTC without daylight time"
+        );
+    }
+}

@@ -1,0 +1,387 @@
+//! Ping (push) and what phones call anyway: a waiting Ping is woken by a change to its user's
+//! folders (from the console or another phone) and by nothing else, a newer Ping of the same
+//! device ends the older one, the folder list changing gets status 7; Search, ResolveRecipients,
+//! MoveItems, ValidateCert and SendMail answer with their statuses and change nothing.
+
+mod common;
+
+use app::backend::audit::Origin;
+use app::backend::pim::{contacts, sync_choice};
+use app::domain::model::contacts::Contact;
+use app::domain::model::folders::FolderKind;
+use common::door::{anna, LOGIN};
+use common::phone::{add, collection, contact_data, sync_body, text, Phone};
+use common::TestServer;
+use server::eas::wbxml::{self, Element};
+use std::time::Duration;
+
+fn ping_body(heartbeat: Option<&str>, folders: &[&str]) -> Element {
+    let mut p = Element::new("Ping", "Ping");
+    if let Some(h) = heartbeat {
+        p = p.child(Element::leaf("Ping", "HeartbeatInterval", h));
+    }
+    if !folders.is_empty() {
+        p = p.child(
+            folders
+                .iter()
+                .fold(Element::new("Ping", "Folders"), |l, id| {
+                    l.child(
+                        Element::new("Ping", "Folder")
+                            .child(Element::leaf("Ping", "Id", *id))
+                            .child(Element::leaf("Ping", "Class", "Contacts")),
+                    )
+                }),
+        );
+    }
+    p
+}
+
+async fn ping(phone: &Phone<'_>, body: Option<Element>) -> Element {
+    let bytes = body.map(|b| wbxml::encode(&b)).unwrap_or_default();
+    let r = phone.raw("Ping", bytes).await;
+    assert_eq!(r.status(), 200);
+    wbxml::decode(&r.bytes().await.unwrap()).unwrap()
+}
+
+/// Primes the phone's Contacts up to date.
+async fn primed(phone: &Phone<'_>) -> String {
+    let a = phone
+        .command("Sync", &sync_body("contacts", "0", None, vec![]))
+        .await
+        .unwrap();
+    let mut key = text(collection(&a), "AirSync", "SyncKey").to_string();
+    while let Some(a) = phone
+        .command("Sync", &sync_body("contacts", &key, None, vec![]))
+        .await
+    {
+        key = text(collection(&a), "AirSync", "SyncKey").to_string();
+    }
+    key
+}
+
+fn carla() -> Contact {
+    Contact {
+        first_name: "Carla".into(),
+        ..Contact::default()
+    }
+}
+
+/// Gives a Ping just sent time to reach its wait (if it answered early instead, the test's
+/// assertions on its status say so).
+async fn until_waiting() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_waiting_ping_wakes_on_a_console_change_and_an_empty_ping_reuses_its_folders() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    primed(&phone).await;
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waiting().await;
+                contacts::create(&server.state, id, carla()).await.unwrap();
+            }
+        )
+    })
+    .await
+    .expect("woken by the change, long before its heartbeat of 600 s");
+    assert_eq!(
+        a.get_text("Ping", "Status"),
+        Some("2"),
+        "{}",
+        wbxml::to_xml(&a)
+    );
+    let folders: Vec<&str> = a
+        .get("Ping", "Folders")
+        .unwrap()
+        .elements()
+        .filter_map(Element::text_content)
+        .collect();
+    assert_eq!(folders, ["contacts"]);
+
+    // Until it syncs, the change is still there: an empty Ping (cached folders) answers at once.
+    let a = ping(&phone, None).await;
+    assert_eq!(a.get_text("Ping", "Status"), Some("2"));
+    primed_again(&phone).await;
+    // A change by another phone of the same user wakes it too.
+    let other = Phone::new(&server, "anna", LOGIN, "PHONE2").await;
+    let key = primed(&other).await;
+    let data = contact_data(&[("Contacts", "FirstName", "Dora")]);
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(ping(&phone, None), async {
+            until_waiting().await;
+            other
+                .command(
+                    "Sync",
+                    &sync_body("contacts", &key, None, vec![add("d1", data)]),
+                )
+                .await
+                .unwrap();
+        })
+    })
+    .await
+    .expect("woken by the other phone's add");
+    assert_eq!(a.get_text("Ping", "Status"), Some("2"));
+}
+
+/// The phone's Contacts synced to where they are now (its key is the door's newest).
+async fn primed_again(phone: &Phone<'_>) {
+    let key =
+        app::backend::sync::held_key(&phone.server.state, device_row(phone).await, "contacts")
+            .await
+            .unwrap()
+            .unwrap();
+    let mut key = key;
+    while let Some(a) = phone
+        .command("Sync", &sync_body("contacts", &key, None, vec![]))
+        .await
+    {
+        key = text(collection(&a), "AirSync", "SyncKey").to_string();
+    }
+}
+
+async fn device_row(phone: &Phone<'_>) -> i64 {
+    let user = app::backend::store::users::by_username(&phone.server.state.pool, &phone.auth.0)
+        .await
+        .unwrap()
+        .unwrap();
+    app::backend::store::devices::find(&phone.server.state.pool, user.id, &phone.device)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn ping_parameters_are_checked_and_a_newer_ping_ends_the_older() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    // Nothing cached yet: status 3.
+    assert_eq!(
+        ping(&phone, None).await.get_text("Ping", "Status"),
+        Some("3")
+    );
+    for (asked, bound) in [("30", "60"), ("4000", "3540")] {
+        let a = ping(&phone, Some(ping_body(Some(asked), &["contacts"]))).await;
+        assert_eq!(a.get_text("Ping", "Status"), Some("5"));
+        assert_eq!(a.get_text("Ping", "HeartbeatInterval"), Some(bound));
+    }
+    // A folder the phone never synced must be synced first: status 2 at once.
+    let a = ping(&phone, Some(ping_body(Some("600"), &["contacts"]))).await;
+    assert_eq!(a.get_text("Ping", "Status"), Some("2"));
+    primed(&phone).await;
+    // A folder the phone was not given: its folder list is outdated (7).
+    let a = ping(&phone, Some(ping_body(Some("600"), &["tasks"]))).await;
+    assert_eq!(a.get_text("Ping", "Status"), Some("7"));
+
+    let user = app::backend::store::users::by_id(&server.state.pool, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (older, newer) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waiting().await;
+                let newer = ping(&phone, None);
+                let turn_off = async {
+                    until_waiting().await;
+                    // Turning Contacts off under "Sync with my devices": the waiting phone must
+                    // sync its folder list (7).
+                    sync_choice::set(
+                        &server.state,
+                        &user,
+                        &Origin::command_line(),
+                        FolderKind::Contacts,
+                        false,
+                    )
+                    .await
+                    .unwrap();
+                };
+                tokio::join!(newer, turn_off).0
+            }
+        )
+    })
+    .await
+    .expect("the older Ping ends when the newer comes, the newer when the folders change");
+    // The older Ping ended when the newer came (well before its heartbeat, or this test
+    // would have waited ten minutes).
+    assert_eq!(older.get_text("Ping", "Status"), Some("1"));
+    assert_eq!(newer.get_text("Ping", "Status"), Some("7"));
+}
+
+#[tokio::test]
+async fn what_phones_call_anyway_answers_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    server.add_user("bob", "bob-password-1", false).await;
+    contacts::create(&server.state, id, carla()).await.unwrap();
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+
+    // GAL: the organisation's active users, name and email only.
+    let search = |store: &str, query: &str| {
+        Element::new("Search", "Search").child(
+            Element::new("Search", "Store")
+                .child(Element::leaf("Search", "Name", store))
+                .child(Element::leaf("Search", "Query", query))
+                .child(
+                    Element::new("Search", "Options")
+                        .child(Element::leaf("Search", "Range", "0-9")),
+                ),
+        )
+    };
+    let a = phone.command("Search", &search("GAL", "bo")).await.unwrap();
+    let store = a.find("Search", "Store").unwrap();
+    assert_eq!(text(store, "Search", "Status"), "1");
+    let props = store.find("Search", "Properties").unwrap();
+    assert_eq!(text(props, "GAL", "EmailAddress"), "bob@example.it");
+    assert_eq!(text(props, "GAL", "DisplayName"), "Test bob");
+    assert_eq!(text(store, "Search", "Total"), "1");
+    let a = phone
+        .command("Search", &search("GAL", "zzz"))
+        .await
+        .unwrap();
+    assert!(a.find("Search", "Result").is_none(), "no match, no result");
+    // A mailbox search finds no mail.
+    let a = phone
+        .command("Search", &search("Mailbox", "invoice"))
+        .await
+        .unwrap();
+    let store = a.find("Search", "Store").unwrap();
+    assert_eq!(text(store, "Search", "Status"), "1");
+    assert!(store
+        .get("Search", "Result")
+        .is_some_and(|r| r.children.is_empty()));
+
+    let resolve = Element::new("ResolveRecipients", "ResolveRecipients")
+        .child(Element::leaf("ResolveRecipients", "To", "bob@example.it"))
+        .child(Element::leaf(
+            "ResolveRecipients",
+            "To",
+            "nobody@nowhere.example",
+        ));
+    let a = phone.command("ResolveRecipients", &resolve).await.unwrap();
+    let answers: Vec<&str> = a
+        .elements()
+        .filter(|e| e.is("ResolveRecipients", "Response"))
+        .map(|r| text(r, "ResolveRecipients", "Status"))
+        .collect();
+    assert_eq!(answers, ["1", "4"]);
+
+    let moves = Element::new("Move", "MoveItems").child(
+        Element::new("Move", "Move")
+            .child(Element::leaf("Move", "SrcMsgId", "1"))
+            .child(Element::leaf("Move", "SrcFldId", "contacts"))
+            .child(Element::leaf("Move", "DstFldId", "calendar")),
+    );
+    let a = phone.command("MoveItems", &moves).await.unwrap();
+    assert_eq!(
+        text(a.get("Move", "Response").unwrap(), "Move", "Status"),
+        "2"
+    );
+
+    let cert = Element::new("ValidateCert", "ValidateCert").child(
+        Element::new("ValidateCert", "Certificates").child(Element::leaf(
+            "ValidateCert",
+            "Certificate",
+            "MIIB",
+        )),
+    );
+    let a = phone.command("ValidateCert", &cert).await.unwrap();
+    assert_eq!(a.get_text("ValidateCert", "Status"), Some("17"));
+
+    let mail = Element::new("ComposeMail", "SendMail")
+        .child(Element::leaf("ComposeMail", "ClientId", "m1"))
+        .child(Element::new("ComposeMail", "SaveInSentItems"))
+        .child(
+            Element::new("ComposeMail", "Mime").opaque(b"To: bob@example.it\r\n\r\nhi".to_vec()),
+        );
+    let a = phone.command("SendMail", &mail).await.unwrap();
+    assert_eq!(a.get_text("ComposeMail", "Status"), Some("120"));
+    assert!(
+        server.mails_to("bob@example.it").is_empty(),
+        "nothing was sent"
+    );
+
+    // The mail folders sync, empty; so does the calendar until its own codec comes, and an
+    // appointment a phone adds there is refused with status 6 rather than lost silently.
+    for folder in ["inbox", "calendar"] {
+        let a = phone
+            .command("Sync", &sync_body(folder, "0", None, vec![]))
+            .await
+            .unwrap();
+        let key = text(collection(&a), "AirSync", "SyncKey").to_string();
+        assert!(phone
+            .command("Sync", &sync_body(folder, &key, None, vec![]))
+            .await
+            .is_none());
+        let meeting = contact_data(&[("Calendar", "Subject", "Meeting")]);
+        let a = phone
+            .command(
+                "Sync",
+                &sync_body(folder, &key, None, vec![add("m1", meeting)]),
+            )
+            .await
+            .unwrap();
+        let reply = collection(&a).find("AirSync", "Responses").unwrap();
+        assert_eq!(
+            text(reply.get("AirSync", "Add").unwrap(), "AirSync", "Status"),
+            "6"
+        );
+    }
+    // Contacts unchanged by all of it.
+    assert_eq!(
+        contacts::list(&server.state, id, "", 0, 10)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}
+
+#[tokio::test]
+async fn androids_validate_device_id_provisions_and_lists_folders() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "validate").await;
+    let folders = phone.folder_sync().await;
+    assert!(wbxml::to_xml(&folders).contains("contacts"));
+}
+
+/// A Sync that asks to wait (`Wait` in minutes, or `HeartbeatInterval`) with nothing to say
+/// waits like a Ping, and answers with the change that woke it.
+#[tokio::test]
+async fn a_long_poll_sync_waits_for_the_change_and_brings_it() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    let key = primed(&phone).await;
+    let waiting = |tag: &str, value: &str| {
+        let mut body = sync_body("contacts", &key, None, vec![]);
+        body.children
+            .push(wbxml::Node::Element(Element::leaf("AirSync", tag, value)));
+        body
+    };
+    for (tag, value, limit) in [("HeartbeatInterval", "30", "60"), ("Wait", "90", "59")] {
+        let a = phone.command("Sync", &waiting(tag, value)).await.unwrap();
+        assert_eq!(a.get_text("AirSync", "Status"), Some("14"));
+        assert_eq!(a.get_text("AirSync", "Limit"), Some(limit));
+    }
+    let five_minutes = waiting("Wait", "5");
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(phone.command("Sync", &five_minutes), async {
+            until_waiting().await;
+            contacts::create(&server.state, id, carla()).await.unwrap();
+        })
+    })
+    .await
+    .expect("woken by the change, long before its five minutes");
+    let a = a.expect("the change, not an empty answer");
+    let added = common::phone::commands(collection(&a)).0;
+    assert_eq!(added.len(), 1, "{}", wbxml::to_xml(&a));
+}
