@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import {
   ADMIN_PASSWORD, codeFromMail, createUserViaApi, docShot, logIn, uniqueName, waitForHydration, waitForMail,
 } from './helpers';
@@ -129,4 +129,83 @@ test('the re-authentication dialog asks for the emailed code, in Italian', async
   await dialog.getByRole('button', { name: 'Verifica' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'La password è stata cambiata.' })).toBeVisible();
+});
+
+/** Signs `username` in with the password and the emailed code, as a person does. */
+async function logInWithCode(page: Page, request: APIRequestContext, username: string, password: string) {
+  const since = Date.now();
+  await passwordStep(page, username, password);
+  const code = await codeFromMail(request, `${username}@example.it`, 'to sign in', since);
+  await page.getByLabel('Enter the security code you received by email').fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page).toHaveURL(/\/preferences$/);
+  await waitForHydration(page);
+}
+
+/** Sets 2FA to Off and answers the re-authentication dialog (password, then emailed code). */
+async function turnOffWithDialog(page: Page, request: APIRequestContext, email: string, password: string) {
+  const since = Date.now();
+  await page.getByRole('combobox', { name: 'Two-factor authentication' }).selectOption({ label: 'Off' });
+  const dialog = page.getByRole('dialog', { name: 'Two-factor authentication' });
+  await dialog.getByLabel('Enter your password').fill(password);
+  const code = await codeFromMail(request, email, 'to confirm it is you', since);
+  await dialog.getByLabel('Enter the security code you received by email').fill(code);
+  await dialog.getByRole('button', { name: 'Verify' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+// Issue 25, the five steps of the report.
+test('turning 2FA off keeps the session that did it signed in', async ({ page, request }) => {
+  const username = uniqueName('off');
+  const email = `${username}@example.it`;
+  await createUserViaApi(request, { username, email, first: 'Otto', last: 'Off', password: 'off-password-1' });
+  await logIn(page, username, 'off-password-1');
+  await waitForHydration(page);
+  const method = page.getByRole('combobox', { name: 'Two-factor authentication' });
+  let since = Date.now();
+  await method.selectOption({ label: 'With email' });
+  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await dialog.getByLabel('Enter your password').fill('off-password-1');
+  await dialog.getByRole('button', { name: 'Verify' }).click();
+  await expect(dialog).toBeHidden();
+  const code = await codeFromMail(request, email, 'to turn on two-factor authentication', since);
+  await page.locator('#two-factor').getByLabel('Enter the security code you received by email').fill(code);
+  await page.locator('#two-factor').getByRole('button', { name: 'Verify' }).click();
+  await expect(method).toHaveValue('email');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await logInWithCode(page, request, username, 'off-password-1');
+
+  await turnOffWithDialog(page, request, email, 'off-password-1');
+  await waitForMail(request, email, 'Two-factor authentication has been turned off');
+  await page.reload();
+  await expect(page).toHaveURL(/\/preferences$/);
+  await expect(page.getByRole('heading', { name: 'Preferences' })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.getByRole('combobox', { name: 'Two-factor authentication' })).toHaveValue('off');
+});
+
+// Issue 25, the second suspect: a reload the moment the dialog closes drops the request.
+test('a reload right after the dialog closes leaves the user signed in', async ({ page, request }) => {
+  const username = uniqueName('rld');
+  const email = `${username}@example.it`;
+  await createUserViaApi(request, { username, email, first: 'Rino', last: 'Reload', password: 'rld-password-1' });
+  // 2FA on through the server functions, as the user.
+  const json = { headers: { Accept: 'application/json' } };
+  await request.post('/api/logout', json);
+  expect((await request.post('/api/login', { form: { username, password: 'rld-password-1' }, ...json })).ok()).toBeTruthy();
+  expect((await request.post('/api/reauth', { form: { reauth_password: 'rld-password-1' }, ...json })).ok()).toBeTruthy();
+  const since = Date.now();
+  expect((await request.post('/api/two-factor/enrol', { form: { resend: 'false' }, ...json })).ok()).toBeTruthy();
+  const enrolCode = await codeFromMail(request, email, 'to turn on two-factor authentication', since);
+  expect((await request.post('/api/two-factor/confirm', { form: { code: enrolCode }, ...json })).ok()).toBeTruthy();
+
+  await logInWithCode(page, request, username, 'rld-password-1');
+  await turnOffWithDialog(page, request, email, 'rld-password-1');
+  await page.reload();
+  await expect(page).toHaveURL(/\/preferences$/);
+  await expect(page.getByRole('heading', { name: 'Preferences' })).toBeVisible();
+  await page.reload();
+  await expect(page).toHaveURL(/\/preferences$/);
 });

@@ -233,7 +233,7 @@ async fn with_2fa_on_the_sync_password_cannot_be_removed() {
     );
 
     set_sync_password(&mut b, "phone-secret-42").await;
-    app::backend::store::users::set_two_factor(&server.state.pool, id, Some("email"), 0)
+    app::backend::store::users::set_two_factor(&server.state.pool, id, Some("email"), None, 0)
         .await
         .unwrap();
     let mut b = server.browser();

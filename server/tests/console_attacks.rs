@@ -224,6 +224,48 @@ async fn pages_carry_security_headers_and_a_nonce_policy() {
     assert_eq!(api.headers["x-content-type-options"], "nosniff");
 }
 
+/// Issue 25: `<html>` said its language twice, and the preloads carried the nonce as their
+/// CORS mode (`crossorigin="<nonce>"`), which the browser reads as "anonymous" only by luck.
+#[tokio::test]
+async fn the_served_html_says_its_language_once_and_keeps_the_nonce_out_of_crossorigin() {
+    let server = TestServer::start().await;
+    server.add_user("anna", LOGIN, false).await;
+    let mut b = server.browser();
+    b.lang = Some("it");
+    let login = b.get("/login").await;
+    b.login("anna", LOGIN).await;
+    let prefs = b.get("/preferences").await;
+    assert_eq!(prefs.status, StatusCode::OK);
+    for page in [login, prefs] {
+        let html_tag = page
+            .body
+            .split("<html")
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .expect("an <html> tag");
+        assert_eq!(html_tag.matches("lang=").count(), 1, "<html{html_tag}>");
+        assert!(html_tag.contains(r#"lang="it""#), "<html{html_tag}>");
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|s| s.split('\'').next())
+            .expect("a nonce in the policy");
+        let preloads: Vec<&str> = page
+            .body
+            .split("<link")
+            .skip(1)
+            .filter_map(|l| l.split('>').next())
+            .filter(|l| l.contains("preload"))
+            .collect();
+        assert_eq!(preloads.len(), 2, "{preloads:?}");
+        for link in preloads {
+            assert!(!link.contains(nonce), "{link}");
+            assert!(link.contains(r#"crossorigin="anonymous""#), "{link}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn client_errors_answer_4xx_and_say_why() {
     let server = TestServer::start().await;

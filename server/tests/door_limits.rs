@@ -143,7 +143,7 @@ async fn a_one_time_password_opens_no_door() {
     let server = TestServer::start().await;
     let id = anna(&server).await;
     let hash = app::backend::identity::passwords::hash_now("one-time-pass-1").unwrap();
-    users::set_password(&server.state.pool, id, &hash, true, 1)
+    users::set_password(&server.state.pool, id, &hash, true, None, 1)
         .await
         .unwrap();
     assert_eq!(

@@ -37,6 +37,42 @@ async fn a_session_made_on_one_instance_works_on_another() {
     assert_eq!(again_on_a.whoami().await, None);
 }
 
+/// Issue 25 across instances: 2FA turned off through A keeps that session signed in on A and
+/// on B, while another session of the user (on B) ends.
+#[tokio::test]
+async fn turning_2fa_off_on_one_instance_keeps_that_session_on_both_and_ends_the_others() {
+    if !on_postgres() {
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    a.add_user_with_2fa("anna", LOGIN).await;
+    let mut elsewhere = b.browser();
+    elsewhere.login("anna", LOGIN).await;
+    let code = b.latest_code("anna@example.it");
+    elsewhere.call("login/code", &[("code", &code)]).await;
+    assert_eq!(elsewhere.whoami().await.as_deref(), Some("anna"));
+
+    a.clock.advance(61);
+    b.clock.advance(61);
+    let mut here = a.browser();
+    here.login("anna", LOGIN).await;
+    let code = a.latest_code("anna@example.it");
+    here.call("login/code", &[("code", &code)]).await;
+    here.call("reauth/start", &[]).await;
+    let code = a.latest_code("anna@example.it");
+    let r = here.reauth(LOGIN, Some(&code)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = here.call("two-factor/off", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let mut here_on_b = b.browser();
+    here_on_b.cookie = here.cookie.clone();
+    assert_eq!(here_on_b.whoami().await.as_deref(), Some("anna"));
+    assert_eq!(here.whoami().await.as_deref(), Some("anna"));
+    assert_eq!(elsewhere.whoami().await, None);
+}
+
 #[tokio::test]
 async fn a_sync_password_changed_on_one_instance_stops_opening_the_others_door_within_a_second() {
     if !on_postgres() {

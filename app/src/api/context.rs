@@ -124,3 +124,15 @@ async fn peer_address() -> String {
         Err(_) => "unknown".to_string(),
     }
 }
+
+/// Runs a change of the account to its end even if the browser drops the request (a reload
+/// while it is on its way): the commit, the announcement that clears cached credentials and
+/// the notice mail are never left half-done by a closed connection.
+pub async fn to_completion<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, crate::backend::error::Error>> + Send + 'static,
+) -> Result<T, AppError> {
+    match tokio::spawn(work).await {
+        Ok(done) => Ok(done?),
+        Err(e) => Err(AppError::internal(format!("account change stopped: {e}"))),
+    }
+}

@@ -54,7 +54,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::api::context::Request;
+    use crate::api::context::{to_completion, Request};
     use crate::backend::identity::own_account::{self, NewPassword};
     use zeroize::Zeroizing;
     let rq = Request::extract().await?;
@@ -65,11 +65,11 @@ pub async fn change_password(
         confirm: Zeroizing::new(confirm_password),
     };
     let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
-    let state = &rq.state;
-    Ok(
-        own_account::change_own_password(state, &rq.session, &me, &reauth, &origin, new, lang)
-            .await?,
-    )
+    to_completion(async move {
+        let (state, session) = (&rq.state, &rq.session);
+        own_account::change_own_password(state, session, &me, &reauth, &origin, new, lang).await
+    })
+    .await
 }
 
 /// The user's own password, chosen right after signing in with a one-time one (set by an
@@ -80,7 +80,7 @@ pub async fn choose_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<SessionInfo, AppError> {
-    use crate::api::context::Request;
+    use crate::api::context::{to_completion, Request};
     use crate::backend::identity::own_account::{self, NewPassword};
     use zeroize::Zeroizing;
     let rq = Request::extract().await?;
@@ -91,7 +91,10 @@ pub async fn choose_password(
     };
     let origin = rq.origin(me.id);
     let langs = (rq.lang_of(&me), rq.browser_lang);
-    Ok(own_account::choose_password(&rq.state, &rq.session, &me, &origin, new, langs).await?)
+    to_completion(async move {
+        own_account::choose_password(&rq.state, &rq.session, &me, &origin, new, langs).await
+    })
+    .await
 }
 
 /// A new address for codes and notices, after a fresh re-authentication (also while the user
@@ -118,11 +121,14 @@ pub async fn change_email(
 /// The code from the new address: it replaces the old one, which is told.
 #[server(endpoint = "me/email/confirm")]
 pub async fn confirm_email(code: String) -> Result<(), AppError> {
-    use crate::api::context::Request;
+    use crate::api::context::{to_completion, Request};
     use crate::backend::identity::own_account;
     let rq = Request::extract().await?;
     let me = rq.signed_in().await?;
     let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
-    let state = &rq.state;
-    Ok(own_account::confirm_email_change(state, &rq.session, &me, &origin, &code, lang).await?)
+    to_completion(async move {
+        let (state, session) = (&rq.state, &rq.session);
+        own_account::confirm_email_change(state, session, &me, &origin, &code, lang).await
+    })
+    .await
 }

@@ -42,28 +42,31 @@ pub async fn start_enrolment(
 /// The code from the enrolment mail: 2FA goes on. Returns the updated session.
 #[server(endpoint = "two-factor/confirm")]
 pub async fn confirm_enrolment(code: String) -> Result<SessionInfo, AppError> {
-    use crate::api::context::Request;
+    use crate::api::context::{to_completion, Request};
     use crate::backend::second_factor::lifecycle;
     let rq = Request::extract().await?;
     let me = rq.signed_in().await?;
     let reauth = rq.reauthenticated_or_enrolling(&me).await?;
     let origin = rq.origin(me.id);
     let langs = (rq.lang_of(&me), rq.browser_lang);
-    let state = &rq.state;
-    Ok(
-        lifecycle::confirm_enrolment(state, &rq.session, &me, &reauth, &code, &origin, langs)
-            .await?,
-    )
+    to_completion(async move {
+        let (state, session) = (&rq.state, &rq.session);
+        lifecycle::confirm_enrolment(state, session, &me, &reauth, &code, &origin, langs).await
+    })
+    .await
 }
 
 /// Turns the user's own 2FA off; refused while an admin requires it.
 #[server(endpoint = "two-factor/off")]
 pub async fn turn_off_two_factor() -> Result<(), AppError> {
-    use crate::api::context::Request;
+    use crate::api::context::{to_completion, Request};
     use crate::backend::second_factor::lifecycle;
     let rq = Request::extract().await?;
     let me = rq.user().await?;
     let reauth = rq.reauthenticated().await?;
     let (origin, lang) = (rq.origin(me.id), rq.lang_of(&me));
-    Ok(lifecycle::turn_off(&rq.state, &rq.session, &me, &reauth, &origin, lang).await?)
+    to_completion(async move {
+        lifecycle::turn_off(&rq.state, &rq.session, &me, &reauth, &origin, lang).await
+    })
+    .await
 }

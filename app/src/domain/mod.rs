@@ -14,6 +14,7 @@ pub mod otp;
 pub mod proxies;
 pub mod reauth;
 pub mod redirect;
+pub mod session_rule;
 pub mod sync_state;
 pub mod throttle;
 pub mod two_factor;

@@ -12,7 +12,7 @@ use super::routes::{
 use super::scripts::IslandScripts;
 use super::session::{self, to_script_json, SCRIPT_ID};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
@@ -46,10 +46,9 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     session::provide_texts();
     ReauthGate::provide();
-    let lang = move || session.with(|s| s.lang.code());
 
+    // `<html lang>` is the shell's; a language switch sets it in place (`set_document_lang`).
     view! {
-        <Html attr:lang=lang/>
         <Stylesheet id="leptos" href="/pkg/syncgate.css"/>
         <Title text="syncgate"/>
         <Router>

@@ -23,13 +23,15 @@ pub fn IslandScripts(options: LeptosOptions) -> impl IntoView {
         include_str!("islands.js").trim_end()
     );
     view! {
-        <link rel="modulepreload" href=format!("/{pkg}/{js}.js") crossorigin=nonce.clone()/>
+        // `crossorigin` is the CORS mode the module and the fetch use (same-origin credentials),
+        // so the preloads are the very requests that follow; it is not where the nonce goes.
+        <link rel="modulepreload" href=format!("/{pkg}/{js}.js") crossorigin="anonymous"/>
         <link
             rel="preload"
             href=format!("/{pkg}/{wasm}.wasm")
             r#as="fetch"
             r#type="application/wasm"
-            crossorigin=nonce.clone()
+            crossorigin="anonymous"
         />
         <script type="module" nonce=nonce>{call}</script>
     }

@@ -129,7 +129,7 @@ pub async fn reset_password(
     own_account::refuse_sync_password(state, &user, &password, "password")?;
     let hash: PasswordHash = state.hasher.hash(password).await.map_err(Error::internal)?;
     let mut change = audit::Change::begin(state).await?;
-    users::set_password(change.db(), user.id, &hash, true, state.now())
+    users::set_password(change.db(), user.id, &hash, true, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::PasswordReset;

@@ -73,10 +73,18 @@ async fn set_own_password(
     }
     refuse_sync_password(state, user, &new, "new_password")?;
     let hash = state.hasher.hash(new).await.map_err(Error::internal)?;
+    let kept = sessions::kept(session).await?;
     let mut change = audit::Change::begin(state).await?;
-    let version = users::set_password(change.db(), user.id, &hash, false, state.now())
-        .await
-        .map_err(Error::internal)?;
+    let version = users::set_password(
+        change.db(),
+        user.id,
+        &hash,
+        false,
+        kept.as_deref(),
+        state.now(),
+    )
+    .await
+    .map_err(Error::internal)?;
     let action = AuditAction::PasswordChanged;
     change.commit(origin, Some(user.id), action).await?;
     changes::announce(state, Change::User(user.id)).await;
@@ -165,8 +173,9 @@ pub async fn confirm_email_change(
         .await?
         .ok_or_else(|| Error::invalid("code", Msg::CodeMissing))?;
     second_factor::check_bound_code(state, user.id, Purpose::EmailChange, &email, code).await?;
+    let kept = sessions::kept(session).await?;
     let mut change = audit::Change::begin(state).await?;
-    users::set_email(change.db(), user.id, &email, state.now())
+    let version = users::set_email(change.db(), user.id, &email, kept.as_deref(), state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::EmailChanged;
@@ -175,6 +184,7 @@ pub async fn confirm_email_change(
     changes::announce(state, Change::User(user.id)).await;
     changes::announce(state, Change::Names).await;
     sessions::drop_new_email(session).await?;
+    sessions::renew(session, user.id, version).await?;
     // To the old address (if any): whoever changed it is not necessarily its owner.
     notices::send(state, user, Notice::EmailChanged, lang);
     tracing::info!(user = %user.id, "email changed");

@@ -9,6 +9,7 @@ use crate::backend::store;
 use crate::backend::store::users::UserRecord;
 use crate::domain::ids::UserId;
 use crate::domain::model::{mask_email, SessionInfo};
+use crate::domain::session_rule::{session_verdict, SessionVerdict};
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 /// The session store is tower-sessions; the rest of the backend names it through here.
@@ -27,13 +28,17 @@ const HELD_SYNC_PASSWORD: &str = "enrol_sync_password";
 /// However active, a session ends this long after its sign-in (besides the idle expiry).
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct SignedIn {
     user_id: UserId,
     version: i64,
     /// When the user signed in (sessions from before this field read as expired).
     #[serde(default)]
     since: i64,
+    /// Random, made at sign-in; its hash names this session as the one a change of the
+    /// user's own keeps signed in (`domain::session_rule`). Absent in older sessions.
+    #[serde(default)]
+    token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -61,6 +66,9 @@ pub async fn begin(
 }
 
 async fn start(session: &Session, user_id: UserId, version: i64, since: i64) -> Result<(), Error> {
+    use rand::RngCore;
+    let mut token = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut token);
     session.cycle_id().await.map_err(Error::internal)?;
     session
         .remove_value(PENDING)
@@ -78,6 +86,7 @@ async fn start(session: &Session, user_id: UserId, version: i64, since: i64) -> 
                 user_id,
                 version,
                 since,
+                token: Some(hex(&token)),
             },
         )
         .await
@@ -215,16 +224,44 @@ pub async fn pending_user(
     still_valid(state, p.user_id, p.version).await
 }
 
-/// Keeps the current session valid after the user's own version bump (e.g. their password
-/// change), under a fresh id, while all their other sessions end. The re-authentication
-/// that allowed the change stays valid for the rest of its window.
+/// What a change of the user's own writes beside its version bump, so that this session
+/// stays signed in while all the others end (`domain::session_rule`), whether or not the
+/// request finishes. `None` for a session without a token (it then ends too).
+pub async fn kept(session: &Session) -> Result<Option<String>, Error> {
+    let signed_in = session
+        .get::<SignedIn>(KEY)
+        .await
+        .map_err(Error::internal)?;
+    Ok(signed_in.and_then(|s| s.token).map(|t| token_hash(&t)))
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Brings this session to the user's new version after their own change (the one `kept`
+/// named). The id is not changed: the re-authentication that allowed the change already
+/// did, and a new id would be lost with a response the browser never reads. The
+/// re-authentication stays valid for the rest of its window.
 pub async fn renew(session: &Session, user_id: UserId, version: i64) -> Result<(), Error> {
-    let reauthed_at = reauthenticated_at(session).await?;
-    // The absolute lifetime still counts from the sign-in.
-    let since = signed_in_at(session).await?.unwrap_or_default();
-    start(session, user_id, version, since).await?;
-    if let Some(at) = reauthed_at {
-        session.insert(REAUTH, at).await.map_err(Error::internal)?;
+    let Some(mut signed_in) = session
+        .get::<SignedIn>(KEY)
+        .await
+        .map_err(Error::internal)?
+    else {
+        return Ok(());
+    };
+    if signed_in.user_id == user_id && signed_in.version < version {
+        signed_in.version = version;
+        session
+            .insert(KEY, signed_in)
+            .await
+            .map_err(Error::internal)?;
     }
     Ok(())
 }
@@ -261,9 +298,26 @@ pub async fn current_record(
         end(session).await?;
         return Ok(None);
     }
-    match still_valid(state, signed_in.user_id, signed_in.version).await? {
-        Some(u) => Ok(Some(u)),
-        None => {
+    let user = store::users::by_id(&state.pool, signed_in.user_id)
+        .await
+        .map_err(Error::internal)?
+        .filter(|u| u.active);
+    let token = signed_in.token.as_deref().map(token_hash);
+    let verdict = user.as_ref().map(|u| {
+        session_verdict(
+            u.session_version,
+            u.kept_session.as_deref(),
+            signed_in.version,
+            token.as_deref(),
+        )
+    });
+    match (user, verdict) {
+        (Some(u), Some(SessionVerdict::Current)) => Ok(Some(u)),
+        (Some(u), Some(SessionVerdict::Kept)) => {
+            renew(session, u.id, u.session_version).await?;
+            Ok(Some(u))
+        }
+        _ => {
             end(session).await?;
             Ok(None)
         }

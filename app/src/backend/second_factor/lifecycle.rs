@@ -107,7 +107,8 @@ pub async fn confirm_enrolment(
         None
     };
     email::check_code(state, user.id, Purpose::Enrol, code).await?;
-    let version = commit_enrolment(state, user.id, sync_password.as_ref(), origin).await?;
+    let kept = sessions::kept(session).await?;
+    let version = commit_enrolment(state, user.id, sync_password.as_ref(), kept, origin).await?;
     sessions::drop_held_sync_password(session).await?;
     sessions::renew(session, user.id, version).await?;
     notices::send(state, user, Notice::TwoFactorOn, lang);
@@ -127,6 +128,7 @@ async fn commit_enrolment(
     state: &AppState,
     user_id: UserId,
     sync_password: Option<&Sealed>,
+    kept: Option<String>,
     origin: &Origin,
 ) -> Result<i64, Error> {
     let now = state.now();
@@ -138,7 +140,7 @@ async fn commit_enrolment(
         let action = AuditAction::SyncPasswordChanged;
         change.record(origin, Some(user_id), action).await?;
     }
-    let version = users::set_two_factor(change.db(), user_id, Some(EMAIL), now)
+    let version = users::set_two_factor(change.db(), user_id, Some(EMAIL), kept.as_deref(), now)
         .await
         .map_err(Error::internal)?;
     change
@@ -158,8 +160,9 @@ pub async fn turn_off(
     lang: Lang,
 ) -> Result<(), Error> {
     two_factor::may_turn_off(user.two_factor(), user.two_factor_is_required()).map_err(refused)?;
+    let kept = sessions::kept(session).await?;
     let mut change = audit::Change::begin(state).await?;
-    let version = users::set_two_factor(change.db(), user.id, None, state.now())
+    let version = users::set_two_factor(change.db(), user.id, None, kept.as_deref(), state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::TwoFactorOff;
@@ -216,7 +219,7 @@ pub async fn reset(
     let user = views::record(state, target).await?;
     two_factor::may_reset(origin.actor_id, target, user.two_factor()).map_err(refused)?;
     let mut change = audit::Change::begin(state).await?;
-    users::set_two_factor(change.db(), target, None, state.now())
+    users::set_two_factor(change.db(), target, None, None, state.now())
         .await
         .map_err(Error::internal)?;
     let action = AuditAction::TwoFactorReset;

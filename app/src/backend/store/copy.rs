@@ -47,6 +47,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("sync_contacts", Flag),
             ("sync_calendar", Flag),
             ("time_zone", Text),
+            ("kept_session", Text),
         ],
     ),
     ("settings", &[("key", Text), ("value", Text)]),

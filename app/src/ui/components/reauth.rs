@@ -67,7 +67,7 @@ pub fn use_reauth() -> ReauthGate {
 
 /// Watches an action's result: when the server asks for re-authentication, opens the dialog
 /// and runs `retry` after it (or `cancelled` if the user gives up).
-pub fn retry_after_reauth<T, S>(
+fn retry_after_reauth<T, S>(
     value: S,
     retry: impl Fn() + Clone + Send + Sync + 'static,
     cancelled: impl Fn() + Clone + Send + Sync + 'static,
@@ -85,16 +85,16 @@ pub fn retry_after_reauth<T, S>(
 }
 
 /// Resubmits a form (after re-authentication) with what the user typed in it.
-pub fn resubmit(form: NodeRef<leptos::html::Form>) -> impl Fn() + Clone + Send + Sync + 'static {
-    move || {
-        if let Some(form) = form.get_untracked() {
-            let _ = form.request_submit();
-        }
+pub fn resubmit(form: NodeRef<leptos::html::Form>) {
+    if let Some(form) = form.get_untracked() {
+        let _ = form.request_submit();
     }
 }
 
-/// A button's action the server may answer with `ReauthRequired` (an admin weakening an
-/// account): `dispatch` runs the same input again once the admin has re-authenticated.
+/// The one way the console makes an action whose server function may answer
+/// `ReauthRequired` (issue 27): the answer opens the re-authentication dialog where the action
+/// was started, and a success carries the action out again, without the user starting over.
+/// `app/tests/architecture.rs` refuses a bare `ServerAction` of such a function in `ui/`.
 /// Create it where the action lives (the page), not in a part the action's result re-renders.
 pub struct ReauthAction<S>
 where
@@ -122,28 +122,84 @@ where
 {
 }
 
+impl<S> Default for ReauthAction<S>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<S> ReauthAction<S>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
-    pub fn new(action: ServerAction<S>) -> Self {
+    /// A button's action: after re-authentication the input of the last `dispatch` is sent
+    /// again; a cancel leaves things as they are.
+    pub fn new() -> Self {
+        Self::on_cancel(|| ())
+    }
+
+    /// As `new`, with what to undo when the user gives up (a switch put back).
+    pub fn on_cancel(cancelled: impl Fn() + Clone + Send + Sync + 'static) -> Self {
+        let action = ServerAction::<S>::new();
         let last = StoredValue::new(None::<S>);
-        retry_after_reauth(
-            action.value(),
-            move || {
-                if let Some(input) = last.try_get_value().flatten() {
-                    action.dispatch(input);
-                }
-            },
-            || (),
-        );
+        let retry = move || {
+            if let Some(input) = last.try_get_value().flatten() {
+                action.dispatch(input);
+            }
+        };
+        retry_after_reauth(action.value(), retry, cancelled);
         Self { action, last }
+    }
+
+    /// A form's action (`ActionForm action=x.action()`): after re-authentication the form is
+    /// submitted again with what the user typed in it.
+    pub fn for_form(form: NodeRef<leptos::html::Form>) -> Self {
+        Self::retrying(move |_| resubmit(form), || ())
+    }
+
+    /// An action with its own way to go on after re-authentication (`retry` gets the action)
+    /// and to give up.
+    pub fn retrying(
+        retry: impl Fn(ServerAction<S>) + Clone + Send + Sync + 'static,
+        cancelled: impl Fn() + Clone + Send + Sync + 'static,
+    ) -> Self {
+        let action = ServerAction::<S>::new();
+        retry_after_reauth(action.value(), move || retry(action), cancelled);
+        Self {
+            action,
+            last: StoredValue::new(None),
+        }
     }
 
     pub fn dispatch(&self, input: S) {
         self.last.set_value(Some(input.clone()));
         self.action.dispatch(input);
+    }
+
+    /// The action itself, for `ActionForm`.
+    pub fn action(&self) -> ServerAction<S> {
+        self.action
+    }
+
+    pub fn value(&self) -> MappedSignal<Option<Result<S::Output, AppError>>> {
+        self.action.value()
+    }
+
+    pub fn pending(&self) -> Memo<bool> {
+        self.action.pending()
+    }
+
+    pub fn version(&self) -> RwSignal<usize> {
+        self.action.version()
+    }
+
+    pub fn input(&self) -> MappedSignal<Option<S>> {
+        self.action.input()
     }
 }
 

@@ -13,7 +13,7 @@ use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::field::{
     field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
 };
-use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::components::reauth::{resubmit, ReauthAction};
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
@@ -44,10 +44,6 @@ pub fn TwoFactorBlock(
 ) -> impl IntoView {
     let t = use_texts();
     let session = use_session();
-    let enrol = ServerAction::<StartEnrolment>::new();
-    let resend = ServerAction::<StartEnrolment>::new();
-    let confirm = ServerAction::<ConfirmEnrolment>::new();
-    let off = ServerAction::<TurnOffTwoFactor>::new();
     let stored = profile.two_factor;
     let required = profile.two_factor_is_required();
     // What the select shows: the stored method, or "email" while an enrolment is under way.
@@ -60,38 +56,34 @@ pub fn TwoFactorBlock(
     );
     let asking = RwSignal::new(SyncPasswordStep::None);
     let sync_form = NodeRef::<leptos::html::Form>::new();
-    let start = move || {
-        enrol.dispatch(StartEnrolment {
-            resend: false,
-            new_sync_password: None,
-            confirm_sync_password: None,
-        });
+    let first_request = || StartEnrolment {
+        resend: false,
+        new_sync_password: None,
+        confirm_sync_password: None,
     };
+    // After re-authentication: the sync password dialog's form again, or the plain request.
+    let enrol = ReauthAction::<StartEnrolment>::retrying(
+        move |enrol| {
+            if asking.get_untracked() == SyncPasswordStep::Dialog {
+                resubmit(sync_form);
+            } else {
+                enrol.dispatch(first_request());
+            }
+        },
+        move || {
+            asking.set(SyncPasswordStep::None);
+            shown.set(stored);
+        },
+    );
+    let resend = ReauthAction::<StartEnrolment>::new();
+    let confirm = ReauthAction::<ConfirmEnrolment>::for_form(code_form);
+    let off = ReauthAction::<TurnOffTwoFactor>::on_cancel(move || shown.set(stored));
+    let start = move || enrol.dispatch(first_request());
     let give_up = move || {
         asking.set(SyncPasswordStep::None);
         enrol.value().set(None);
         shown.set(stored);
     };
-
-    retry_after_reauth(
-        enrol.value(),
-        move || {
-            if asking.get_untracked() == SyncPasswordStep::Dialog {
-                resubmit(sync_form)();
-            } else {
-                start();
-            }
-        },
-        give_up,
-    );
-    retry_after_reauth(
-        off.value(),
-        move || {
-            off.dispatch(TurnOffTwoFactor {});
-        },
-        move || shown.set(stored),
-    );
-    retry_after_reauth(confirm.value(), resubmit(code_form), || ());
     Effect::new(move |_| {
         if let Some(Ok(info)) = confirm.value().get() {
             session.set(info);
@@ -206,7 +198,7 @@ pub fn TwoFactorBlock(
                             <div class="enrol">
                                 <p role="status">{move || fill(t.get().enrol_code_sent, &to)}</p>
                                 <ErrorAlert message=form_error(value, t)/>
-                                <ActionForm action=confirm node_ref=code_form>
+                                <ActionForm action=confirm.action() node_ref=code_form>
                                     <CodeInput
                                         name="code"
                                         label=Signal::derive(text(t, |t| t.code_prompt))
@@ -245,8 +237,8 @@ pub fn TwoFactorBlock(
 /// step, "saved") outlive the form, which the profile reload after a change renders anew.
 #[derive(Clone, Copy)]
 pub struct EmailActions {
-    change: ServerAction<ChangeEmail>,
-    resend: ServerAction<ChangeEmail>,
+    change: ReauthAction<ChangeEmail>,
+    resend: ReauthAction<ChangeEmail>,
     confirm: ServerAction<ConfirmEmail>,
     form: NodeRef<leptos::html::Form>,
     /// The address submitted, for "Send a new code".
@@ -256,11 +248,10 @@ pub struct EmailActions {
 impl EmailActions {
     /// `changed` runs once the new address is confirmed.
     pub fn new(changed: Callback<()>) -> Self {
-        let change = ServerAction::<ChangeEmail>::new();
-        let confirm = ServerAction::<ConfirmEmail>::new();
         let form = NodeRef::<leptos::html::Form>::new();
+        let change = ReauthAction::<ChangeEmail>::for_form(form);
+        let confirm = ServerAction::<ConfirmEmail>::new();
         let typed = RwSignal::new(String::new());
-        retry_after_reauth(change.value(), resubmit(form), || ());
         Effect::new(move |_| {
             if let Some(Ok(())) = confirm.value().get() {
                 change.value().set(None);
@@ -274,7 +265,7 @@ impl EmailActions {
         });
         Self {
             change,
-            resend: ServerAction::new(),
+            resend: ReauthAction::new(),
             confirm,
             form,
             typed,
@@ -316,7 +307,7 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
         <section class="card" aria-labelledby="email-title">
             <h2 id="email-title">{text(t, |t| t.email_title)}</h2>
             <ErrorAlert message=form_error(value, t)/>
-            <ActionForm action=action node_ref=form attr:aria-labelledby="email-title">
+            <ActionForm action=action.action() node_ref=form attr:aria-labelledby="email-title">
                 <Field
                     name="email"
                     kind="email"

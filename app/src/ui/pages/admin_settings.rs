@@ -5,6 +5,7 @@ use crate::api::settings::{
 };
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
+use crate::ui::components::reauth::ReauthAction;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::{refresh_session, use_session, use_texts};
@@ -14,7 +15,8 @@ use leptos::prelude::*;
 pub(super) fn Settings() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
-    let require = ServerAction::<SetRequireTwoFactor>::new();
+    // Lifting the requirement asks for a fresh re-authentication: the dialog opens here.
+    let require = ReauthAction::<SetRequireTwoFactor>::new();
     let service = ServerAction::<SetActivesyncService>::new();
     let changes = move || (require.version().get(), service.version().get());
     let settings = server_resource(changes, |_| get_settings());

@@ -23,18 +23,15 @@ use leptos::prelude::*;
 pub(super) fn User(id: Option<UserId>) -> impl IntoView {
     let t = use_texts();
     let id = move || id;
-    let set_active = ServerAction::<SetUserActive>::new();
-    let require = ServerAction::<SetUserTwoFactorRequired>::new();
-    let reset = ServerAction::<ResetUserTwoFactor>::new();
+    let set_active = ReauthAction::<SetUserActive>::new();
+    let require = ReauthAction::<SetUserTwoFactorRequired>::new();
+    let reset = ReauthAction::<ResetUserTwoFactor>::new();
     let block = ServerAction::<BlockDevice>::new();
     let remove = ServerAction::<DeleteDevice>::new();
-    let clear = ServerAction::<ClearUserSyncPassword>::new();
     let sync = SyncActions {
         enable: ServerAction::<SetUserActivesync>::new(),
-        clear,
-        clear_now: ReauthAction::new(clear),
+        clear: ReauthAction::<ClearUserSyncPassword>::new(),
     };
-    let reset_now = ReauthAction::new(reset);
     let changes = move || {
         (
             set_active.version().get(),
@@ -64,7 +61,6 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
             }
         },
     );
-    let set_active_now = ReauthAction::new(set_active);
     let value = set_active.value();
     let note = Signal::derive(move || match value.get() {
         Some(Ok(p)) if p.active => Some(t.get().user_reactivated),
@@ -92,7 +88,7 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
                             <h1>{text(t, |t| t.user_title)} ": " {p.username.clone()}</h1>
                             <RoleAndLogin profile=p.clone()/>
                             <ActiveSyncControls profile=p.clone() actions=sync/>
-                            <SecurityControls profile=p require=require reset=reset reset_now=reset_now/>
+                            <SecurityControls profile=p require=require reset=reset/>
                             <section class="card" aria-labelledby="account-title">
                                 <h2 id="account-title">{text(t, |t| t.account_actions)}</h2>
                                 <ErrorAlert message=invalid/>
@@ -102,7 +98,7 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
                                     class=if active { "danger" } else { "" }
                                     disabled=move || set_active.pending().get()
                                     on:click=move |_| {
-                                        set_active_now.dispatch(SetUserActive { id: uid, active: !active });
+                                        set_active.dispatch(SetUserActive { id: uid, active: !active });
                                     }
                                 >
                                     {move || if active { t.get().deactivate } else { t.get().reactivate }}
@@ -124,9 +120,7 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct SyncActions {
     enable: ServerAction<SetUserActivesync>,
-    clear: ServerAction<ClearUserSyncPassword>,
-    /// `clear`, again after the admin's re-authentication.
-    clear_now: ReauthAction<ClearUserSyncPassword>,
+    clear: ReauthAction<ClearUserSyncPassword>,
 }
 
 /// "Enable ActiveSync" and "Clear ActiveSync password", beside the state the user sees.
@@ -158,7 +152,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
                 class="danger"
                 disabled=move || !has_password || actions.clear.pending().get()
                 on:click=move |_| {
-                    actions.clear_now.dispatch(ClearUserSyncPassword { id: uid });
+                    actions.clear.dispatch(ClearUserSyncPassword { id: uid });
                 }
             >
                 {text(t, |t| t.clear_sync_password)}
@@ -173,10 +167,8 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
 #[component]
 fn SecurityControls(
     profile: Profile,
-    require: ServerAction<SetUserTwoFactorRequired>,
-    reset: ServerAction<ResetUserTwoFactor>,
-    /// `reset`, again after the admin's re-authentication.
-    reset_now: ReauthAction<ResetUserTwoFactor>,
+    require: ReauthAction<SetUserTwoFactorRequired>,
+    reset: ReauthAction<ResetUserTwoFactor>,
 ) -> impl IntoView {
     let t = use_texts();
     let session = use_session();
@@ -215,7 +207,7 @@ fn SecurityControls(
                 class="danger"
                 disabled=move || !can_reset || reset.pending().get()
                 on:click=move |_| {
-                    reset_now.dispatch(ResetUserTwoFactor { id: uid });
+                    reset.dispatch(ResetUserTwoFactor { id: uid });
                 }
             >
                 {text(t, |t| t.reset_two_factor)}

@@ -4,7 +4,7 @@ use crate::api::dto::{TwoFactorMethod, UserRow};
 use crate::api::users::{list_users, CreateUser};
 use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
-use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::components::reauth::ReauthAction;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
@@ -13,7 +13,9 @@ use leptos::prelude::*;
 #[component]
 pub(super) fn Users() -> impl IntoView {
     let t = use_texts();
-    let create = ServerAction::<CreateUser>::new();
+    // Making an administrator asks for the admin's own fresh proof first; then it goes on.
+    let form = NodeRef::<leptos::html::Form>::new();
+    let create = ReauthAction::<CreateUser>::for_form(form);
     let users = server_resource(move || create.version().get(), |_| list_users());
     let query = RwSignal::new(String::new());
 
@@ -43,7 +45,7 @@ pub(super) fn Users() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <CreateUserForm action=create/>
+        <CreateUserForm action=create form=form/>
     }
 }
 
@@ -109,12 +111,12 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
 }
 
 #[component]
-fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
+fn CreateUserForm(
+    action: ReauthAction<CreateUser>,
+    form: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
     let t = use_texts();
     let value = action.value();
-    let form = NodeRef::<leptos::html::Form>::new();
-    // Making an administrator asks for the admin's own fresh proof first; then it goes on.
-    retry_after_reauth(value, resubmit(form), || ());
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(form)) = (value.get(), form.get()) {
             form.reset();
@@ -139,7 +141,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>) -> impl IntoView {
         <section class="card" aria-labelledby="create-title">
             <h2 id="create-title">{text(t, |t| t.create_user)}</h2>
             <ErrorAlert message=form_error(value, t)/>
-            <ActionForm action=action node_ref=form attr:aria-labelledby="create-title">
+            <ActionForm action=action.action() node_ref=form attr:aria-labelledby="create-title">
                 <div class="grid2">
                     <Field name=un label=un_l required=true error=un_e/>
                     <Field name=em label=em_l kind="email" error=em_e/>

@@ -9,7 +9,7 @@ use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{
     field_error, form_error, new_password_fields, ErrorAlert, StatusNote, Switch,
 };
-use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::components::two_factor::{EmailActions, EmailForm, TwoFactorBlock};
 use crate::ui::navigate::set_document_lang;
@@ -23,7 +23,8 @@ pub(super) fn Preferences() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let set_language = ServerAction::<SetLanguage>::new();
-    let change_password = ServerAction::<ChangePassword>::new();
+    let password_form = NodeRef::<leptos::html::Form>::new();
+    let change_password = ReauthAction::<ChangePassword>::for_form(password_form);
     // Reload the profile after anything on this page changed it.
     let reload = RwSignal::new(0u32);
     let changed = Callback::new(move |()| {
@@ -76,7 +77,7 @@ pub(super) fn Preferences() -> impl IntoView {
                 }
             })}
         </Transition>
-        <ChangePasswordForm action=change_password/>
+        <ChangePasswordForm action=change_password form=password_form/>
         <DevicesSection user=None/>
     }
 }
@@ -212,14 +213,15 @@ fn LanguageForm(profile: Profile, action: ServerAction<SetLanguage>) -> impl Int
 }
 
 #[component]
-fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
+fn ChangePasswordForm(
+    action: ReauthAction<ChangePassword>,
+    form: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
     let t = use_texts();
     let value = action.value();
     let done = Signal::derive(move || {
         matches!(value.get(), Some(Ok(()))).then(|| t.get().password_changed)
     });
-    let form = NodeRef::<leptos::html::Form>::new();
-    retry_after_reauth(value, resubmit(form), || ());
     Effect::new(move |_| {
         if let (Some(Ok(())), Some(form)) = (value.get(), form.get()) {
             form.reset();
@@ -229,7 +231,7 @@ fn ChangePasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
         <section class="card" aria-labelledby="password-title">
             <h2 id="password-title">{text(t, |t| t.change_password)}</h2>
             <ErrorAlert message=form_error(value, t)/>
-            <ActionForm action=action node_ref=form attr:aria-labelledby="password-title">
+            <ActionForm action=action.action() node_ref=form attr:aria-labelledby="password-title">
                 {new_password_fields(value, t)}
                 <button type="submit" disabled=move || action.pending().get()>
                     {text(t, |t| t.save)}

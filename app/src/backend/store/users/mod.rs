@@ -151,22 +151,25 @@ pub async fn set_folder_sync<'e>(
 }
 
 /// Sets a new login password and bumps the session version, which ends every session of
-/// the user. Returns the new version.
+/// the user but `kept` (the session that made its own change; `None` for an admin's).
+/// Returns the new version.
 pub async fn set_password<'e>(
     db: impl Executes<'e>,
     id: UserId,
     hash: &PasswordHash,
     must_change: bool,
+    kept: Option<&str>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let row: (i64,) = sqlx::query_as(
         "UPDATE users SET password_hash = $1, must_change_password = $2, \
-         session_version = session_version + 1, credential_version = credential_version + 1, \
-         updated_at = $3 WHERE id = $4 \
+         session_version = session_version + 1, kept_session = $3, \
+         credential_version = credential_version + 1, updated_at = $4 WHERE id = $5 \
          RETURNING session_version",
     )
     .bind(hash.as_stored())
     .bind(must_change)
+    .bind(kept)
     .bind(now)
     .bind(id)
     .fetch_one(db)
@@ -194,21 +197,23 @@ pub async fn set_active<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Turns the second factor on (`Some("email")`) or off; a change ends the user's other
-/// sessions (version bump), as a password change does. Returns the new version. The caller
+/// Turns the second factor on (`Some("email")`) or off; a change ends the user's sessions
+/// but `kept` (version bump), as a password change does. Returns the new version. The caller
 /// bumps the credential epochs once committed.
 pub async fn set_two_factor<'e>(
     db: impl Executes<'e>,
     id: UserId,
     method: Option<&str>,
+    kept: Option<&str>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (v,): (i64,) = sqlx::query_as(
         "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
-         credential_version = credential_version + 1, updated_at = $2 \
-         WHERE id = $3 RETURNING session_version",
+         kept_session = $2, credential_version = credential_version + 1, updated_at = $3 \
+         WHERE id = $4 RETURNING session_version",
     )
     .bind(method)
+    .bind(kept)
     .bind(now)
     .bind(id)
     .fetch_one(db)
@@ -233,20 +238,27 @@ pub async fn set_two_factor_required<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The address codes and notices go to (empty: none).
+/// The address codes and notices go to (empty: none). Where security mail goes is part of
+/// the account's keys: the user's sessions end but `kept` (version bump). Returns the new
+/// version.
 pub async fn set_email<'e>(
     db: impl Executes<'e>,
     id: UserId,
     email: &str,
+    kept: Option<&str>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
-        .bind(email)
-        .bind(now)
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
+) -> Result<i64, sqlx::Error> {
+    let (v,): (i64,) = sqlx::query_as(
+        "UPDATE users SET email = $1, session_version = session_version + 1, kept_session = $2, \
+         updated_at = $3 WHERE id = $4 RETURNING session_version",
+    )
+    .bind(email)
+    .bind(kept)
+    .bind(now)
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    Ok(v)
 }
 
 /// The admin's "Enable ActiveSync". `false` if there is no such user.
@@ -422,7 +434,9 @@ mod tests {
         assert_eq!(v1, v0 + 1);
         set_active(&pool, id, true, 2001).await.unwrap();
         assert_eq!(by_id(&pool, id).await.unwrap().unwrap().session_version, v1);
-        let v2 = set_password(&pool, id, &h, false, 2002).await.unwrap();
+        let v2 = set_password(&pool, id, &h, false, None, 2002)
+            .await
+            .unwrap();
         assert_eq!(v2, v1 + 1);
         assert!(!set_active(&pool, UserId(999), false, 1).await.unwrap());
     }

@@ -49,6 +49,9 @@ pub struct UserRecord {
     pub sync_calendar: bool,
     /// IANA name the calendar is shown in; empty: UTC.
     pub time_zone: String,
+    /// A hash of the sign-in token of the session that made the user's latest own change
+    /// (`domain::session_rule`); `None` after an admin's change.
+    pub kept_session: Option<String>,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -129,4 +132,4 @@ pub(super) const COLUMNS: &str =
      AS required_for_all, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
      sync_password_key_id, sync_password_set_at, credential_version, \
      NOT EXISTS (SELECT 1 FROM settings WHERE key = 'activesync_service' AND value = '0') \
-     AS activesync_service_on, sync_contacts, sync_calendar, time_zone";
+     AS activesync_service_on, sync_contacts, sync_calendar, time_zone, kept_session";

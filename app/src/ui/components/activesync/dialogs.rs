@@ -7,7 +7,7 @@ use crate::api::activesync::{
 use crate::api::two_factor::StartEnrolment;
 use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
-use crate::ui::components::reauth::{resubmit, retry_after_reauth};
+use crate::ui::components::reauth::ReauthAction;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -16,28 +16,14 @@ use leptos::prelude::*;
 #[component]
 pub(super) fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> impl IntoView {
     let t = use_texts();
-    let view_action = ServerAction::<ViewSyncPassword>::new();
-    let change = ServerAction::<ChangeSyncPassword>::new();
-    let remove = ServerAction::<RemoveSyncPassword>::new();
+    // Viewing asks for the re-authentication as the dialog opens; giving it up closes it.
+    let view_action = ReauthAction::<ViewSyncPassword>::on_cancel(move || close.run(false));
     let form = NodeRef::<leptos::html::Form>::new();
+    let change = ReauthAction::<ChangeSyncPassword>::for_form(form);
+    let remove = ReauthAction::<RemoveSyncPassword>::new();
     let shown = RwSignal::new(false);
     let copied = RwSignal::new(None::<&'static str>);
     view_action.dispatch(ViewSyncPassword {});
-    retry_after_reauth(
-        view_action.value(),
-        move || {
-            view_action.dispatch(ViewSyncPassword {});
-        },
-        move || close.run(false),
-    );
-    retry_after_reauth(change.value(), resubmit(form), || ());
-    retry_after_reauth(
-        remove.value(),
-        move || {
-            remove.dispatch(RemoveSyncPassword {});
-        },
-        || (),
-    );
     Effect::new(move |_| {
         if let Some(Ok(())) = change.value().get() {
             close.run(true);
@@ -102,7 +88,7 @@ pub(super) fn SyncPasswordDialog(two_factor: bool, close: Callback<bool>) -> imp
                 }}
                 <Show when=move || current.with(Option::is_some)>
                     <ErrorAlert message=form_error(value, t)/>
-                    <ActionForm action=change node_ref=form attr:aria-labelledby="sync-dialog-title">
+                    <ActionForm action=change.action() node_ref=form attr:aria-labelledby="sync-dialog-title">
                         <NewSyncPasswordFields
                             new_error=field_error(value, "new_sync_password", t)
                             confirm_error=field_error(value, "confirm_sync_password", t)
@@ -190,7 +176,7 @@ fn NewSyncPasswordFields(
 /// the enrolment request and is saved together with 2FA once the emailed code is typed.
 #[component]
 pub fn EnrolSyncPasswordDialog(
-    action: ServerAction<StartEnrolment>,
+    action: ReauthAction<StartEnrolment>,
     form: NodeRef<leptos::html::Form>,
     cancel: Callback<()>,
 ) -> impl IntoView {
@@ -203,7 +189,7 @@ pub fn EnrolSyncPasswordDialog(
                 <h2 id="sync-dialog-title">{text(t, |t| t.change_sync_password)}</h2>
                 <p class="hint">{text(t, |t| t.err_sync_password_needed_for_two_factor)}</p>
                 <ErrorAlert message=form_error(value, t)/>
-                <ActionForm action=action node_ref=form attr:aria-labelledby="sync-dialog-title">
+                <ActionForm action=action.action() node_ref=form attr:aria-labelledby="sync-dialog-title">
                     <input type="hidden" name="resend" value="false"/>
                     <NewSyncPasswordFields
                         new_error=field_error(value, "new_sync_password", t)
