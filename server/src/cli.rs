@@ -307,7 +307,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !config.site_root.join("pkg").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no built front-end found; pages will not hydrate (run `make build`)");
     }
-    let app = router::build(state, leptos, store, secure);
+    let (app, waiting) = router::build_with_waiting(state, leptos, store, secure);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -316,12 +316,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.listen,
         config.public_url
     );
-    axum::serve(
+    crate::connections::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app,
+        config.connections.clone(),
+        config.trusted_proxies.clone(),
+        shutdown_signal(),
+        move || waiting.drain(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
+    tracing::info!("stopped");
     Ok(())
 }
 

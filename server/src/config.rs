@@ -30,6 +30,8 @@ pub struct Config {
     pub mail_from: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty: none (the default).
     pub trusted_proxies: Vec<app::domain::proxies::Cidr>,
+    /// Timeouts and shares of the connection layer (`connections`).
+    pub connections: crate::connections::Limits,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +53,10 @@ const KNOWN: &[&str] = &[
     "SYNCGATE_SMTP_URL",
     "SYNCGATE_MAIL_FROM",
     "SYNCGATE_TRUSTED_PROXIES",
+    "SYNCGATE_HEADER_TIMEOUT_SECS",
+    "SYNCGATE_UNFINISHED_PER_ADDRESS",
+    "SYNCGATE_MAX_CONNECTIONS",
+    "SYNCGATE_DRAIN_SECS",
     // Read by `copy-db --to` (clap), not by the configuration.
     "SYNCGATE_COPY_TO",
 ];
@@ -128,8 +134,30 @@ impl Config {
                     var: "SYNCGATE_TRUSTED_PROXIES",
                     problem,
                 })?;
+        let number = |var: &'static str, min: u64, max: u64| -> Result<Option<u64>, ConfigError> {
+            get(var)
+                .map(|v| match v.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        var,
+                        problem: format!("'{v}' is not a whole number from {min} to {max}"),
+                    }),
+                })
+                .transpose()
+        };
+        let defaults = crate::connections::Limits::default();
+        let connections = crate::connections::Limits {
+            header_timeout: number("SYNCGATE_HEADER_TIMEOUT_SECS", 1, 300)?
+                .map_or(defaults.header_timeout, std::time::Duration::from_secs),
+            unfinished_per_address: number("SYNCGATE_UNFINISHED_PER_ADDRESS", 1, 1_000_000)?
+                .map_or(defaults.unfinished_per_address, |n| n as usize),
+            max_connections: number("SYNCGATE_MAX_CONNECTIONS", 1, 10_000_000)?.map(|n| n as usize),
+            drain: number("SYNCGATE_DRAIN_SECS", 0, 3600)?
+                .map_or(defaults.drain, std::time::Duration::from_secs),
+        };
         Ok((
             Config {
+                connections,
                 trusted_proxies,
                 smtp_url: smtp_url.map(app::backend::mail::SmtpUrl::new),
                 mail_from: get("SYNCGATE_MAIL_FROM")

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod console;
 pub mod database_errors;
 pub mod eas;

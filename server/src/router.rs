@@ -46,12 +46,25 @@ pub async fn session_store(state: &AppState) -> anyhow::Result<Sessions> {
     Ok(store)
 }
 
+/// The largest body a server function is given.
+pub const SERVER_FN_BODY: usize = 256 * 1024;
+
 pub fn build(
     state: AppState,
     leptos: LeptosOptions,
     store: Sessions,
     cookie_secure: bool,
 ) -> Router {
+    build_with_waiting(state, leptos, store, cookie_secure).0
+}
+
+/// `build`, and the door's register of waiting Pings (answered at once when the server drains).
+pub fn build_with_waiting(
+    state: AppState,
+    leptos: LeptosOptions,
+    store: Sessions,
+    cookie_secure: bool,
+) -> (Router, std::sync::Arc<crate::eas::Waiting>) {
     // Other instances' announced changes (PostgreSQL only).
     app::backend::changes::listen(state.clone());
     let sessions = SessionManagerLayer::new(store)
@@ -73,6 +86,11 @@ pub fn build(
             get(server_fn_handler).post(server_fn_handler),
         )
         .layer(middleware::from_fn(security::api_statuses))
+        // Server functions take forms of a few KB: a bigger body is refused (413), from its
+        // Content-Length before it is read when it says so.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            SERVER_FN_BODY,
+        ))
         .layer(middleware::from_fn_with_state(
             app.clone(),
             security::refuse_cross_site,
@@ -87,7 +105,8 @@ pub fn build(
             security::refuse_cross_site,
         ));
 
-    Router::new()
+    let waiting = std::sync::Arc::new(crate::eas::Waiting::default());
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
         .merge(pictures)
@@ -103,7 +122,8 @@ pub fn build(
         .with_state(server_state.clone())
         // The ActiveSync door has no cookies: every request carries its credentials. It
         // finds the client's address itself, only when it needs it (`eas::auth::client_ip`).
-        .merge(crate::eas::routes(app))
+        .merge(crate::eas::routes(app, waiting.clone()));
+    (router, waiting)
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {

@@ -385,3 +385,32 @@ async fn a_long_poll_sync_waits_for_the_change_and_brings_it() {
     let added = common::phone::commands(collection(&a)).0;
     assert_eq!(added.len(), 1, "{}", wbxml::to_xml(&a));
 }
+
+/// Issue 26: a draining instance (SIGTERM) answers its waiting Pings at once, "nothing
+/// changed", so each phone asks again, through the proxy, of another instance.
+#[tokio::test]
+async fn a_draining_instance_answers_its_waiting_ping_at_once() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    primed(&phone).await;
+    let started = std::time::Instant::now();
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waiting().await;
+                server.drain();
+            }
+        )
+    })
+    .await
+    .expect("answered when the drain began, not at its heartbeat of 600 s");
+    assert_eq!(
+        a.get_text("Ping", "Status"),
+        Some("1"),
+        "{}",
+        wbxml::to_xml(&a)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -17,19 +17,17 @@ use axum::routing::{options, post};
 use axum::Router;
 use std::sync::Arc;
 
+pub use commands::ping::Waiting;
+
 /// The door's routes; `watch` starts the look at other processes' changes (off in tests
 /// that want to count database reads).
-pub fn routes(app: app::backend::state::AppState) -> Router {
+pub fn routes(app: app::backend::state::AppState, waiting: Arc<Waiting>) -> Router {
     app::backend::activesync::door::watch_other_processes(
         app.clone(),
         std::time::Duration::from_secs(2),
     );
     let gate = Arc::new(app::backend::activesync::gate::Gate::new(&app));
-    let door = door::Door {
-        app,
-        gate,
-        waiting: Default::default(),
-    };
+    let door = door::Door { app, gate, waiting };
     Router::new()
         .route(
             door::PATH,

@@ -16,7 +16,6 @@ use app::backend::store;
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -60,6 +59,8 @@ pub struct TestServer {
     pub smtp: smtp::SmtpSink,
     /// The database this server runs on (another instance may share it).
     pub database_url: String,
+    /// Ends serving as SIGTERM does (`drain`).
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -129,22 +130,41 @@ impl TestServer {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos = server::router::leptos_options(dir.path(), addr);
-        let app = server::router::build(state.clone(), leptos, sessions, false);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("serve");
-        });
+        let (app, waiting) =
+            server::router::build_with_waiting(state.clone(), leptos, sessions, false);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // The connection layer the binary uses; the per-address share is the binary tests'
+        // business (these tests open hundreds of connections from 127.0.0.1 at once).
+        let limits = server::connections::Limits {
+            unfinished_per_address: 100_000,
+            max_connections: Some(100_000),
+            ..Default::default()
+        };
+        tokio::spawn(server::connections::serve(
+            listener,
+            app,
+            limits,
+            state.trusted_proxies.to_vec(),
+            async move {
+                let _ = stopped.await;
+            },
+            move || waiting.drain(),
+        ));
         TestServer {
             base: format!("http://{addr}"),
             state,
             clock,
             smtp,
             database_url: url,
+            stop: std::sync::Mutex::new(Some(stop)),
             _dir: dir,
+        }
+    }
+
+    /// Stops accepting and drains, as the binary does on SIGTERM.
+    pub fn drain(&self) {
+        if let Some(stop) = self.stop.lock().expect("stop").take() {
+            let _ = stop.send(());
         }
     }
 

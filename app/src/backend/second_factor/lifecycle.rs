@@ -142,7 +142,9 @@ async fn commit_enrolment(
     }
     let version = users::set_two_factor(change.db(), user_id, Some(EMAIL), kept.as_deref(), now)
         .await
-        .map_err(Error::internal)?;
+        .map_err(Error::internal)?
+        // Another request turned it on meanwhile: that one is the change (and audited).
+        .ok_or_else(|| refused(TwoFactorRefusal::AlreadyOn))?;
     change
         .commit(origin, Some(user_id), AuditAction::TwoFactorOn)
         .await?;
@@ -164,7 +166,8 @@ pub async fn turn_off(
     let mut change = audit::Change::begin(state).await?;
     let version = users::set_two_factor(change.db(), user.id, None, kept.as_deref(), state.now())
         .await
-        .map_err(Error::internal)?;
+        .map_err(Error::internal)?
+        .ok_or_else(|| refused(TwoFactorRefusal::AlreadyOff))?;
     let action = AuditAction::TwoFactorOff;
     change.commit(origin, Some(user.id), action).await?;
     changes::announce(state, Change::User(user.id)).await;
@@ -221,7 +224,8 @@ pub async fn reset(
     let mut change = audit::Change::begin(state).await?;
     users::set_two_factor(change.db(), target, None, None, state.now())
         .await
-        .map_err(Error::internal)?;
+        .map_err(Error::internal)?
+        .ok_or_else(|| refused(TwoFactorRefusal::AlreadyOff))?;
     let action = AuditAction::TwoFactorReset;
     change.commit(origin, Some(target), action).await?;
     tracing::info!(by = ?origin.actor_id, user = %target, "2FA reset");

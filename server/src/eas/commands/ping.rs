@@ -12,7 +12,7 @@ use app::backend::sync::{self, Contacts, Empty, Target};
 use app::backend::Error;
 use app::domain::folder_hierarchy;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -26,6 +26,9 @@ pub const MAX_FOLDERS: usize = 50;
 pub struct Waiting {
     next: AtomicU64,
     devices: Mutex<HashMap<i64, (u64, Arc<Notify>)>>,
+    /// Set when the instance drains (SIGTERM): every wait ends at once, and so does any new one.
+    draining: AtomicBool,
+    drain: Notify,
 }
 
 impl Waiting {
@@ -48,6 +51,22 @@ impl Waiting {
             id,
             superseded: notify,
         }
+    }
+
+    /// The instance is going away: every waiting Ping (and Sync) answers now, so its phone
+    /// asks again, through the proxy, of another instance.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        self.drain.notify_waiters();
+    }
+
+    async fn drained(&self) {
+        // Made before the flag is read: a `drain` in between still wakes it.
+        let notified = self.drain.notified();
+        if self.draining.load(Ordering::SeqCst) {
+            return;
+        }
+        notified.await;
     }
 
     /// How many Pings wait now (for figures).
@@ -90,6 +109,7 @@ pub(super) async fn wait(
     tokio::select! {
         woken = changes.changed() => if woken.is_ok() { Woken::Changed } else { Woken::Over },
         _ = guard.superseded.notified() => Woken::Over,
+        () = guard.waiting.drained() => Woken::Over,
         _ = tokio::time::sleep_until(deadline) => Woken::Over,
     }
 }

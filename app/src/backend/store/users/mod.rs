@@ -198,27 +198,33 @@ pub async fn set_active<'e>(
 }
 
 /// Turns the second factor on (`Some("email")`) or off; a change ends the user's sessions
-/// but `kept` (version bump), as a password change does. Returns the new version. The caller
-/// bumps the credential epochs once committed.
+/// but `kept` (version bump), as a password change does. Returns the new version, or `None`
+/// when it was already so (two requests at once: only the first changes it, and is audited).
+/// The caller bumps the credential epochs once committed.
 pub async fn set_two_factor<'e>(
     db: impl Executes<'e>,
     id: UserId,
     method: Option<&str>,
     kept: Option<&str>,
     now: i64,
-) -> Result<i64, sqlx::Error> {
-    let (v,): (i64,) = sqlx::query_as(
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = if method.is_some() {
         "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
          kept_session = $2, credential_version = credential_version + 1, updated_at = $3 \
-         WHERE id = $4 RETURNING session_version",
-    )
-    .bind(method)
-    .bind(kept)
-    .bind(now)
-    .bind(id)
-    .fetch_one(db)
-    .await?;
-    Ok(v)
+         WHERE id = $4 AND two_factor_method IS NULL RETURNING session_version"
+    } else {
+        "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
+         kept_session = $2, credential_version = credential_version + 1, updated_at = $3 \
+         WHERE id = $4 AND two_factor_method IS NOT NULL RETURNING session_version"
+    };
+    let row: Option<(i64,)> = sqlx::query_as(sql)
+        .bind(method)
+        .bind(kept)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|(v,)| v))
 }
 
 /// The admin's "require two-factor authentication" for one user.

@@ -1,0 +1,257 @@
+//! The connection layer (issue 26): syncgate's capacity is counted in open connections (every
+//! phone waiting in Ping holds one for up to an hour), so connections are accepted and served
+//! here, with limits of their own, instead of by `axum::serve`:
+//! - a request's head must arrive within `header_timeout` (an idle keep-alive connection is
+//!   closed after it too; a Ping waiting for changes has sent its head and is not touched);
+//! - the head is at most 64 KB (431 beyond), and a body that stalls for `header_timeout`
+//!   between two pieces ends the request;
+//! - one client address holds at most `unfinished_per_address` connections that have not
+//!   finished a request head yet; the newest beyond is closed (addresses of trusted proxies
+//!   are not counted: their clients are behind them);
+//! - near the open-files limit new connections are answered 503 with `Retry-After` instead of
+//!   failing `accept` in a loop;
+//! - on shutdown the listener closes, waiting Pings are answered (`Draining`), and what is in
+//!   flight gets `drain` to finish.
+
+use app::domain::proxies::Cidr;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+/// A request head (all its header lines) may be at most this long.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// File descriptors kept for the database, the key file, mail and logs, below the limit.
+const RESERVED_FILES: u64 = 256;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub unfinished_per_address: usize,
+    /// Open connections at most; `None`: the open-files limit less what the process needs.
+    pub max_connections: Option<usize>,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub drain: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(20),
+            unfinished_per_address: 100,
+            max_connections: None,
+            drain: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Raises the soft open-files limit to the hard one (each connection is a file) and returns
+/// how many connections may be open, logging both limits.
+pub fn raise_open_files_limit() -> u64 {
+    let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap_or((1024, 1024));
+    let now = rlimit::increase_nofile_limit(hard).unwrap_or(soft);
+    tracing::info!(
+        soft_before = soft,
+        hard,
+        soft_now = now,
+        "open-files limit (raise the hard limit with systemd LimitNOFILE= or ulimit -Hn)"
+    );
+    now.saturating_sub(RESERVED_FILES).max(16)
+}
+
+/// Per address, the connections still waiting for a complete request head.
+#[derive(Default)]
+struct Unfinished {
+    by_address: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One unfinished connection; counted until the first head arrives or the connection ends.
+struct UnfinishedSlot {
+    table: Arc<Unfinished>,
+    address: IpAddr,
+}
+
+impl Unfinished {
+    fn claim(table: &Arc<Unfinished>, address: IpAddr, cap: usize) -> Option<UnfinishedSlot> {
+        let mut map = table.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(address).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(UnfinishedSlot {
+            table: table.clone(),
+            address,
+        })
+    }
+}
+
+impl Drop for UnfinishedSlot {
+    fn drop(&mut self) {
+        let mut map = self
+            .table
+            .by_address
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Counts an open connection while it lives.
+struct OpenSlot(Arc<AtomicUsize>);
+
+impl Drop for OpenSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains: `draining` runs first
+/// (it answers the waiting Pings), and in-flight requests get `limits.drain` to finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    trusted_proxies: Vec<Cidr>,
+    shutdown: impl Future<Output = ()>,
+    draining: impl FnOnce(),
+) {
+    let max_open = limits
+        .max_connections
+        .unwrap_or_else(|| usize::try_from(raise_open_files_limit()).unwrap_or(usize::MAX));
+    let open = Arc::new(AtomicUsize::new(0));
+    let unfinished = Arc::new(Unfinished::default());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(MAX_HEAD_BYTES)
+        // Bounds what one connection can pin before its head is parsed.
+        .max_buf_size(MAX_HEAD_BYTES + 16 * 1024)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    let mut exhausted_logged = false;
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of files (EMFILE/ENFILE): wait for connections to close instead of
+                // spinning on accept.
+                if !exhausted_logged {
+                    tracing::warn!(error = %e, "accept failed; new connections wait");
+                    exhausted_logged = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        exhausted_logged = false;
+        if open.load(Ordering::Relaxed) >= max_open {
+            tokio::spawn(refuse_busy(stream));
+            continue;
+        }
+        let slot = if trusted_proxies.iter().any(|c| c.contains(peer.ip())) {
+            None
+        } else {
+            match Unfinished::claim(&unfinished, peer.ip(), limits.unfinished_per_address) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(address = %peer.ip(), "too many unfinished connections; closed");
+                    drop(stream);
+                    continue;
+                }
+            }
+        };
+        open.fetch_add(1, Ordering::Relaxed);
+        let open_slot = OpenSlot(open.clone());
+        let _ = stream.set_nodelay(true);
+        let service = connection_service(app.clone(), peer, slot, limits.header_timeout);
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _open = open_slot;
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("draining: no new connections; waiting requests are answered");
+    draining();
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("drained"),
+        () = tokio::time::sleep(limits.drain) => {
+            tracing::warn!(secs = limits.drain.as_secs(), "drain period over; closing what is left");
+        }
+    }
+}
+
+/// What one connection's requests go through: the first head releases the connection's
+/// "unfinished" slot; the peer's address is given to the app; a stalled body ends.
+fn connection_service(
+    app: Router,
+    peer: SocketAddr,
+    slot: Option<UnfinishedSlot>,
+    body_timeout: Duration,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
+> + Clone {
+    let slot = Arc::new(Mutex::new(slot));
+    hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let mut request = request.map(|body| {
+            axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))
+        });
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request)
+    })
+}
+
+/// Near the open-files limit: a plain 503 the client can act on, then close.
+async fn refuse_busy(mut stream: TcpStream) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+Content-Type: text/plain\r\nContent-Length: 31\r\nConnection: close\r\n\r\n\
+Too many connections: try later";
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(BUSY)).await;
+    let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_gets_its_share_and_gets_it_back() {
+        let table = Arc::new(Unfinished::default());
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let first = Unfinished::claim(&table, a, 2).expect("first");
+        let _second = Unfinished::claim(&table, a, 2).expect("second");
+        assert!(Unfinished::claim(&table, a, 2).is_none(), "third refused");
+        assert!(Unfinished::claim(&table, b, 2).is_some(), "another address");
+        drop(first);
+        assert!(Unfinished::claim(&table, a, 2).is_some(), "a slot freed");
+    }
+}

@@ -1,0 +1,180 @@
+//! Issue 26, against the real binary: the connection layer lets go of requests that never
+//! finish, bounds what one request and one address may hold, answers 503 near its connection
+//! limit, and drains on SIGTERM within its grace period.
+
+mod binary;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+fn connect_from(local: Ipv4Addr, port: u16) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&SocketAddr::from((local, 0)).into())
+        .expect("bind a loopback source address");
+    socket
+        .connect(&SocketAddr::from(([127, 0, 0, 1], port)).into())
+        .expect("connect");
+    let stream: TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    stream
+}
+
+/// Reads until the server closes; returns what it said and whether it closed (not a timeout).
+fn read_to_close(stream: &mut TcpStream) -> (String, bool) {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&all).into_owned(), true),
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&all).into_owned(), true)
+            }
+            Err(_) => return (String::from_utf8_lossy(&all).into_owned(), false),
+        }
+    }
+}
+
+fn healthz(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    read_to_close(stream).0
+}
+
+#[test]
+fn half_a_head_is_let_go_within_the_timeout_and_a_huge_head_gets_431() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = binary::free_port();
+    let (child, _) = binary::start_with(dir.path(), port, &[("SYNCGATE_HEADER_TIMEOUT_SECS", "2")]);
+
+    let mut half = connect_from(Ipv4Addr::LOCALHOST, port);
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x").unwrap();
+    let started = Instant::now();
+    let (_, closed) = read_to_close(&mut half);
+    assert!(closed, "closed by the server, not left open");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(8), "closed after {took:?}");
+
+    let mut huge = connect_from(Ipv4Addr::LOCALHOST, port);
+    let header = format!("X-Big: {}\r\n", "a".repeat(100 * 1024));
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{header}\r\n");
+    let _ = huge.write_all(request.as_bytes());
+    let (answer, _) = read_to_close(&mut huge);
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.80}");
+
+    // The server still serves.
+    let mut fine = connect_from(Ipv4Addr::LOCALHOST, port);
+    assert!(healthz(&mut fine).starts_with("HTTP/1.1 200"));
+    binary::stop(child);
+}
+
+#[test]
+fn one_address_holds_its_share_of_unfinished_connections_and_others_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = binary::free_port();
+    let (child, _) = binary::start_with(
+        dir.path(),
+        port,
+        &[("SYNCGATE_UNFINISHED_PER_ADDRESS", "3")],
+    );
+    let mut held: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::LOCALHOST, port);
+            s.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // The newest from the same address is closed without an answer.
+    let mut fourth = connect_from(Ipv4Addr::LOCALHOST, port);
+    let (answer, closed) = {
+        let _ = fourth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        read_to_close(&mut fourth)
+    };
+    assert!(closed && answer.is_empty(), "refused: {answer:.80}");
+    // Another address is served meanwhile.
+    let mut other = connect_from(Ipv4Addr::new(127, 0, 0, 2), port);
+    assert!(healthz(&mut other).starts_with("HTTP/1.1 200"));
+    // One of the three finishes its head: the address has room again.
+    held[0]
+        .write_all(b"Host: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_to_close(&mut held[0]).0.starts_with("HTTP/1.1 200"));
+    let mut again = connect_from(Ipv4Addr::LOCALHOST, port);
+    assert!(healthz(&mut again).starts_with("HTTP/1.1 200"));
+    binary::stop(child);
+}
+
+#[test]
+fn past_its_connection_limit_the_server_answers_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = binary::free_port();
+    let (child, _) = binary::start_with(dir.path(), port, &[("SYNCGATE_MAX_CONNECTIONS", "2")]);
+    let _a = connect_from(Ipv4Addr::LOCALHOST, port);
+    let _b = connect_from(Ipv4Addr::new(127, 0, 0, 2), port);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut third = connect_from(Ipv4Addr::new(127, 0, 0, 3), port);
+    let (answer, closed) = read_to_close(&mut third);
+    assert!(closed);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("Retry-After: 5"), "{answer}");
+    binary::stop(child);
+}
+
+#[test]
+fn sigterm_lets_the_process_finish_within_its_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = binary::free_port();
+    let (mut child, _) = binary::start_with(dir.path(), port, &[("SYNCGATE_DRAIN_SECS", "3")]);
+    // A connection that is mid-head does not hold the exit back past the grace period.
+    let mut idle = connect_from(Ipv4Addr::LOCALHOST, port);
+    idle.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+    // No longer accepting.
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn a_body_longer_than_its_route_allows_is_refused_before_it_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = binary::free_port();
+    let (child, _) = binary::start(dir.path(), port);
+    let mut big = connect_from(Ipv4Addr::LOCALHOST, port);
+    // The head says 50 MB; not a byte of it follows.
+    big.write_all(
+        b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+Content-Length: 50000000\r\n\r\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 512];
+    let n = big.read(&mut buf).expect("an answer without the body");
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    binary::stop(child);
+}
