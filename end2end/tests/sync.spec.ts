@@ -76,3 +76,48 @@ test('two phones and the console keep one user\'s contacts in step, with push', 
   const row = page.getByRole('region', { name: 'Devices' }).getByRole('row', { name: /PHONEA/ });
   await expect(row).toContainText('Contacts: 0 items');
 });
+
+test('an event made in the console reaches a phone with its times; an occurrence the phone deletes leaves the month', async ({ page, request }) => {
+  const username = uniqueName('calphone');
+  const password = 'calphone-password-1';
+  const id = await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: 'Carlo', last: 'Calendario', password,
+  });
+  const json = { headers: { Accept: 'application/json' } };
+  expect((await request.post('/api/users/activesync', { form: { id: String(id), enabled: 'true' }, ...json })).ok()).toBeTruthy();
+  await logIn(page, username, password);
+  await waitForHydration(page);
+  await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Rome');
+  await page.getByRole('region', { name: 'Time zone' }).getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Time zone saved.')).toBeVisible();
+
+  await page.goto('/calendar?month=2025-01');
+  await page.getByRole('link', { name: 'Tuesday 7 January 2025', exact: true }).click();
+  await waitForHydration(page);
+  await page.getByLabel('Title').fill('Giro telefonate');
+  await page.getByLabel('Start time').fill('09:00');
+  await page.getByLabel('End time').fill('10:30');
+  await page.getByLabel('Repeat').selectOption({ label: 'Every week' });
+  await page.getByLabel('Tuesday').check();
+  await page.getByLabel('After a number of times').check();
+  await page.getByLabel('Occurrences').fill('3');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { name: 'Giro telefonate', level: 1 })).toBeVisible();
+
+  // The phone gets it at 09:00 in Rome, 08:00 UTC, with Rome's rules.
+  const phoneA = phone(username, password, 'CALPHONE');
+  const { events } = phoneA.step('cal-first-sync');
+  expect(events).toHaveLength(1);
+  expect(events[0].Subject).toBe('Giro telefonate');
+  expect(events[0].StartTime).toBe('20250107T080000Z');
+  expect(events[0].EndTime).toBe('20250107T093000Z');
+  expect(events[0].TimeZone.length).toBe(232);
+
+  // It deletes the second Tuesday only.
+  expect(phoneA.step('cal-delete-occurrence', events[0].id, '20250114T080000Z').status).toBe('1');
+  await page.goto('/calendar?month=2025-01');
+  const day = (d: string) => page.getByRole('cell').filter({ has: page.getByRole('link', { name: d, exact: true }) });
+  await expect(day('Tuesday 7 January 2025').getByRole('link', { name: '09:00–10:30 Giro telefonate' })).toBeVisible();
+  await expect(day('Tuesday 14 January 2025').getByRole('link', { name: /Giro telefonate/ })).toHaveCount(0);
+  await expect(day('Tuesday 21 January 2025').getByRole('link', { name: '09:00–10:30 Giro telefonate' })).toBeVisible();
+});

@@ -8,6 +8,8 @@ does check what the phones receive).
 (b) the same (three more new devices) with 1,000 other devices known to the server: 90 of the
     same user that synced the 1,000 contacts fully, 910 of 10 other users;
 (c) a first full sync of 5,000 contacts (another user), windows of 100, three devices;
+(e) a first full sync of 2,000 events, 200 of them recurring series (weekly, daily, monthly
+    by weekday, yearly; with exceptions' worth of attendees), windows of 100, three devices;
 (d) the incremental Sync with nothing changed (an empty 200): requests/s on one keep-alive
     connection, then with wrk (-t2 -c32, round robin over the 1,000 known devices) next to
     authenticated OPTIONS on the door and a bare axum handler (as door-options.sh), ROUNDS
@@ -52,6 +54,35 @@ def contact(i):
                        {"kind": "work", "number": f"+39 02 {i:07d}"}]}
 
 
+RULES = [
+    {"frequency": "weekly", "interval": 1, "weekdays": [0, 2], "ends": {"kind": "never"}},
+    {"frequency": "daily", "interval": 1, "weekdays": [], "ends": {"kind": "count", "count": 400}},
+    {"frequency": "monthly_by_weekday", "interval": 1, "weekdays": [], "ends": {"kind": "never"}},
+    {"frequency": "yearly", "interval": 1, "weekdays": [], "ends": {"kind": "never"}},
+]
+
+
+def add_events(c, n):
+    """n events through the console API, one in ten a recurring series; the seconds taken."""
+    status, _ = c.call("POST", "/api/me/time-zone", "time_zone=Europe/Rome", FORM)
+    assert status == 200, status
+    t = time.perf_counter()
+    for i in range(n):
+        month, day, hour = 1 + i % 12, 1 + i % 28, 8 + i % 10
+        event = {
+            "title": f"Appuntamento {i}", "location": f"Sala {i % 12}", "all_day": i % 25 == 0,
+            "start_date": f"2026-{month:02d}-{day:02d}", "start_time": f"{hour:02d}:00",
+            "end_date": f"2026-{month:02d}-{day:02d}", "end_time": f"{hour:02d}:45",
+            "time_zone": "Europe/Rome", "reminder_minutes": 15,
+            "repeat": RULES[(i // 10) % 4] if i % 10 == 0 else None,
+            "attendees": [],
+        }
+        status, body = c.call("POST", "/api/calendar/save",
+                              json.dumps({"id": None, "at": None, "form": event}), JSON)
+        assert status == 200, (status, body[:300])
+    return time.perf_counter() - t
+
+
 def console(name, cookie):
     c = Client(port)
     c.cookie = cookie
@@ -90,21 +121,21 @@ def eas_client(user, device_id):
     return c
 
 
-def first_full_sync(user, device_id, expected):
+def first_full_sync(user, device_id, expected, folder="contacts"):
     """Provision, FolderSync, then the timed part: Sync key 0, GetItemEstimate, the windows
     of 100. Returns (client, key, seconds, requests, HTTP seconds, line)."""
     c = eas_client(user, device_id)
     c.provision()
     folders = [f.id for f in c.list_folders()]
-    assert "contacts" in folders, folders
+    assert folder in folders, folders
     c.http_seconds, c.http_count = 0.0, 0
     t = time.perf_counter()
-    r = c.sync_folder("contacts", "0", window_size=100)
-    estimate = c.get_item_estimate("contacts", r.sync_key)
+    r = c.sync_folder(folder, "0", window_size=100)
+    estimate = c.get_item_estimate(folder, r.sync_key)
     key = r.sync_key
     received, ids, windows = 0, set(), 0
     for _ in range(10_000):
-        r = c.sync_folder("contacts", key, window_size=100)
+        r = c.sync_folder(folder, key, window_size=100)
         windows += 1
         key = r.sync_key
         received += len(r.added)
@@ -121,9 +152,10 @@ def first_full_sync(user, device_id, expected):
     return c, key, took, n, c.http_seconds, line
 
 
-def full_syncs(label, user, prefix, expected, runs=3):
+def full_syncs(label, user, prefix, expected, runs=3, folder="contacts"):
     """`runs` new devices each make their first full sync, one after the other."""
-    results = [first_full_sync(user, f"{prefix}{i}", expected) for i in range(1, runs + 1)]
+    results = [first_full_sync(user, f"{prefix}{i}", expected, folder)
+               for i in range(1, runs + 1)]
     took = statistics.median(r[2] for r in results)
     n = results[0][3]
     http = statistics.median(r[4] for r in results)
@@ -163,8 +195,8 @@ async def main():
     known_users = [f"known{i:02d}" for i in range(1, 11)]
     t = time.perf_counter()
     cookies = await loop.run_in_executor(
-        None, lambda: create_users(port, ["bench", "bench5k"] + known_users))
-    print(f"setup: 12 users through the console API in {time.perf_counter() - t:.1f} s")
+        None, lambda: create_users(port, ["bench", "bench5k", "benchcal"] + known_users))
+    print(f"setup: 13 users through the console API in {time.perf_counter() - t:.1f} s")
     bench = console("bench", cookies["bench"])
     ids, took = add_contacts(bench, 1_000)
     print(f"setup: 1,000 contacts for bench through the console API in {took:.1f} s")
@@ -195,6 +227,15 @@ async def main():
     print(f"setup: 5,000 contacts for bench5k through the console API in {took:.1f} s")
     full_syncs("(c) first full sync, 5,000 contacts, windows of 100", "bench5k", "BENCHC",
                5_000)[0].close()
+    await settle(pid, limit=10)
+
+    # (e)
+    cal = console("benchcal", cookies["benchcal"])
+    took = add_events(cal, 2_000)
+    print(f"setup: 2,000 events (200 recurring) for benchcal through the console API in "
+          f"{took:.1f} s")
+    full_syncs("(e) first full sync, 2,000 events (200 series), windows of 100", "benchcal",
+               "BENCHE", 2_000, folder="calendar")[0].close()
     await settle(pid, limit=10)
 
     # (d) the incremental Sync with nothing changed.

@@ -301,6 +301,8 @@ async fn what_phones_call_anyway_answers_and_changes_nothing() {
         .child(
             Element::new("ComposeMail", "Mime").opaque(b"To: bob@example.it\r\n\r\nhi".to_vec()),
         );
+    // A plain mail stays on the phone: syncgate is not a mail server (invitations are another
+    // matter: tests/invitations.rs).
     let a = phone.command("SendMail", &mail).await.unwrap();
     assert_eq!(a.get_text("ComposeMail", "Status"), Some("120"));
     assert!(
@@ -308,8 +310,8 @@ async fn what_phones_call_anyway_answers_and_changes_nothing() {
         "nothing was sent"
     );
 
-    // The mail folders sync, empty; so does the calendar until its own codec comes, and an
-    // appointment a phone adds there is refused with status 6 rather than lost silently.
+    // The mail folders sync, empty, and an item a phone adds there is refused with status 6
+    // rather than lost silently; so is an appointment without a start in the calendar.
     for folder in ["inbox", "calendar"] {
         let a = phone
             .command("Sync", &sync_body(folder, "0", None, vec![]))

@@ -12,6 +12,12 @@ Steps (each prints one JSON line):
   change ID FIRST LAST     {"status"} (the item's status: "1" applied, "7" conflict)
   delete ID                {"status"}
   ping SECONDS             waits for a change: {"status", "folders"}
+  cal-first-sync           the same for the Calendar folder: {"events": [{"id", fields...}]}
+  cal-sync                 the Calendar's changes since the kept key: {"added", "changed", "deleted"}
+  cal-delete ID            deletes an event: {"status"}
+  cal-delete-occurrence ID INSTANCE
+                           deletes one occurrence of a series (16.x InstanceId, compact UTC):
+                           {"status"}
 """
 import json
 import sys
@@ -41,15 +47,21 @@ def save(key):
         json.dump({"key": key}, f)
 
 
+# pyactivesync has no Calendar code page (MS-ASWBXML page 4): it names those tags by token.
+CALENDAR = {"0x05": "TimeZone", "0x06": "AllDayEvent", "0x12": "EndTime", "0x24": "Reminder",
+            "0x26": "Subject", "0x27": "StartTime", "0x28": "UID"}
+
+
 def fields(item):
-    return {k.split(".")[-1]: v for k, v in item.fields.items()}
+    named = {k.split(".")[-1]: v for k, v in item.fields.items()}
+    return {CALENDAR.get(k, k): v for k, v in named.items()}
 
 
-def sync_all(key, window):
+def sync_all(key, window, folder="contacts"):
     names, ids, requests_made = [], {}, 0
     added, changed, deleted = [], [], []
     while True:
-        r = client.sync_folder("contacts", key, window_size=window)
+        r = client.sync_folder(folder, key, window_size=window)
         requests_made += 1
         key = r.sync_key
         for item in r.added:
@@ -101,6 +113,35 @@ try:
                                          deletes_as_moves=False)
         save(r.sync_key)
         print(json.dumps({"status": r.statuses[args[0]]}))
+    elif step == "cal-first-sync":
+        client.list_folders()
+        first = client.sync_folder("calendar", "0")
+        key, _, _, _, added, _, _ = sync_all(first.sync_key, 100, "calendar")
+        save(key)
+        print(json.dumps({"events": added}))
+    elif step == "cal-sync":
+        key, _, _, _, added, changed, deleted = sync_all(key, 100, "calendar")
+        save(key)
+        print(json.dumps({"added": added, "changed": changed, "deleted": deleted}))
+    elif step == "cal-delete":
+        r = client.apply_contact_changes("calendar", key, [ContactChange(server_id=args[0], delete=True)],
+                                         deletes_as_moves=False)
+        save(r.sync_key)
+        print(json.dumps({"status": r.statuses[args[0]]}))
+    elif step == "cal-delete-occurrence":
+        # pyactivesync has no call for one occurrence: its own Sync plumbing with the 16.x
+        # InstanceId beside the ServerId.
+        from pyactivesync import _codepages
+        from pyactivesync.client import wtag
+        # …nor AirSyncBase's InstanceId (MS-ASWBXML: page 17, token 0x2D).
+        _codepages.CODEPAGES["AirSyncBase"]["InstanceId"] = 0x2D
+        delete = wtag("AirSync", "Delete", children=[
+            wtag("AirSync", "ServerId", text=args[0]),
+            wtag("AirSyncBase", "InstanceId", text=args[1]),
+        ])
+        new_key, statuses = client._sync_mutate("calendar", key, [delete], {args[0]: "1"}, False)
+        save(new_key)
+        print(json.dumps({"status": statuses[args[0]]}))
     elif step == "ping":
         r = client.ping(["contacts"], folder_class="Contacts", heartbeat=int(args[0]),
                         timeout=int(args[0]) + 30)

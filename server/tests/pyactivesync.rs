@@ -187,3 +187,88 @@ async fn a_real_clients_lost_answer_is_recovered_and_a_conflict_ends_with_the_co
         .unwrap();
     assert_eq!(stored.contact.last_name, "Console");
 }
+
+#[tokio::test]
+async fn a_real_client_receives_the_consoles_events_and_its_deletions_reach_the_console() {
+    use app::backend::pim::calendar;
+    use app::domain::model::calendar::{BusyStatus, Event, Sensitivity, When};
+    let server = TestServer::start().await;
+    let id = anna_with_activesync(&server).await;
+    let s = &server.state;
+    calendar::set_time_zone(s, id, "Europe/Rome").await.unwrap();
+    // Monday 2026-03-02 09:00 in Rome (08:00 UTC), weekly, four times.
+    let monday = 1_772_438_400;
+    let event = |title: &str, rule: Option<&str>| Event {
+        title: title.into(),
+        location: "Sala 1".into(),
+        description: String::new(),
+        when: When::Timed {
+            start: monday,
+            end: monday + 5400,
+            time_zone: "Europe/Rome".into(),
+        },
+        reminder_minutes: Some(15),
+        busy: BusyStatus::Busy,
+        sensitivity: Sensitivity::Normal,
+        rrule: rule.map(str::to_string),
+        attendees: vec![],
+    };
+    let single = calendar::create(s, id, event("Kick-off", None))
+        .await
+        .unwrap();
+    let series = calendar::create(s, id, event("Stand-up", Some("FREQ=WEEKLY;COUNT=4")))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("phone.json");
+    let r = phone_step(&server, "PYCAL", &state, &["cal-first-sync"]).await;
+    let events = r["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{r}");
+    let kick_off = events
+        .iter()
+        .find(|e| e["Subject"] == "Kick-off")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(kick_off["StartTime"], "20260302T080000Z");
+    assert_eq!(kick_off["EndTime"], "20260302T093000Z");
+    assert_eq!(
+        kick_off["Location"]["DisplayName"]
+            .as_str()
+            .or(kick_off["DisplayName"].as_str()),
+        Some("Sala 1")
+    );
+    assert!(
+        kick_off["TimeZone"]
+            .as_str()
+            .is_some_and(|z| z.len() == 232),
+        "{kick_off}"
+    );
+
+    // The phone deletes the second stand-up, then the kick-off.
+    let second = "20260309T080000Z";
+    let r = phone_step(
+        &server,
+        "PYCAL",
+        &state,
+        &["cal-delete-occurrence", &series.to_string(), second],
+    )
+    .await;
+    assert_eq!(r["status"], "1");
+    let starts: Vec<i64> = calendar::window(s, id, monday, monday + 28 * 86_400)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|o| o.event_id == series)
+        .map(|o| o.occurrence.when.utc_span().0)
+        .collect();
+    assert_eq!(starts.len(), 3);
+    assert!(!starts.contains(&(monday + 7 * 86_400)));
+    let r = phone_step(
+        &server,
+        "PYCAL",
+        &state,
+        &["cal-delete", &single.to_string()],
+    )
+    .await;
+    assert_eq!(r["status"], "1");
+    assert!(calendar::get(s, id, single).await.is_err());
+}

@@ -188,6 +188,38 @@ pub fn window_size(requested: Option<usize>, state_seq: i64, narrow_until: i64) 
     }
 }
 
+/// The start of a calendar's time filter (MS-ASCMD `FilterType`) at `now`: items that ended
+/// before it are not on the device. `None`: everything (0, or a filter calendars do not have).
+pub fn filter_start(filter: u8, now: i64) -> Option<i64> {
+    const DAY: i64 = 86_400;
+    let days = match filter {
+        1 => 1,
+        2 => 3,
+        3 => 7,
+        4 => 14,
+        5 => 31,
+        6 => 93,
+        7 => 186,
+        _ => return None,
+    };
+    Some(now - days * DAY)
+}
+
+/// The items the device holds that have left its time filter (`outside`): they go first, as
+/// soft deletions, at most a window of them. Also the room left in the window for the log.
+pub fn leaving(state: &SyncState, outside: &BTreeSet<i64>, window: usize) -> (Vec<i64>, usize) {
+    let window = window.clamp(1, MAX_WINDOW);
+    let gone: Vec<i64> = state
+        .items
+        .iter()
+        .filter(|i| outside.contains(i))
+        .take(window)
+        .copied()
+        .collect();
+    let room = window - gone.len();
+    (gone, room)
+}
+
 /// What to do when a device resends an old key for the `resends`-th time in a row, the lost
 /// answer having sent `lost`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,6 +243,32 @@ pub fn loop_step(resends: i64, lost: &SyncState) -> LoopStep {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_filters_reach_back_as_far_as_their_names_say() {
+        let now = 100 * 86_400;
+        assert_eq!(filter_start(0, now), None, "all");
+        assert_eq!(filter_start(4, now), Some(86 * 86_400), "two weeks");
+        assert_eq!(filter_start(5, now), Some(69 * 86_400), "a month");
+        assert_eq!(filter_start(7, now), Some(now - 186 * 86_400), "six months");
+        assert_eq!(
+            filter_start(8, now),
+            None,
+            "incomplete tasks: not a calendar filter"
+        );
+    }
+
+    #[test]
+    fn items_that_left_the_filter_go_first_and_fill_at_most_a_window() {
+        let state = SyncState {
+            items: [1, 2, 3, 4].into_iter().collect(),
+            ..SyncState::default()
+        };
+        let outside: BTreeSet<i64> = [2, 3, 9].into_iter().collect();
+        assert_eq!(leaving(&state, &outside, 10), (vec![2, 3], 8));
+        assert_eq!(leaving(&state, &outside, 1), (vec![2], 0));
+        assert_eq!(leaving(&state, &BTreeSet::new(), 5), (vec![], 5));
+    }
 
     fn e(item: i64, seq: i64) -> LogEntry {
         LogEntry {

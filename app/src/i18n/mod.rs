@@ -387,6 +387,12 @@ pub struct Texts {
     pub calendar_later: &'static str,
     pub calendar_today: &'static str,
     pub calendar_new: &'static str,
+    /// Invitations mailed to attendees: the subject's start, a cancellation's, the text.
+    pub invitation_subject: &'static str,
+    pub invitation_cancelled: &'static str,
+    pub invitation_text: &'static str,
+    /// The title of an event a phone sent without one.
+    pub event_untitled: &'static str,
     pub calendar_empty_month: &'static str,
     pub calendar_empty_agenda: &'static str,
     pub calendar_times_in: &'static str,

@@ -23,7 +23,8 @@ pub const VERSIONS: &[&str] = &["14.0", "14.1", "16.0", "16.1"];
 /// The same lists as OPTIONS headers (static: no allocation per request; a test checks they agree).
 pub const VERSIONS_HEADER: &str = "14.0,14.1,16.0,16.1";
 pub const COMMANDS_HEADER: &str = "Sync,SendMail,SmartForward,SmartReply,FolderSync,MoveItems,\
-GetItemEstimate,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,ValidateCert";
+GetItemEstimate,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,ValidateCert,\
+MeetingResponse";
 /// Largest request body read (a phone's commands are small; attachments come later).
 pub const MAX_BODY: usize = 1 << 20;
 

@@ -22,6 +22,7 @@ pub enum Command {
     SendMail,
     SmartReply,
     SmartForward,
+    MeetingResponse,
 }
 
 /// A command the door does not answer.
@@ -34,7 +35,7 @@ pub enum Unsupported {
 }
 
 impl Command {
-    pub const ALL: [Command; 14] = [
+    pub const ALL: [Command; 15] = [
         Command::Sync,
         Command::SendMail,
         Command::SmartForward,
@@ -49,6 +50,7 @@ impl Command {
         Command::Provision,
         Command::ResolveRecipients,
         Command::ValidateCert,
+        Command::MeetingResponse,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +69,7 @@ impl Command {
             Command::SendMail => "SendMail",
             Command::SmartReply => "SmartReply",
             Command::SmartForward => "SmartForward",
+            Command::MeetingResponse => "MeetingResponse",
         }
     }
 
@@ -146,8 +149,8 @@ mod tests {
     fn commands_are_typed_once() {
         assert_eq!(Command::parse("FolderSync"), Ok(Command::FolderSync));
         assert_eq!(
-            Command::parse("MeetingResponse"),
-            Err(Unsupported::NotYet("MeetingResponse".into()))
+            Command::parse("GetAttachment"),
+            Err(Unsupported::NotYet("GetAttachment".into()))
         );
         assert_eq!(Command::parse("Format"), Err(Unsupported::Unknown));
         for c in Command::ALL {

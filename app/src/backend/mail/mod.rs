@@ -54,6 +54,20 @@ pub struct Email {
     pub outbox_hint: Option<String>,
 }
 
+/// An event sent to an attendee (iTIP over email, RFC 6047): a short text and the
+/// `text/calendar` part calendars act on.
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub to: String,
+    /// The organizer: replies written by hand go to them, not to syncgate's sender.
+    pub reply_to: String,
+    pub subject: String,
+    pub text: String,
+    /// `REQUEST` or `CANCEL`, as in the calendar.
+    pub method: &'static str,
+    pub calendar: String,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MailError {
     #[error("the mail queue is not running")]
@@ -194,6 +208,111 @@ impl Mailer {
         tokio::spawn(work(queue, transport, single));
     }
 
+    /// Stores an invitation for delivery; does not wait for it (attendees are not the user,
+    /// whose change is done whether or not their mail server answers now).
+    pub async fn queue_invitation(&self, invitation: Invitation) -> Result<(), MailError> {
+        let to: Mailbox = invitation
+            .to
+            .parse()
+            .map_err(|_| MailError::Address(invitation.to.clone()))?;
+        let reply_to: Mailbox = invitation
+            .reply_to
+            .parse()
+            .map_err(|_| MailError::Address(invitation.reply_to.clone()))?;
+        let calendar_type = ContentType::parse(&format!(
+            "text/calendar; charset=utf-8; method={}",
+            invitation.method
+        ))
+        .map_err(|e| MailError::Delivery(e.to_string()))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .reply_to(reply_to)
+            .to(to)
+            .subject(invitation.subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(invitation.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(calendar_type)
+                            .body(invitation.calendar),
+                    ),
+            )
+            .map_err(|e| MailError::Delivery(e.to_string()))?;
+        self.enqueue(&invitation.to, &message, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Queues a message a phone wrote (an invitation it sends with SendMail) for each
+    /// recipient, as it is except for its sender: syncgate's address in `From`, the user's in
+    /// `Reply-To` (a mail server would refuse syncgate sending as the user's domain).
+    /// `Bcc` is dropped from what recipients see.
+    pub async fn queue_from_phone(
+        &self,
+        recipients: &[String],
+        reply_to: &str,
+        message: &str,
+    ) -> Result<(), MailError> {
+        let queue = self.queue.get().ok_or(MailError::NotStarted)?;
+        let (head, body) = split_head(message);
+        let mut lines: Vec<String> = Vec::new();
+        for field in unfolded(head) {
+            let name = field
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if !matches!(name.as_str(), "from" | "sender" | "reply-to" | "bcc") {
+                lines.push(field);
+            }
+        }
+        lines.insert(0, format!("From: {}", self.from));
+        lines.insert(1, format!("Reply-To: {reply_to}"));
+        let raw = format!("{}\r\n\r\n{body}", lines.join("\r\n"));
+        for to in recipients {
+            let payload = Queued {
+                message: raw.clone(),
+                hint: None,
+            };
+            let json =
+                serde_json::to_string(&payload).map_err(|e| MailError::Queue(e.to_string()))?;
+            let sealed = queue.secrets.seal(QUEUE_OWNER, &json);
+            mail_queue::enqueue(&queue.pool, to, &sealed, unix_now())
+                .await
+                .map_err(|e| MailError::Queue(e.to_string()))?;
+        }
+        queue.wake.notify_one();
+        Ok(())
+    }
+
+    /// Seals the message into the queue and wakes the worker; the queue's id.
+    async fn enqueue(
+        &self,
+        to: &str,
+        message: &Message,
+        hint: Option<String>,
+    ) -> Result<i64, MailError> {
+        let queue = self.queue.get().ok_or(MailError::NotStarted)?;
+        let payload = Queued {
+            // lettre writes 7-bit text (quoted-printable or base64 bodies).
+            message: String::from_utf8_lossy(&message.formatted()).into_owned(),
+            hint,
+        };
+        let json = serde_json::to_string(&payload).map_err(|e| MailError::Queue(e.to_string()))?;
+        let sealed = queue.secrets.seal(QUEUE_OWNER, &json);
+        let id = mail_queue::enqueue(&queue.pool, to, &sealed, unix_now())
+            .await
+            .map_err(|e| MailError::Queue(e.to_string()))?;
+        queue.wake.notify_one();
+        Ok(id)
+    }
+
     /// Stores the message, then waits (bounded) for its first attempts.
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         let queue = self.queue.get().ok_or(MailError::NotStarted)?;
@@ -219,17 +338,7 @@ impl Mailer {
                     ),
             )
             .map_err(|e| MailError::Delivery(e.to_string()))?;
-        let payload = Queued {
-            // lettre writes 7-bit text (quoted-printable or base64 bodies).
-            message: String::from_utf8_lossy(&message.formatted()).into_owned(),
-            hint: email.outbox_hint,
-        };
-        let json = serde_json::to_string(&payload).map_err(|e| MailError::Queue(e.to_string()))?;
-        let sealed = queue.secrets.seal(QUEUE_OWNER, &json);
-        let id = mail_queue::enqueue(&queue.pool, &email.to, &sealed, unix_now())
-            .await
-            .map_err(|e| MailError::Queue(e.to_string()))?;
-        queue.wake.notify_one();
+        let id = self.enqueue(&email.to, &message, email.outbox_hint).await?;
         let waited = tokio::time::timeout(WAIT, async {
             loop {
                 match mail_queue::outcome(&queue.pool, id).await {
@@ -245,6 +354,32 @@ impl Mailer {
         .await;
         waited.unwrap_or(Err(MailError::Timeout))
     }
+}
+
+/// A message's header block and body (CRLF or LF line ends).
+pub fn split_head(message: &str) -> (&str, &str) {
+    for sep in ["\r\n\r\n", "\n\n"] {
+        if let Some(at) = message.find(sep) {
+            return (&message[..at], &message[at + sep.len()..]);
+        }
+    }
+    (message, "")
+}
+
+/// The header fields of a header block, each on one line (RFC 5322 unfolding).
+pub fn unfolded(head: &str) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for line in head.lines() {
+        let line = line.trim_end_matches('\r');
+        match fields.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => {
+                last.push(' ');
+                last.push_str(line.trim_start());
+            }
+            _ => fields.push(line.to_string()),
+        }
+    }
+    fields
 }
 
 fn unix_now() -> i64 {

@@ -4,12 +4,13 @@
 
 use super::change_folder;
 use super::contacts::new_uid;
+use super::invitations;
 use super::recurrence::{self, Occurrence};
 use crate::backend::error::Error;
 use crate::backend::state::AppState;
 use crate::backend::store::pim::{events as store, folders, FolderKind, FolderRow};
 use crate::domain::ids::UserId;
-use crate::domain::model::calendar::{Event, Exception};
+use crate::domain::model::calendar::{Event, Exception, Response};
 use crate::domain::model::contacts::FieldError;
 
 /// The widest window a view may ask for (a month view with its edges is ~6 weeks).
@@ -26,7 +27,7 @@ fn invalid((field, msg): FieldError) -> Error {
 }
 
 /// The event normalised and checked, the first wrong field reported.
-pub(super) fn checked(e: Event) -> Result<Event, Error> {
+pub fn checked(e: Event) -> Result<Event, Error> {
     let e = e.normalised().map_err(|errors| match errors.first() {
         Some(&first) => invalid(first),
         None => Error::internal("an event refused without a reason"),
@@ -59,19 +60,67 @@ pub async fn set_time_zone(state: &AppState, user: UserId, name: &str) -> Result
     Ok(tz.name().to_string())
 }
 
+/// An event as attendees are sent it: its UID, its revision (the folder's sequence number of
+/// its last change), the event and its exceptions.
+struct Snapshot {
+    uid: String,
+    seq: i64,
+    event: Event,
+    exceptions: Vec<Exception>,
+}
+
+async fn snapshot(state: &AppState, f: &FolderRow, id: i64) -> Option<Snapshot> {
+    let row = store::get(&state.pool, f.id, id).await.ok()??;
+    let attendees = store::attendees(&state.pool, id).await.ok()?;
+    let exceptions = store::exceptions(&state.pool, id).await.ok()?;
+    Some(Snapshot {
+        uid: row.uid.clone(),
+        seq: row.seq,
+        event: row.event(attendees)?,
+        exceptions,
+    })
+}
+
+/// Mails the attendees what a change means for them (after it committed).
+async fn tell_attendees(
+    state: &AppState,
+    user: UserId,
+    before: Option<&Snapshot>,
+    after: Option<&Snapshot>,
+) {
+    let Some(named) = after.or(before) else {
+        return;
+    };
+    // A cancellation is a revision after the last one sent.
+    let seq = after.map_or(named.seq + 1, |a| a.seq);
+    invitations::send(
+        state,
+        user,
+        &named.uid,
+        seq,
+        before.map(|b| (&b.event, b.exceptions.as_slice())),
+        after.map(|a| (&a.event, a.exceptions.as_slice())),
+    )
+    .await;
+}
+
 pub async fn create(state: &AppState, user: UserId, event: Event) -> Result<i64, Error> {
     let event = checked(event)?;
     let range = recurrence::span(&event, &[]).map_err(invalid)?;
     let f = folder(state, user).await?;
     let zone = user_zone(state, user).await?;
     let now = state.now();
-    change_folder(state, user, f.id, async |db| {
+    let id = change_folder(state, user, f.id, async |db| {
         store::insert(db, f.id, &new_uid(), &event, &zone, range, now)
             .await
             .map(Some)
     })
     .await?
-    .ok_or_else(|| Error::internal("a new random UID was already taken"))
+    .ok_or_else(|| Error::internal("a new random UID was already taken"))?;
+    if !event.attendees.is_empty() {
+        tell_attendees(state, user, None, snapshot(state, &f, id).await.as_ref()).await;
+    }
+    Ok(id)
 }
 
 /// Changes the whole series (its exceptions stay, named by their original starts).
@@ -89,12 +138,16 @@ pub async fn update(state: &AppState, user: UserId, id: i64, event: Event) -> Re
     let range = recurrence::span(&event, &exceptions).map_err(invalid)?;
     let zone = user_zone(state, user).await?;
     let now = state.now();
+    let before = snapshot(state, &f, id).await;
     change_folder(state, user, f.id, async |db| {
         Ok(store::update(db, f.id, id, &event, &zone, range, now)
             .await?
             .then_some(()))
     })
-    .await
+    .await?;
+    let after = snapshot(state, &f, id).await;
+    tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    Ok(())
 }
 
 /// Changes or deletes one occurrence of a series.
@@ -129,10 +182,46 @@ pub async fn set_exception(
     let range = recurrence::span(&event, &exceptions).map_err(invalid)?;
     let zone = user_zone(state, user).await?;
     let now = state.now();
+    let before = snapshot(state, &f, id).await;
     change_folder(state, user, f.id, async |db| {
         let found = store::set_exception(db, f.id, id, &x, now).await?
             && store::update(db, f.id, id, &event, &zone, range, now).await?;
         Ok(found.then_some(()))
+    })
+    .await?;
+    let after = snapshot(state, &f, id).await;
+    tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    Ok(())
+}
+
+/// The user's answer to an event they are invited to (a phone's MeetingResponse): their own
+/// entry among the attendees, found by their address, takes the response. `NotFound` when
+/// there is no such event or the user is not among its attendees (they organise it).
+pub async fn respond(
+    state: &AppState,
+    user: UserId,
+    id: i64,
+    own_email: &str,
+    response: Response,
+) -> Result<(), Error> {
+    let f = folder(state, user).await?;
+    let (mut event, exceptions) = load(state, &f, id).await?;
+    let me = event
+        .attendees
+        .iter_mut()
+        .find(|a| !own_email.is_empty() && a.email.eq_ignore_ascii_case(own_email))
+        .ok_or(Error::NotFound)?;
+    if me.response == response {
+        return Ok(());
+    }
+    me.response = response;
+    let range = recurrence::span(&event, &exceptions).map_err(invalid)?;
+    let zone = user_zone(state, user).await?;
+    let now = state.now();
+    change_folder(state, user, f.id, async |db| {
+        Ok(store::update(db, f.id, id, &event, &zone, range, now)
+            .await?
+            .then_some(()))
     })
     .await
 }
@@ -140,10 +229,13 @@ pub async fn set_exception(
 pub async fn delete(state: &AppState, user: UserId, id: i64) -> Result<(), Error> {
     let f = folder(state, user).await?;
     let now = state.now();
+    let before = snapshot(state, &f, id).await;
     change_folder(state, user, f.id, async |db| {
         Ok(store::delete(db, f.id, id, now).await?.then_some(()))
     })
-    .await
+    .await?;
+    tell_attendees(state, user, before.as_ref(), None).await;
+    Ok(())
 }
 
 async fn load(state: &AppState, f: &FolderRow, id: i64) -> Result<(Event, Vec<Exception>), Error> {

@@ -8,6 +8,7 @@ pub mod event_form;
 pub mod export;
 pub mod import;
 pub mod interchange;
+pub mod invitations;
 pub mod local_time;
 pub mod picture;
 pub mod recurrence;

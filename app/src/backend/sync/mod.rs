@@ -17,7 +17,7 @@ use crate::domain::messages::Msg;
 use crate::domain::sync_state::{self, LogEntry, LoopStep, Outgoing, SyncState, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use classes::{Class, Contacts, Empty, SyncedContact};
+pub use classes::{Changed, Class, Contacts, Empty, Events, SyncedContact, SyncedEvent};
 
 /// Log entries read at a time while planning a window.
 const LOG_PAGE: i64 = 600;
@@ -57,6 +57,10 @@ pub struct Request<T> {
     pub get_changes: bool,
     /// The `Supported` properties (only read with key 0).
     pub supported: Option<Vec<String>>,
+    /// The time filter (`FilterType`), if the request names one; else the one named with key 0.
+    pub filter: Option<u8>,
+    /// Report the device's changes to the class after they committed (`Class::changed`).
+    pub report: bool,
     pub commands: Vec<Command<T>>,
 }
 
@@ -97,9 +101,21 @@ pub enum Reply<T> {
 /// A change the server sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerChange<T> {
-    Add { server_id: String, item: T },
-    Change { server_id: String, item: T },
-    Delete { server_id: String },
+    Add {
+        server_id: String,
+        item: T,
+    },
+    Change {
+        server_id: String,
+        item: T,
+    },
+    Delete {
+        server_id: String,
+    },
+    /// The item left the device's time filter: gone from the device, not from the folder.
+    SoftDelete {
+        server_id: String,
+    },
 }
 
 /// The answer for one collection.
@@ -121,6 +137,20 @@ pub enum Answer<T> {
 struct Options {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filter: Option<u8>,
+}
+
+/// The items of the folder outside the time filter that starts at `since`, if any.
+async fn outside<C: Class>(
+    db: &mut Connection,
+    folder: Option<&FolderRow>,
+    since: Option<i64>,
+) -> Result<BTreeSet<i64>, sqlx::Error> {
+    match (folder, since) {
+        (Some(f), Some(since)) => C::ended_before(db, f.id, since).await,
+        _ => Ok(BTreeSet::new()),
+    }
 }
 
 fn parse_key(key: &str) -> Option<i64> {
@@ -202,6 +232,7 @@ pub async fn sync<C: Class>(
             &request.key,
             request.get_changes,
             folder.as_ref(),
+            request.filter,
         )
         .await?
         {
@@ -212,6 +243,7 @@ pub async fn sync<C: Class>(
     if request.key == "0" {
         let options = to_json(&Options {
             supported: request.supported,
+            filter: request.filter,
         });
         let (row, key) = store::restart(&mut tx, target.device, target.collection, &options)
             .await
@@ -265,6 +297,10 @@ pub async fn sync<C: Class>(
         _ => None,
     };
     let options: Options = serde_json::from_str(&row.options).unwrap_or_default();
+    let since = request
+        .filter
+        .or(options.filter)
+        .and_then(|f| sync_state::filter_start(f, now));
     let mut skipped: BTreeSet<i64> = serde_json::from_str(&row.skipped).unwrap_or_default();
     let mut resends = 0;
     let mut narrow_until = row.narrow_until;
@@ -294,6 +330,7 @@ pub async fn sync<C: Class>(
     let mut wrote = false;
     let had_commands = !request.commands.is_empty();
     let supported = options.supported.as_deref();
+    let mut report = (C::WATCHES && request.report).then(Vec::new);
     for command in request.commands {
         let reply = apply::<C>(
             &mut tx,
@@ -304,6 +341,7 @@ pub async fn sync<C: Class>(
             command,
             now,
             &mut wrote,
+            report.as_mut(),
         )
         .await?;
         replies.extend(reply);
@@ -315,14 +353,29 @@ pub async fn sync<C: Class>(
         seq: working.seq,
         more: false,
     };
+    let mut ended = BTreeSet::new();
     if request.get_changes {
         let size = sync_state::window_size(request.window, working.seq, narrow_until);
-        match plan_window(&mut tx, folder.as_ref(), C::KIND, &working, size, &skipped)
+        ended = outside::<C>(&mut tx, folder.as_ref(), since)
             .await
-            .map_err(Error::internal)?
-        {
-            Some(w) => window = w,
-            None => return Ok(Answer::InvalidKey),
+            .map_err(Error::internal)?;
+        let (gone, room) = sync_state::leaving(&working, &ended, size);
+        window.out = gone.into_iter().map(Outgoing::Delete).collect();
+        if room == 0 {
+            window.more = true;
+        } else {
+            let hidden: BTreeSet<i64> = skipped.union(&ended).copied().collect();
+            match plan_window(&mut tx, folder.as_ref(), C::KIND, &working, room, &hidden)
+                .await
+                .map_err(Error::internal)?
+            {
+                Some(w) => {
+                    window.out.extend(w.out);
+                    window.seq = w.seq;
+                    window.more = w.more;
+                }
+                None => return Ok(Answer::InvalidKey),
+            }
         }
     }
     if !had_commands && window.out.is_empty() && lost.is_none() {
@@ -347,6 +400,9 @@ pub async fn sync<C: Class>(
     for o in &window.out {
         let server_id = o.item().to_string();
         match *o {
+            Outgoing::Delete(i) if ended.contains(&i) => {
+                changes.push(ServerChange::SoftDelete { server_id })
+            }
             Outgoing::Delete(_) => changes.push(ServerChange::Delete { server_id }),
             Outgoing::Add(i) | Outgoing::Change(i) => {
                 let Some(item) = items.remove(&i) else {
@@ -397,6 +453,9 @@ pub async fn sync<C: Class>(
             .await;
         }
     }
+    if let Some(changes) = report.filter(|c| !c.is_empty()) {
+        C::changed(state, target.user, changes).await;
+    }
     Ok(Answer::Synced {
         key: new_key.to_string(),
         changes,
@@ -413,6 +472,7 @@ async fn unchanged<C: Class>(
     key: &str,
     get_changes: bool,
     folder: Option<&FolderRow>,
+    filter: Option<u8>,
 ) -> Result<Option<Answer<C::Item>>, Error> {
     let err = Error::internal;
     let Some(key) = parse_key(key) else {
@@ -435,7 +495,17 @@ async fn unchanged<C: Class>(
     if !get_changes {
         return Ok(Some(Answer::Unchanged));
     }
-    let skipped: BTreeSet<i64> = serde_json::from_str(&row.skipped).unwrap_or_default();
+    let options: Options = serde_json::from_str(&row.options).unwrap_or_default();
+    let since = filter
+        .or(options.filter)
+        .and_then(|f| sync_state::filter_start(f, state.now()));
+    let ended = outside::<C>(&mut conn, folder, since).await.map_err(err)?;
+    if held.items.iter().any(|i| ended.contains(i)) {
+        // Items left the device's time filter: the full path soft-deletes them.
+        return Ok(None);
+    }
+    let mut skipped: BTreeSet<i64> = serde_json::from_str(&row.skipped).unwrap_or_default();
+    skipped.extend(ended);
     let window = plan_window(&mut conn, folder, C::KIND, &held, 1, &skipped)
         .await
         .map_err(err)?;
@@ -457,9 +527,22 @@ async fn apply<C: Class>(
     command: Command<C::Item>,
     now: i64,
     wrote: &mut bool,
+    mut report: Option<&mut Vec<Changed<C::Item>>>,
 ) -> Result<Option<Reply<C::Item>>, Error> {
     let kind = C::KIND;
     let err = Error::internal;
+    // The item as stored now (what a report names), when the class watches.
+    let now_stored = async |tx: &mut Connection, id: i64| -> Result<Option<C::Item>, Error> {
+        match folder {
+            Some(f) if C::WATCHES => Ok(C::load(tx, f.id, &[id])
+                .await
+                .map_err(Error::internal)?
+                .into_iter()
+                .next()
+                .map(|(_, item)| item)),
+            _ => Ok(None),
+        }
+    };
     let seq_of = async |tx: &mut Connection, id: i64| -> Result<Option<i64>, Error> {
         match (folder, kind) {
             (Some(f), Some(k)) => folders::item_seq(&mut *tx, f.id, k, id).await.map_err(err),
@@ -498,6 +581,13 @@ async fn apply<C: Class>(
             let id = C::add(tx, f.id, &new, now).await.map_err(err)?;
             let seq = folders::last_seq(&mut *tx, f.id).await.map_err(err)?;
             *wrote = true;
+            if let Some(r) = report.as_deref_mut() {
+                r.push(Changed {
+                    before: None,
+                    after: now_stored(tx, id).await?,
+                    seq,
+                });
+            }
             working.items.insert(id);
             working.echo.insert(id, seq);
             if C::has_picture(&new) {
@@ -548,6 +638,13 @@ async fn apply<C: Class>(
                             C::replace(tx, f.id, id, &new, now).await.map_err(err)?;
                             let seq = folders::last_seq(&mut *tx, f.id).await.map_err(err)?;
                             *wrote = true;
+                            if let Some(r) = report.as_deref_mut() {
+                                r.push(Changed {
+                                    before: Some(existing),
+                                    after: now_stored(tx, id).await?,
+                                    seq,
+                                });
+                            }
                             working.echo.insert(id, seq);
                             if C::has_picture(&new) {
                                 working.pictures.insert(id);
@@ -582,10 +679,18 @@ async fn apply<C: Class>(
                     None
                 }
                 (Verdict::Apply, Some(f)) => {
+                    let before = now_stored(tx, id).await?;
                     if C::remove(tx, f.id, id, now).await.map_err(err)? {
                         let seq = folders::last_seq(&mut *tx, f.id).await.map_err(err)?;
                         *wrote = true;
                         working.echo.insert(id, seq);
+                        if let Some(r) = report {
+                            r.push(Changed {
+                                before,
+                                after: None,
+                                seq,
+                            });
+                        }
                     }
                     working.items.remove(&id);
                     working.pictures.remove(&id);
@@ -655,8 +760,19 @@ pub async fn estimate<C: Class>(
     let (Some(folder), Some(kind)) = (folder, C::KIND) else {
         return Ok(Estimate::Count(0));
     };
-    let skipped: BTreeSet<i64> = serde_json::from_str(&row.skipped).unwrap_or_default();
-    let mut count = 0;
+    let options: Options = serde_json::from_str(&row.options).unwrap_or_default();
+    let filter_since = options
+        .filter
+        .and_then(|f| sync_state::filter_start(f, state.now()));
+    let mut conn = state.pool.acquire().await.map_err(Error::internal)?;
+    let ended = outside::<C>(&mut conn, Some(&folder), filter_since)
+        .await
+        .map_err(Error::internal)?;
+    drop(conn);
+    let mut skipped: BTreeSet<i64> = serde_json::from_str(&row.skipped).unwrap_or_default();
+    skipped.extend(ended.iter().copied());
+    // What left the time filter is soft-deleted by the next Sync.
+    let mut count = held.items.iter().filter(|i| ended.contains(i)).count();
     let mut since = held.seq;
     loop {
         let Some(page) = folders::changes_since(&state.pool, &folder, kind, since, LOG_PAGE)

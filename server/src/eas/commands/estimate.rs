@@ -6,7 +6,7 @@
 use super::Context;
 use crate::eas::folders;
 use crate::eas::wbxml::Element;
-use app::backend::sync::{self, Contacts, Empty, Estimate, Target};
+use app::backend::sync::{self, Contacts, Empty, Estimate, Events, Target};
 use app::backend::Error;
 use app::domain::model::folders::FolderKind;
 
@@ -48,7 +48,8 @@ pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Erro
         };
         let estimate = match folder.kind {
             Some(FolderKind::Contacts) => sync::estimate::<Contacts>(cx.state, target, key).await?,
-            _ => sync::estimate::<Empty>(cx.state, target, key).await?,
+            Some(FolderKind::Calendar) => sync::estimate::<Events>(cx.state, target, key).await?,
+            None => sync::estimate::<Empty>(cx.state, target, key).await?,
         };
         answer = answer.child(match estimate {
             Estimate::Count(n) => response("1", id, Some(n)),

@@ -3,9 +3,9 @@
 
 use super::Context;
 use crate::eas::folders;
-use crate::eas::items::contact;
+use crate::eas::items::{contact, event};
 use crate::eas::wbxml::Element;
-use app::backend::sync::{self, Contacts};
+use app::backend::sync::{self, Contacts, Events};
 use app::backend::Error;
 use app::domain::model::folders::FolderKind;
 
@@ -26,15 +26,18 @@ pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Erro
         let server_id = op.get_text("AirSync", "ServerId").unwrap_or_default();
         let folder = folders::find(cx.user, id);
         let item = match folder.and_then(|f| f.kind) {
-            Some(FolderKind::Contacts) => {
-                sync::fetch::<Contacts>(cx.state, cx.user.id, server_id).await?
-            }
-            _ => None,
+            Some(FolderKind::Contacts) => sync::fetch::<Contacts>(cx.state, cx.user.id, server_id)
+                .await?
+                .map(|c| contact::write(&c, &cx.user.time_zone)),
+            Some(FolderKind::Calendar) => sync::fetch::<Events>(cx.state, cx.user.id, server_id)
+                .await?
+                .map(|e| event::write(&e, &super::sync::dialect(cx))),
+            None => None,
         };
         let mut fetch = Element::new("ItemOperations", "Fetch");
         match (item, folder) {
-            (Some(item), Some(folder)) => {
-                let properties = contact::write(&item, &cx.user.time_zone)
+            (Some(fields), Some(folder)) => {
+                let properties = fields
                     .into_iter()
                     .fold(Element::new("ItemOperations", "Properties"), Element::child);
                 fetch = fetch

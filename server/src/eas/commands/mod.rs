@@ -4,8 +4,10 @@ pub mod estimate;
 pub mod folder_sync;
 pub mod harmless;
 pub mod item_operations;
+pub mod meeting_response;
 pub mod ping;
 pub mod provision;
+pub mod send_mail;
 pub mod settings;
 pub mod sync;
 
@@ -54,9 +56,9 @@ pub async fn dispatch(
         Command::ResolveRecipients => harmless::resolve_recipients(cx, body).await?,
         Command::MoveItems => harmless::move_items(cx, body),
         Command::ValidateCert => harmless::validate_cert(),
-        Command::SendMail | Command::SmartReply | Command::SmartForward => {
-            harmless::compose(command.name())
-        }
+        Command::MeetingResponse => meeting_response::handle(cx, body).await?,
+        Command::SendMail => return send_mail::handle(cx, body).await,
+        Command::SmartReply | Command::SmartForward => harmless::compose(command.name()),
     }))
 }
 
@@ -78,6 +80,7 @@ pub fn needs_provision(command: Command) -> Element {
         Command::ResolveRecipients => ("ResolveRecipients", "ResolveRecipients"),
         Command::MoveItems => ("Move", "MoveItems"),
         Command::ValidateCert => ("ValidateCert", "ValidateCert"),
+        Command::MeetingResponse => ("MeetingResponse", "MeetingResponse"),
         Command::SendMail | Command::SmartReply | Command::SmartForward => {
             ("ComposeMail", command.name())
         }

@@ -8,7 +8,7 @@
 use super::Context;
 use crate::eas::folders;
 use crate::eas::wbxml::Element;
-use app::backend::sync::{self, Contacts, Empty, Target};
+use app::backend::sync::{self, Contacts, Empty, Events, Target};
 use app::backend::Error;
 use app::domain::folder_hierarchy;
 use std::collections::HashMap;
@@ -208,7 +208,10 @@ async fn look(cx: &Context<'_>, named: &[String]) -> Result<Option<Element>, Err
             Some(app::domain::model::folders::FolderKind::Contacts) => {
                 sync::has_changes::<Contacts>(cx.state, target).await?
             }
-            _ => sync::has_changes::<Empty>(cx.state, target).await?,
+            Some(app::domain::model::folders::FolderKind::Calendar) => {
+                sync::has_changes::<Events>(cx.state, target).await?
+            }
+            None => sync::has_changes::<Empty>(cx.state, target).await?,
         };
         // Never synced: the device must Sync it (its first answer primes it).
         if has != Some(false) {

@@ -5,15 +5,18 @@
 
 use super::{ping, Context};
 use crate::eas::folders::{self, DoorFolder};
-use crate::eas::items::contact;
+use crate::eas::items::{contact, event};
 use crate::eas::wbxml::Element;
+use app::backend::pim::recurrence;
 use app::backend::sync::{
-    self, Answer, Class, Command, Contacts, Empty, PatchContext, Reply, Request, ServerChange,
-    Status, Target,
+    self, Answer, Class, Command, Contacts, Empty, Events, PatchContext, Reply, Request,
+    ServerChange, Status, SyncedContact, SyncedEvent, Target,
 };
 use app::backend::Error;
 use app::domain::folder_hierarchy;
 use app::domain::messages::Msg;
+use app::domain::model::calendar::Exception;
+use app::domain::model::folders::FolderKind;
 use serde::{Deserialize, Serialize};
 
 /// Status 12: the folder is not one the device gets now (it must FolderSync).
@@ -197,30 +200,144 @@ async fn one(
     };
     let zone = cx.user.time_zone.clone();
     match folder.kind {
-        Some(app::domain::model::folders::FolderKind::Contacts) => {
-            run::<Contacts>(
-                cx,
-                folder,
-                collection,
-                window,
-                move |data, existing, pcx| contact::read(data, existing, pcx, &zone),
-                contact::write,
-            )
-            .await
+        Some(FolderKind::Contacts) => {
+            let codec = Codec {
+                read: move |data: &Element,
+                            existing: Option<&SyncedContact>,
+                            pcx: &PatchContext<'_>| {
+                    Ok(contact::read(data, existing, pcx, &zone))
+                },
+                write: |item: &SyncedContact| contact::write(item, &cx.user.time_zone),
+                occurrence: |_: Option<Element>, _: String| None,
+                report: false,
+            };
+            run::<Contacts, _, _, _>(cx, folder, collection, window, codec).await
         }
-        // The calendar's codec comes with its own issue; until then it syncs as empty.
-        _ => {
-            run::<Empty>(
-                cx,
-                folder,
-                collection,
-                window,
-                |_, _, _| (),
-                |_, _| Vec::new(),
-            )
-            .await
+        Some(FolderKind::Calendar) => {
+            let d = dialect(cx);
+            let (read_d, write_d, occurrence_d) = (d.clone(), d.clone(), d.clone());
+            let codec = Codec {
+                read: move |data: &Element,
+                            existing: Option<&SyncedEvent>,
+                            pcx: &PatchContext<'_>| {
+                    event::read(data, existing, pcx, &read_d)
+                },
+                write: move |item: &SyncedEvent| event::write(item, &write_d),
+                occurrence: move |data: Option<Element>, instance: String| {
+                    Some(occurrence_patch(data, instance, occurrence_d.clone()))
+                },
+                report: d.v16,
+            };
+            let mut answer = run::<Events, _, _, _>(cx, folder, collection, window, codec).await?;
+            if d.v16 {
+                if let Some(a) = answer.as_mut() {
+                    add_uids(cx, a).await?;
+                }
+            }
+            Ok(answer)
+        }
+        None => {
+            let codec = Codec {
+                read: |_: &Element, _: Option<&()>, _: &PatchContext<'_>| Ok(()),
+                write: |_: &()| Vec::new(),
+                occurrence: |_: Option<Element>, _: String| None,
+                report: false,
+            };
+            run::<Empty, _, _, _>(cx, folder, collection, window, codec).await
         }
     }
+}
+
+/// How events are written for this phone's protocol version and user.
+pub fn dialect(cx: &Context<'_>) -> event::Dialect {
+    let lang = cx.user.language.unwrap_or_default();
+    event::Dialect {
+        v16: event::Dialect::for_version(&cx.exchange.version),
+        zone: if recurrence::zone(&cx.user.time_zone).is_some() {
+            cx.user.time_zone.clone()
+        } else {
+            "UTC".into()
+        },
+        organizer_name: format!("{} {}", cx.user.first_name, cx.user.last_name)
+            .trim()
+            .to_string(),
+        organizer_email: cx.user.email.clone(),
+        untitled: lang.texts().event_untitled.to_string(),
+    }
+}
+
+/// A 16.x Change or Delete of one occurrence (`InstanceId` beside the `ServerId`): a change of
+/// the series that adds the occurrence's exception.
+fn occurrence_patch(
+    data: Option<Element>,
+    instance: String,
+    d: event::Dialect,
+) -> sync::Patch<SyncedEvent> {
+    Box::new(move |existing, _| {
+        let series = existing.ok_or(Msg::Required)?;
+        if series.event.rrule.is_none() {
+            return Err(Msg::Required);
+        }
+        let original = event::original_start(&instance, series, d.v16).ok_or(Msg::Required)?;
+        let occurs = recurrence::occurrences(&series.event, &[], original, original + 1)
+            .is_ok_and(|o| o.iter().any(|o| o.original_start == original));
+        if !occurs {
+            return Err(Msg::Required);
+        }
+        let changes = match &data {
+            Some(data) => Some(event::read_occurrence(data, series, original, &d)?),
+            None => None,
+        };
+        Ok(event::with_exception(
+            series.clone(),
+            Exception {
+                original_start: original,
+                changes,
+            },
+        ))
+    })
+}
+
+/// From 16.0 the answer to a phone's add carries the UID the server gave the event
+/// (MS-ASCAL 2.2.2.46).
+async fn add_uids(cx: &Context<'_>, collection: &mut Element) -> Result<(), Error> {
+    let Some(responses) = collection
+        .elements_mut()
+        .find(|c| c.is("AirSync", "Responses"))
+    else {
+        return Ok(());
+    };
+    for add in responses.elements_mut().filter(|r| r.is("AirSync", "Add")) {
+        let Some(id) = add.get_text("AirSync", "ServerId").map(str::to_string) else {
+            continue;
+        };
+        if let Some(item) = sync::fetch::<Events>(cx.state, cx.user.id, &id).await? {
+            let data = Element::new("AirSync", "ApplicationData")
+                .child(Element::leaf("Calendar", "UID", item.uid));
+            add.children.push(crate::eas::wbxml::Node::Element(data));
+        }
+    }
+    Ok(())
+}
+
+/// One class's codec: an item read from a phone's `ApplicationData` (merged into the stored
+/// one), an item written for the phone, and (calendar, 16.x) a change of one occurrence.
+struct Codec<R, W, O> {
+    read: R,
+    write: W,
+    occurrence: O,
+    /// The class hears what the device changed (16.x calendars: invitations).
+    report: bool,
+}
+
+/// The time filter the collection's `Options` name (MS-ASCMD FilterType 0–8).
+fn filter_type(collection: &Element) -> Option<u8> {
+    collection
+        .elements()
+        .filter(|e| e.is("AirSync", "Options"))
+        .find_map(|o| o.get_text("AirSync", "FilterType"))
+        .and_then(|f| f.trim().parse().ok())
+        .filter(|f| *f <= 8)
 }
 
 /// The `Supported` list as `Page:Tag` names.
@@ -230,17 +347,28 @@ fn supported(collection: &Element) -> Option<Vec<String>> {
         .map(|s| s.elements().map(Element::name).collect())
 }
 
-async fn run<C: Class>(
+async fn run<C: Class, R, W, O>(
     cx: &Context<'_>,
     folder: DoorFolder,
     collection: &Element,
     window: Option<usize>,
-    read: impl Fn(&Element, Option<&C::Item>, &PatchContext<'_>) -> C::Item + Clone + Send + 'static,
-    write: impl Fn(&C::Item, &str) -> Vec<Element>,
+    codec: Codec<R, W, O>,
 ) -> Result<Option<Element>, Error>
 where
     C::Item: 'static,
+    R: Fn(&Element, Option<&C::Item>, &PatchContext<'_>) -> Result<C::Item, Msg>
+        + Clone
+        + Send
+        + 'static,
+    W: Fn(&C::Item) -> Vec<Element>,
+    O: Fn(Option<Element>, String) -> Option<sync::Patch<C::Item>>,
 {
+    let Codec {
+        read,
+        write,
+        occurrence,
+        report,
+    } = codec;
     let key = collection
         .get_text("AirSync", "SyncKey")
         .unwrap_or_default()
@@ -259,11 +387,18 @@ where
             let patch = |data: Option<Element>| -> sync::Patch<C::Item> {
                 let read = read.clone();
                 Box::new(move |existing, pcx| match &data {
-                    Some(d) => Ok(read(d, existing, pcx)),
+                    Some(d) => read(d, existing, pcx),
                     None => Err(Msg::Required),
                 })
             };
-            if c.is("AirSync", "Add") {
+            // 16.x: one occurrence of a series, named beside the ServerId.
+            let instance = c
+                .get_text("AirSyncBase", "InstanceId")
+                .map(str::to_string)
+                .filter(|_| c.is("AirSync", "Change") || c.is("AirSync", "Delete"));
+            if let Some(p) = instance.and_then(|i| occurrence(data.clone(), i)) {
+                commands.push(Command::Change { server_id, item: p });
+            } else if c.is("AirSync", "Add") {
                 let client_id = c
                     .get_text("AirSync", "ClientId")
                     .unwrap_or_default()
@@ -294,9 +429,10 @@ where
         window,
         get_changes,
         supported: supported(collection),
+        filter: filter_type(collection),
+        report,
         commands,
     };
-    let zone = cx.user.time_zone.as_str();
     Ok(match sync::sync::<C>(cx.state, target, request).await? {
         Answer::Unchanged => None,
         Answer::InvalidKey => Some(collection_status("0", folder.id, "3")),
@@ -315,13 +451,16 @@ where
                 for change in changes {
                     list = list.child(match change {
                         ServerChange::Add { server_id, item } => {
-                            item_element("Add", &server_id, Some(write(&item, zone)))
+                            item_element("Add", &server_id, Some(write(&item)))
                         }
                         ServerChange::Change { server_id, item } => {
-                            item_element("Change", &server_id, Some(write(&item, zone)))
+                            item_element("Change", &server_id, Some(write(&item)))
                         }
                         ServerChange::Delete { server_id } => {
                             item_element("Delete", &server_id, None)
+                        }
+                        ServerChange::SoftDelete { server_id } => {
+                            item_element("SoftDelete", &server_id, None)
                         }
                     });
                 }
@@ -329,7 +468,7 @@ where
             }
             let replies: Vec<Element> = replies
                 .into_iter()
-                .map(|r| reply_element(r, &write, zone))
+                .map(|r| reply_element(r, &write))
                 .collect();
             if !replies.is_empty() {
                 c = c.child(
@@ -361,11 +500,7 @@ fn status_text(s: Status) -> String {
     (s as u8).to_string()
 }
 
-fn reply_element<T>(
-    reply: Reply<T>,
-    write: &impl Fn(&T, &str) -> Vec<Element>,
-    zone: &str,
-) -> Element {
+fn reply_element<T>(reply: Reply<T>, write: &impl Fn(&T) -> Vec<Element>) -> Element {
     match reply {
         Reply::Add {
             client_id,
@@ -393,7 +528,7 @@ fn reply_element<T>(
                 .child(leaf("ServerId", server_id))
                 .child(leaf("Status", status_text(status)));
             if let Some(item) = item {
-                e = e.child(application_data(write(&item, zone)));
+                e = e.child(application_data(write(&item)));
             }
             e
         }

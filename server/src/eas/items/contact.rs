@@ -4,7 +4,7 @@
 //! (no `Supported` list: it supports everything); a picture it was never sent is never erased
 //! by it. Unknown pages and tags are skipped.
 
-use super::{eas_date, parse_eas_date};
+use super::{cut, eas_date, parse_eas_date, Sent};
 use crate::eas::wbxml::Element;
 use app::backend::pim::local_time::midnight_in;
 use app::backend::sync::{PatchContext, SyncedContact};
@@ -12,7 +12,6 @@ use app::domain::model::contacts::{
     Address, AddressKind, Contact, Phone, PhoneKind, FIELD_MAX, MAX_CATEGORIES, NOTES_MAX,
 };
 use base64::Engine as _;
-use std::collections::HashMap;
 
 /// The largest picture a device may send (base64 of a JPEG the console then shrinks).
 const PICTURE_MAX: usize = 10 << 20;
@@ -151,60 +150,6 @@ pub fn write(item: &SyncedContact, zone: &str) -> Vec<Element> {
         ));
     }
     out
-}
-
-/// The properties a device sent, by `Page:Tag`, and whether one it left out is cleared.
-struct Sent<'a> {
-    present: HashMap<String, &'a Element>,
-    supported: Option<&'a [String]>,
-}
-
-impl<'a> Sent<'a> {
-    fn new(data: &'a Element, supported: Option<&'a [String]>) -> Self {
-        let present = data
-            .elements()
-            .filter_map(|e| {
-                let (page, tag) = crate::eas::codepages::name(e.page, e.token)?;
-                Some((format!("{page}:{tag}"), e))
-            })
-            .collect();
-        Sent { present, supported }
-    }
-
-    fn get(&self, page: &str, tag: &str) -> Option<&'a Element> {
-        self.present.get(&format!("{page}:{tag}")).copied()
-    }
-
-    /// The text sent for the property: `Some("")` for an empty element.
-    fn text(&self, page: &str, tag: &str) -> Option<String> {
-        self.get(page, tag)
-            .map(|e| e.text_content().unwrap_or_default().trim().to_string())
-    }
-
-    /// Left out, and the device says it supports it: it was cleared on the device.
-    fn cleared(&self, page: &str, tag: &str) -> bool {
-        self.get(page, tag).is_none()
-            && self
-                .supported
-                .is_none_or(|s| s.iter().any(|n| n == &format!("{page}:{tag}")))
-    }
-
-    /// The new value of a property: `Some` to set (empty: clear), `None` to keep.
-    fn value(&self, page: &str, tag: &str) -> Option<String> {
-        match self.text(page, tag) {
-            Some(v) => Some(v),
-            None if self.cleared(page, tag) => Some(String::new()),
-            None => None,
-        }
-    }
-}
-
-fn cut(s: String, max: usize) -> String {
-    if s.chars().count() > max {
-        s.chars().take(max).collect()
-    } else {
-        s
-    }
 }
 
 /// `"Anna Rossi" <anna@example.it>` → `anna@example.it`.

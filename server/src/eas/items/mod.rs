@@ -2,11 +2,14 @@
 //! module per class, and the date formats they share.
 
 pub mod contact;
+pub mod event;
 pub mod recurrence;
 pub mod timezone;
 
+use crate::eas::wbxml::Element;
 use app::backend::pim::local_time::date_meant;
 use app::domain::date::Date;
+use std::collections::HashMap;
 
 /// `2026-11-24T08:30:00.000Z` (MS-ASDTYPE dateTime, always UTC).
 pub fn eas_date(utc: i64) -> String {
@@ -51,6 +54,61 @@ pub fn parse_eas_time(s: &str) -> Option<i64> {
 /// The date a device meant by a date-only property (birthday, anniversary).
 pub fn parse_eas_date(s: &str, zone: &str) -> Option<Date> {
     date_meant(parse_eas_time(s)?, zone)
+}
+
+/// The properties a device sent, by `Page:Tag`, and whether one it left out is cleared.
+pub struct Sent<'a> {
+    present: HashMap<String, &'a Element>,
+    supported: Option<&'a [String]>,
+}
+
+impl<'a> Sent<'a> {
+    pub fn new(data: &'a Element, supported: Option<&'a [String]>) -> Self {
+        let present = data
+            .elements()
+            .filter_map(|e| {
+                let (page, tag) = crate::eas::codepages::name(e.page, e.token)?;
+                Some((format!("{page}:{tag}"), e))
+            })
+            .collect();
+        Sent { present, supported }
+    }
+
+    pub fn get(&self, page: &str, tag: &str) -> Option<&'a Element> {
+        self.present.get(&format!("{page}:{tag}")).copied()
+    }
+
+    /// The text sent for the property: `Some("")` for an empty element.
+    pub fn text(&self, page: &str, tag: &str) -> Option<String> {
+        self.get(page, tag)
+            .map(|e| e.text_content().unwrap_or_default().trim().to_string())
+    }
+
+    /// Left out, and the device says it supports it: it was cleared on the device.
+    pub fn cleared(&self, page: &str, tag: &str) -> bool {
+        self.get(page, tag).is_none()
+            && self
+                .supported
+                .is_none_or(|s| s.iter().any(|n| n == &format!("{page}:{tag}")))
+    }
+
+    /// The new value of a property: `Some` to set (empty: clear), `None` to keep.
+    pub fn value(&self, page: &str, tag: &str) -> Option<String> {
+        match self.text(page, tag) {
+            Some(v) => Some(v),
+            None if self.cleared(page, tag) => Some(String::new()),
+            None => None,
+        }
+    }
+}
+
+/// At most `max` characters of `s`.
+pub fn cut(s: String, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars().take(max).collect()
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

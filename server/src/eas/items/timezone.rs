@@ -208,8 +208,67 @@ pub fn decode(blob: &[u8]) -> Option<Rules> {
     })
 }
 
+/// The zones most people who share a set of rules would name (a blob does not say which of
+/// New York, Detroit and Toronto it is): tried before the rest, in this order.
+const PRINCIPAL: [&str; 54] = [
+    "Europe/Rome",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Europe/Zurich",
+    "Europe/Vienna",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "Europe/Athens",
+    "Europe/Bucharest",
+    "Europe/Helsinki",
+    "Europe/Kyiv",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Caracas",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+];
+
 /// The IANA zone a blob means in `year`: the user's own zone if its rules match, else the
-/// first zone that does (by name), else a fixed-offset `Etc/GMT±N` zone, else UTC.
+/// first principal zone that does, else the first other zone (by name), else UTC.
 pub fn zone_of(blob: &[u8], year: i32, preferred: &str) -> String {
     let Some(wanted) = decode(blob) else {
         return preferred_or_utc(preferred);
@@ -219,10 +278,10 @@ pub fn zone_of(blob: &[u8], year: i32, preferred: &str) -> String {
             return preferred.to_string();
         }
     }
-    // Zones people live in first (Etc/ and the old aliases last).
+    // Principal zones, then zones people live in (Etc/ and the old aliases last).
     let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     names.sort_by_key(|n| (!n.contains('/') || n.starts_with("Etc/"), *n));
-    for name in names {
+    for name in PRINCIPAL.into_iter().chain(names) {
         if let Ok(tz) = name.parse::<Tz>() {
             if rules(tz, year) == wanted {
                 return name.to_string();

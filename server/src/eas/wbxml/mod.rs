@@ -105,6 +105,13 @@ impl Element {
         })
     }
 
+    pub fn elements_mut(&mut self) -> impl Iterator<Item = &mut Element> {
+        self.children.iter_mut().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
     /// The first direct child with this name.
     pub fn get(&self, page: &str, tag: &str) -> Option<&Element> {
         self.elements().find(|e| e.is(page, tag))

@@ -17,14 +17,43 @@ use chrono_tz::Tz;
 /// One VCALENDAR holding every event, its deleted occurrences as EXDATE and its changed ones
 /// as VEVENTs with the same UID and a RECURRENCE-ID.
 pub fn write_calendar(events: &[(String, Event, Vec<Exception>)]) -> String {
+    write(events, None)
+}
+
+/// What an invitation (iTIP, RFC 5546) adds to an event: the method, its organizer and its
+/// revision.
+pub struct Itip<'a> {
+    /// `REQUEST` (new or changed) or `CANCEL`.
+    pub method: &'a str,
+    pub organizer_name: &'a str,
+    pub organizer_email: &'a str,
+    /// Grows with every revision the attendees are sent.
+    pub sequence: i64,
+    /// When the message was made (UTC seconds).
+    pub stamp: i64,
+}
+
+/// One event as an invitation to, or a cancellation for, its attendees.
+pub fn write_itip(itip: &Itip<'_>, uid: &str, e: &Event, exceptions: &[Exception]) -> String {
+    write(
+        &[(uid.to_string(), e.clone(), exceptions.to_vec())],
+        Some(itip),
+    )
+}
+
+fn write(events: &[(String, Event, Vec<Exception>)], itip: Option<&Itip<'_>>) -> String {
     let mut out = String::new();
     for l in ["BEGIN:VCALENDAR", "VERSION:2.0", "CALSCALE:GREGORIAN"] {
         push_line(&mut out, l);
     }
     push_line(&mut out, &format!("PRODID:{PRODID}"));
+    if let Some(i) = itip {
+        push_line(&mut out, &format!("METHOD:{}", i.method));
+    }
     for (uid, e, exceptions) in events {
         let mut w = Lines(Vec::new());
         w.open(uid, &e.when);
+        w.itip(itip);
         w.times(&e.when);
         if let Some(rule) = &e.rrule {
             // A rule is written as given (the backend checked it), on one line.
@@ -40,6 +69,7 @@ pub fn write_calendar(events: &[(String, Event, Vec<Exception>)]) -> String {
         for x in exceptions {
             let Some(o) = &x.changes else { continue };
             w.open(uid, &o.when);
+            w.itip(itip);
             w.original("RECURRENCE-ID", x.original_start, &e.when);
             w.times(&o.when);
             w.common(&o.title, &o.location, &o.description, o.busy);
@@ -70,6 +100,24 @@ impl Lines {
         self.push("BEGIN:VEVENT".into());
         self.push(format!("UID:{}", escape(uid)));
         self.push(format!("DTSTAMP:{}", utc(when.utc_span().0)));
+    }
+
+    /// The organizer and revision of an invitation (its DTSTAMP is when it was made).
+    fn itip(&mut self, itip: Option<&Itip<'_>>) {
+        let Some(i) = itip else { return };
+        if let Some(stamp) = self.0.iter_mut().rev().find(|l| l.starts_with("DTSTAMP:")) {
+            *stamp = format!("DTSTAMP:{}", utc(i.stamp));
+        }
+        let name = if i.organizer_name.is_empty() {
+            String::new()
+        } else {
+            format!(";CN={}", param(i.organizer_name))
+        };
+        self.push(format!("ORGANIZER{name}:mailto:{}", i.organizer_email));
+        self.push(format!("SEQUENCE:{}", i.sequence));
+        if i.method == "CANCEL" {
+            self.push("STATUS:CANCELLED".into());
+        }
     }
 
     fn times(&mut self, when: &When) {
@@ -180,7 +228,15 @@ fn attendee(a: &Attendee) -> String {
     } else {
         format!(";CN={}", param(&a.name))
     };
-    format!("ATTENDEE{name};PARTSTAT={partstat}:mailto:{}", a.email)
+    let rsvp = if a.response == Response::None {
+        ";RSVP=TRUE"
+    } else {
+        ""
+    };
+    format!(
+        "ATTENDEE{name};PARTSTAT={partstat}{rsvp}:mailto:{}",
+        a.email
+    )
 }
 
 fn utc(t: i64) -> String {

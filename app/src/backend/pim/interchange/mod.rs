@@ -17,7 +17,7 @@ mod vcard_write;
 mod zones;
 
 pub use ical::{parse_calendar, ImportedEvent};
-pub use ical_write::write_calendar;
+pub use ical_write::{write_calendar, write_itip, Itip};
 pub use report::{Item, Parsed, SkipReason, Skipped};
 pub use vcard::{parse_vcards, ImportedContact};
 pub use vcard_write::write_vcard;

@@ -421,3 +421,118 @@ pub async fn all(pool: &Pool, folder: i64) -> Result<Vec<EventRow>, sqlx::Error>
     .fetch_all(pool)
     .await
 }
+
+/// The events of the folder with these ids (a sync window), in one query each for the rows,
+/// their attendees and their exceptions.
+pub async fn with_details(
+    db: &mut Connection,
+    folder: i64,
+    ids: &[i64],
+) -> Result<Vec<(EventRow, Vec<Attendee>, Vec<Exception>)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Numbers only: safe to write into the statement, and one statement for the window.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events WHERE folder_id = $1 AND id IN ({list})"
+    ))
+    .bind(folder)
+    .fetch_all(&mut *db)
+    .await?;
+    #[derive(FromRow)]
+    struct Listed {
+        event_id: i64,
+        name: String,
+        email: String,
+        response: String,
+    }
+    let people: Vec<Listed> = sqlx::query_as(&format!(
+        "SELECT event_id, name, email, response FROM event_attendees WHERE event_id IN ({list}) \
+         ORDER BY event_id, position"
+    ))
+    .fetch_all(&mut *db)
+    .await?;
+    let changed: Vec<ExceptionRow> = sqlx::query_as(&format!(
+        "SELECT event_id, original_start, deleted, changes FROM event_exceptions \
+         WHERE event_id IN ({list}) ORDER BY event_id, original_start"
+    ))
+    .fetch_all(&mut *db)
+    .await?;
+    let mut attendees = std::collections::HashMap::<i64, Vec<Attendee>>::new();
+    for p in people {
+        attendees.entry(p.event_id).or_default().push(Attendee {
+            name: p.name,
+            email: p.email,
+            response: Response::from_code(&p.response).unwrap_or_default(),
+        });
+    }
+    let mut exceptions = std::collections::HashMap::<i64, Vec<Exception>>::new();
+    for x in changed {
+        exceptions
+            .entry(x.event_id)
+            .or_default()
+            .push(x.exception());
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let a = attendees.remove(&row.id).unwrap_or_default();
+            let x = exceptions.remove(&row.id).unwrap_or_default();
+            (row, a, x)
+        })
+        .collect())
+}
+
+/// Replaces the series' exceptions with these (a phone sends them all with the series; the
+/// caller has taken the event's new sequence number).
+pub async fn replace_exceptions(
+    db: &mut Connection,
+    id: i64,
+    exceptions: &[Exception],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM event_exceptions WHERE event_id = $1")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    for x in exceptions {
+        // A struct of strings and numbers: serialising it cannot fail.
+        let changes = x
+            .changes
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_default());
+        sqlx::query(
+            "INSERT INTO event_exceptions (event_id, original_start, deleted, changes) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (event_id, original_start) DO NOTHING",
+        )
+        .bind(id)
+        .bind(x.original_start)
+        .bind(x.changes.is_none())
+        .bind(changes)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the folder has an event with this UID (a phone's `ClientUid` is kept only when free).
+pub async fn uid_taken(db: &mut Connection, folder: i64, uid: &str) -> Result<bool, sqlx::Error> {
+    Ok(by_uid(&mut *db, folder, uid).await?.is_some())
+}
+
+/// The events of the folder whose every occurrence ended before `since` (a series without end
+/// never does).
+pub async fn ended_before(
+    db: &mut Connection,
+    folder: i64,
+    since: i64,
+) -> Result<std::collections::BTreeSet<i64>, sqlx::Error> {
+    let ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM events WHERE folder_id = $1 AND range_end IS NOT NULL AND range_end <= $2",
+    )
+    .bind(folder)
+    .bind(since)
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
