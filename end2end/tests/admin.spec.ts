@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN_PASSWORD, confirmItIsYou, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
+import { ADMIN_PASSWORD, confirmItIsYou, createUserViaApi, logIn, uniqueName, markDocument, expectSameDocument, waitForHydration } from './helpers';
 
 test('admin signs in with the first password and sees their preferences', async ({ page }) => {
   await logIn(page, 'admin', ADMIN_PASSWORD);
@@ -83,4 +83,57 @@ test('admin deactivates and reactivates a user', async ({ page }) => {
   await expect(page.getByRole('region', { name: 'Role and login' })).toContainText('Inactive');
   await page.getByRole('button', { name: 'Reactivate' }).click();
   await expect(page.getByRole('region', { name: 'Role and login' })).toContainText('Active');
+});
+
+test('admin resets a login password, shown once; the user must change it at the next sign-in', async ({ page, request, browser }) => {
+  const username = uniqueName('reset');
+  const id = await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: 'Rita', last: 'Reset', password: 'reset-password-1',
+  });
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto(`/admin/users/${id}`);
+  await waitForHydration(page);
+  const block = page.getByRole('region', { name: 'Reset login password' });
+  await expect(block).toContainText('The user must choose a new password at their next sign-in');
+  // Left empty: one is made up. Resetting asks who the admin is first, then goes on.
+  await block.getByRole('button', { name: 'Reset login password' }).click();
+  await confirmItIsYou(page, ADMIN_PASSWORD);
+  await expect(block.getByRole('status')).toHaveText('Login password reset. Give it to the user: they will change it at their next sign-in.');
+  const made = await block.getByLabel('The new login password (shown only now)').inputValue();
+  expect(made).toHaveLength(16);
+  await expect(page.getByRole('region', { name: 'Audit trail' })).toContainText('Login password reset');
+  // Shown once: a reload does not show it again.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Reset login password' }).getByLabel('The new login password (shown only now)')).toHaveCount(0);
+
+  // The user signs in with it and must choose their own before anything else.
+  const context = await browser.newContext();
+  const user = await context.newPage();
+  await user.goto('/login');
+  await user.getByLabel('Username').fill(username);
+  await user.getByLabel('Password').fill(made);
+  await user.getByRole('button', { name: 'Sign in' }).click();
+  await expect(user.getByRole('heading', { name: 'Choose your password' })).toBeVisible();
+  await context.close();
+});
+
+test('admin corrects a user\'s email address', async ({ page, request }) => {
+  const username = uniqueName('mail');
+  const id = await createUserViaApi(request, {
+    username, email: `${username}@example.it`, first: 'Emma', last: 'Mail', password: 'mail-password-1',
+  });
+  await logIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto(`/admin/users/${id}`);
+  await waitForHydration(page);
+  const block = page.getByRole('region', { name: 'Email address' });
+  // The browser lets "emma@localhost" through; the server wants a domain with a dot.
+  await block.getByRole('textbox', { name: 'Email' }).fill('emma@localhost');
+  await block.getByRole('button', { name: 'Save' }).click();
+  await confirmItIsYou(page, ADMIN_PASSWORD);
+  await expect(block.getByRole('textbox', { name: 'Email' })).toHaveAttribute('aria-invalid', 'true');
+  await block.getByRole('textbox', { name: 'Email' }).fill(`${username}@example.org`);
+  await block.getByRole('button', { name: 'Save' }).click();
+  await expect(block.getByText('Email address saved.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Role and login' })).toContainText(`${username}@example.org`);
+  await expect(page.getByRole('region', { name: 'Audit trail' })).toContainText('Email address changed');
 });

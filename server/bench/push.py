@@ -68,17 +68,26 @@ class Http:
 
     async def request(self, method, path, headers, body=b""):
         """(status, headers with lower-case names, set-cookie values, body)."""
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             await self.open()
         head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
                 f"Content-Length: {len(body)}"]
         head += [f"{k}: {v}" for k, v in headers.items()]
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        await self.writer.drain()
-        line = await self.reader.readline()
+        try:
+            self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            await self.writer.drain()
+            line = await self.reader.readline()
+        except (ConnectionResetError, BrokenPipeError):
+            line = b""
         self.answered_at = time.perf_counter()
         if not line:
             self.close()
+            if reused:
+                # A kept-alive connection the server let go while it sat idle (it closes
+                # idle ones after its header timeout): it read nothing of this request, so
+                # the request goes again on a new connection, as browsers and phones do.
+                return await self.request(method, path, headers, body)
             raise ConnectionError(f"{method} {path}: the server closed the connection")
         status = int(line.split()[1])
         names, cookies = {}, []

@@ -24,6 +24,17 @@ async fn non_admin_is_refused_by_every_admin_function() {
             vec![("id", admin_id.as_str()), ("active", "false")],
         ),
         (
+            "users/reset-password",
+            vec![
+                ("id", admin_id.as_str()),
+                ("new_password", "mallory-took-it"),
+            ],
+        ),
+        (
+            "users/email",
+            vec![("id", admin_id.as_str()), ("email", "mallory@example.it")],
+        ),
+        (
             "users/create",
             vec![
                 ("username", "mallory"),
@@ -226,4 +237,105 @@ async fn unknown_user_id_is_not_found() {
             .json(),
         json!("NotFound")
     );
+}
+
+#[tokio::test]
+async fn an_admin_resets_a_login_password_which_the_user_must_then_change() {
+    let server = TestServer::start().await;
+    let anna_id = server.add_user("anna", "anna-password-1", false).await;
+    let mut anna = server.signed_in("anna", "anna-password-1").await;
+    let mut admin = server.signed_in_admin().await;
+    let uid = anna_id.to_string();
+    // A password that breaks the rules is refused and changes nothing.
+    let r = admin
+        .call(
+            "users/reset-password",
+            &[("id", &uid), ("new_password", "short")],
+        )
+        .await;
+    assert_eq!(r.json(), json!("ReauthRequired"), "re-authentication first");
+    admin.reauth(common::ADMIN_PASSWORD, None).await;
+    let r = admin
+        .call(
+            "users/reset-password",
+            &[("id", &uid), ("new_password", "short")],
+        )
+        .await;
+    assert_eq!(r.json()["Invalid"]["field"], "new_password", "{}", r.body);
+    assert_eq!(
+        anna.call("me/profile", &[]).await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+
+    // Left empty: one is made up and shown to the admin once.
+    let r = admin
+        .call(
+            "users/reset-password",
+            &[("id", &uid), ("new_password", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let made = r.json()["password"].as_str().unwrap().to_string();
+    assert_eq!(made.len(), 16);
+    // Anna's session ended; the old password no longer works; the new one makes her choose.
+    assert_ne!(anna.call("me/profile", &[]).await.status, StatusCode::OK);
+    let mut again = server.browser();
+    assert_ne!(
+        again.login("anna", "anna-password-1").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(again.login("anna", &made).await.status, StatusCode::OK);
+    assert_eq!(
+        again.call("me/profile", &[]).await.json(),
+        json!("PasswordChangeRequired")
+    );
+    server
+        .wait_for_mail(
+            "anna@example.it",
+            "login password of your account has been changed",
+        )
+        .await;
+    let events = admin.call("users/audit", &[("id", &uid)]).await.json();
+    assert_eq!(events[0]["action"], "PasswordReset");
+    // The password is in the answer to the admin only: not in the audit trail, not in the
+    // user's profile.
+    assert!(!admin
+        .call("users/audit", &[("id", &uid)])
+        .await
+        .body
+        .contains(&made));
+    assert!(!admin
+        .call("users/get", &[("id", &uid)])
+        .await
+        .body
+        .contains(&made));
+}
+
+#[tokio::test]
+async fn an_admin_corrects_an_email_address_and_both_addresses_are_told() {
+    let server = TestServer::start().await;
+    let anna_id = server.add_user("anna", "anna-password-1", false).await;
+    let mut admin = server.signed_in_admin().await;
+    admin.reauth(common::ADMIN_PASSWORD, None).await;
+    let uid = anna_id.to_string();
+    let r = admin
+        .call("users/email", &[("id", &uid), ("email", "not-an-address")])
+        .await;
+    assert_eq!(r.json()["Invalid"]["field"], "email", "{}", r.body);
+    let r = admin
+        .call(
+            "users/email",
+            &[("id", &uid), ("email", "anna.rossi@example.org")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["email"], "anna.rossi@example.org");
+    for to in ["anna@example.it", "anna.rossi@example.org"] {
+        server
+            .wait_for_mail(to, "email address of your account has been changed")
+            .await;
+    }
+    let events = admin.call("users/audit", &[("id", &uid)]).await.json();
+    assert_eq!(events[0]["action"], "EmailChanged");
 }

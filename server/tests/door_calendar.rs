@@ -270,7 +270,11 @@ async fn a_phones_adds_changes_and_deletions_reach_the_console() {
             .child(Element::leaf("Calendar", "StartTime", compact(start)))
             .child(Element::leaf("Calendar", "EndTime", compact(start + HOUR)))
             .child(Element::leaf("Calendar", "BusyStatus", "2"))
-            .child(Element::leaf("Calendar", "Reminder", "30"));
+            .child(Element::leaf("Calendar", "Reminder", "30"))
+            .child(
+                Element::new("Calendar", "Categories")
+                    .child(Element::leaf("Calendar", "Category", "Clienti")),
+            );
         if v16 {
             data = data.child(Element::leaf(
                 "Calendar",
@@ -329,6 +333,39 @@ async fn a_phones_adds_changes_and_deletions_reach_the_console() {
         if v16 {
             assert_eq!(field(data, "UID"), Some(format!("client-{n}").as_str()));
         }
+        let categories = |data: &Element| -> Vec<String> {
+            data.get("Calendar", "Categories")
+                .map(|c| {
+                    c.elements()
+                        .filter_map(Element::text_content)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(categories(data), vec!["Clienti"], "{version}");
+        // The console's form has no categories: its edit keeps them.
+        let (mut edited, _) = calendar::get(&server.state, anna_id, id).await.unwrap();
+        edited.location = "Sala 9".into();
+        calendar::update(&server.state, anna_id, id, edited)
+            .await
+            .unwrap();
+        let kept = app::backend::sync::fetch::<app::backend::sync::Events>(
+            &server.state,
+            anna_id,
+            &server_id,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(kept.categories, vec!["Clienti"]);
+        assert_eq!(kept.event.location, "Sala 9");
+        // The phone takes the console's edit before changing the event itself.
+        let a = phone
+            .command("Sync", &sync_body("calendar", &key, None, vec![]))
+            .await
+            .unwrap();
+        let key = text(collection(&a), "AirSync", "SyncKey").to_string();
 
         let moved = Element::new("AirSync", "ApplicationData")
             .child(Element::leaf("Calendar", "Subject", "Moved"))

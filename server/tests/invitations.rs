@@ -111,6 +111,17 @@ async fn the_consoles_invitations_changes_and_cancellations_reach_the_attendees(
         assert!(ics.contains("METHOD:REQUEST"), "{ics}");
         assert!(ics.contains("ORGANIZER"), "{ics}");
         assert!(ics.contains("mailto:anna@example.it"), "{ics}");
+        // Rome's rules, for calendars that want every TZID defined (Outlook).
+        for line in [
+            "BEGIN:VTIMEZONE",
+            "TZID:Europe/Rome",
+            "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+            "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+            "TZOFFSETTO:+0200",
+            "TZOFFSETTO:+0100",
+        ] {
+            assert!(ics.contains(line), "{line} in {ics}");
+        }
         // What the attendee's calendar reads: the same event.
         let parsed = parse_calendar(&ics, "UTC");
         assert_eq!(parsed.items.len(), 1, "{ics}");

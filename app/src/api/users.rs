@@ -91,6 +91,53 @@ pub async fn reset_user_two_factor(id: UserId) -> Result<Profile, AppError> {
     Ok(done.profile)
 }
 
+/// What the admin sees after "Reset login password": the user as they are now and the new
+/// password, shown this once.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PasswordReset {
+    pub profile: Profile,
+    pub password: String,
+}
+
+/// "Reset login password": the typed one, or one made up (empty `new_password`); the user
+/// must change it at the next sign-in and their sessions end.
+#[server(endpoint = "users/reset-password")]
+pub async fn reset_user_password(
+    id: UserId,
+    new_password: String,
+) -> Result<PasswordReset, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::identity::accounts;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let reauth = rq.reauthenticated().await?;
+    let origin = rq.origin(me.id);
+    let lang = rq.browser_lang;
+    let typed = zeroize::Zeroizing::new(new_password);
+    let (done, password) =
+        accounts::reset_password_by_admin(&rq.state, &admin, &reauth, &origin, id, typed, lang)
+            .await?;
+    Ok(PasswordReset {
+        profile: done.profile,
+        password: password.to_string(),
+    })
+}
+
+/// "Edit email" for one user.
+#[server(endpoint = "users/email")]
+pub async fn set_user_email(id: UserId, email: String) -> Result<Profile, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::identity::accounts;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let reauth = rq.reauthenticated().await?;
+    let origin = rq.origin(me.id);
+    let lang = rq.browser_lang;
+    let done =
+        accounts::set_email_by_admin(&rq.state, &admin, &reauth, &origin, id, &email, lang).await?;
+    Ok(done.profile)
+}
+
 /// "Enable ActiveSync" for one user.
 #[server(endpoint = "users/activesync")]
 pub async fn set_user_activesync(id: UserId, enabled: bool) -> Result<Profile, AppError> {

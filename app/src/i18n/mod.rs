@@ -391,6 +391,12 @@ pub struct Texts {
     pub invitation_subject: &'static str,
     pub invitation_cancelled: &'static str,
     pub invitation_text: &'static str,
+    /// The admin's "Reset login password" block on a user's page.
+    pub reset_login_password: &'static str,
+    pub reset_login_password_intro: &'static str,
+    pub reset_login_password_hint: &'static str,
+    pub reset_login_password_shown: &'static str,
+    pub reset_login_password_done: &'static str,
     /// The title of an event a phone sent without one.
     pub event_untitled: &'static str,
     pub calendar_empty_month: &'static str,

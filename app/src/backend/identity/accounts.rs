@@ -5,7 +5,7 @@ use crate::backend::audit::{self, Origin};
 use crate::backend::changes::{self, Change};
 use crate::backend::error::Error;
 use crate::backend::identity::own_account;
-use crate::backend::identity::passwords::PasswordHash;
+use crate::backend::identity::passwords::{random_password, PasswordHash};
 use crate::backend::identity::proofs::{Admin, Reauthenticated};
 use crate::backend::identity::views;
 use crate::backend::mail::notices::{self, Notice};
@@ -138,6 +138,87 @@ pub async fn reset_password(
     tracing::info!(user = %user.id, by = ?origin.actor_id, "login password reset");
     let lang = user.language.unwrap_or_default();
     Ok(notices::send(state, &user, Notice::PasswordChanged, lang))
+}
+
+/// The length of a password made up for an admin's reset (~95 bits).
+const MADE_UP_PASSWORD: usize = 16;
+
+/// The admin's "Reset login password" on a user's page: the password the admin typed, or one
+/// made up here (empty field); either is shown to the admin once. The user must choose their
+/// own at the next sign-in, and every session of theirs ends. Audited; the user is told.
+pub async fn reset_password_by_admin(
+    state: &AppState,
+    _: &Admin,
+    _: &Reauthenticated,
+    origin: &Origin,
+    target: UserId,
+    typed: Zeroizing<String>,
+    lang: crate::domain::lang::Lang,
+) -> Result<(views::Changed, Zeroizing<String>), Error> {
+    let user = views::record(state, target).await?;
+    let password = if typed.is_empty() {
+        Zeroizing::new(random_password(MADE_UP_PASSWORD))
+    } else {
+        typed
+    };
+    validation::login_password(&password, &user.username)
+        .map_err(|m| Error::invalid("new_password", m))?;
+    own_account::refuse_sync_password(state, &user, &password, "new_password")?;
+    let hash: PasswordHash = state
+        .hasher
+        .hash(password.clone())
+        .await
+        .map_err(Error::internal)?;
+    let mut change = audit::Change::begin(state).await?;
+    users::set_password(change.db(), target, &hash, true, None, state.now())
+        .await
+        .map_err(Error::internal)?;
+    change
+        .commit(origin, Some(target), AuditAction::PasswordReset)
+        .await?;
+    tracing::info!(user = %target, by = ?origin.actor_id, "login password reset by an admin");
+    let changed = views::Changed::told(state, &user, Notice::PasswordChanged, lang).await?;
+    Ok((changed, password))
+}
+
+/// The admin's "Edit email" on a user's page. A user whose second factor is email keeps one.
+/// Their sessions end (the address may be their second factor); the old address and the new
+/// are told. Audited.
+pub async fn set_email_by_admin(
+    state: &AppState,
+    _: &Admin,
+    _: &Reauthenticated,
+    origin: &Origin,
+    target: UserId,
+    email: &str,
+    lang: crate::domain::lang::Lang,
+) -> Result<views::Changed, Error> {
+    let user = views::record(state, target).await?;
+    let email_factor = user.two_factor_method.as_deref() == Some("email");
+    let email = if email_factor {
+        validation::email(email)
+    } else {
+        validation::optional_email(email)
+    }
+    .map_err(|m| Error::invalid("email", m))?;
+    if email == user.email {
+        return Ok(views::Changed {
+            profile: views::profile(state, target).await?,
+            mail: None,
+        });
+    }
+    let mut change = audit::Change::begin(state).await?;
+    users::set_email(change.db(), target, &email, None, state.now())
+        .await
+        .map_err(Error::internal)?;
+    change
+        .commit(origin, Some(target), AuditAction::EmailChanged)
+        .await?;
+    let mut moved = user.clone();
+    moved.email = email;
+    notices::send(state, &moved, Notice::EmailChanged, lang);
+    // The old address is told by `told` (it mails the record as it was).
+    views::Changed::told(state, &user, Notice::EmailChanged, lang).await
 }
 
 /// Deactivating ends the user's sessions and weakens their account for good measure: it

@@ -16,6 +16,7 @@ pub mod sync_choice;
 #[cfg(test)]
 pub mod test_support;
 pub mod watch;
+pub mod zone_rules;
 
 use crate::backend::changes::{announce, Change};
 use crate::backend::error::Error;

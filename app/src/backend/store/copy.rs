@@ -206,6 +206,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("range_end", Int),
             ("created_at", Int),
             ("updated_at", Int),
+            ("categories", Text),
         ],
     ),
     (

@@ -166,6 +166,8 @@ pub struct SyncedEvent {
     pub zone: String,
     /// When it last changed (UTC seconds): the `DtStamp` phones are sent.
     pub stamp: i64,
+    /// Labels phones give events (not on the console's form, which keeps them).
+    pub categories: Vec<String>,
 }
 
 pub struct Events;
@@ -199,6 +201,7 @@ impl Class for Events {
         folder: i64,
         ids: &[i64],
     ) -> Result<Vec<(i64, SyncedEvent)>, sqlx::Error> {
+        let mut categories = events::categories_of(db, ids).await?;
         Ok(events::with_details(db, folder, ids)
             .await?
             .into_iter()
@@ -209,6 +212,7 @@ impl Class for Events {
                     SyncedEvent {
                         event,
                         exceptions,
+                        categories: categories.remove(&row.id).unwrap_or_default(),
                         uid: row.uid,
                         zone: row.time_zone,
                         stamp: row.updated_at,
@@ -259,6 +263,7 @@ impl Class for Events {
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
         events::replace_exceptions(db, id, &item.exceptions).await?;
+        events::set_categories(db, id, &item.categories).await?;
         Ok(id)
     }
 
@@ -275,6 +280,7 @@ impl Class for Events {
             return Ok(false);
         }
         events::replace_exceptions(db, id, &item.exceptions).await?;
+        events::set_categories(db, id, &item.categories).await?;
         Ok(true)
     }
 

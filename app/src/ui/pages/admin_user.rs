@@ -3,14 +3,16 @@
 use crate::api::devices::{BlockDevice, DeleteDevice};
 use crate::api::dto::{Profile, TwoFactorMethod};
 use crate::api::users::{
-    get_user, user_audit, ClearUserSyncPassword, ResetUserTwoFactor, SetUserActive,
-    SetUserActivesync, SetUserTwoFactorRequired,
+    get_user, user_audit, ClearUserSyncPassword, ResetUserPassword, ResetUserTwoFactor,
+    SetUserActive, SetUserActivesync, SetUserEmail, SetUserTwoFactorRequired,
 };
 use crate::domain::ids::UserId;
 use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
-use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote, Switch};
+use crate::ui::components::field::{
+    field_error, form_error, ErrorAlert, Field, StatusNote, Switch,
+};
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
 use crate::ui::resource::server_resource;
@@ -26,6 +28,10 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
     let set_active = ReauthAction::<SetUserActive>::new();
     let require = ReauthAction::<SetUserTwoFactorRequired>::new();
     let reset = ReauthAction::<ResetUserTwoFactor>::new();
+    let password_form = NodeRef::<leptos::html::Form>::new();
+    let password = ReauthAction::<ResetUserPassword>::for_form(password_form);
+    let email_form = NodeRef::<leptos::html::Form>::new();
+    let email = ReauthAction::<SetUserEmail>::for_form(email_form);
     let block = ServerAction::<BlockDevice>::new();
     let remove = ServerAction::<DeleteDevice>::new();
     let sync = SyncActions {
@@ -37,6 +43,8 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
             set_active.version().get(),
             require.version().get(),
             reset.version().get(),
+            password.version().get(),
+            email.version().get(),
             sync.enable.version().get(),
             sync.clear.version().get(),
             block.version().get(),
@@ -88,7 +96,9 @@ pub(super) fn User(id: Option<UserId>) -> impl IntoView {
                             <h1>{text(t, |t| t.user_title)} ": " {p.username.clone()}</h1>
                             <RoleAndLogin profile=p.clone()/>
                             <ActiveSyncControls profile=p.clone() actions=sync/>
-                            <SecurityControls profile=p require=require reset=reset/>
+                            <SecurityControls profile=p.clone() require=require reset=reset/>
+                            <EmailEdit profile=p.clone() action=email form=email_form/>
+                            <PasswordReset id=uid action=password form=password_form/>
                             <section class="card" aria-labelledby="account-title">
                                 <h2 id="account-title">{text(t, |t| t.account_actions)}</h2>
                                 <ErrorAlert message=invalid/>
@@ -215,6 +225,95 @@ fn SecurityControls(
             {move || field_error(reset.value(), "two_factor", t).get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <ErrorAlert message=form_error(reset.value(), t)/>
             <StatusNote message=reset_done/>
+        </section>
+    }
+}
+
+/// "Reset login password": the admin types one, or leaves the field empty for one made up; the
+/// new password is shown here once, and the user must change it at the next sign-in.
+#[component]
+fn PasswordReset(
+    id: UserId,
+    action: ReauthAction<ResetUserPassword>,
+    form: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
+    let t = use_texts();
+    let value = action.value();
+    let made = Memo::new(move |_| {
+        value.with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|r| r.password.clone())
+        })
+    });
+    view! {
+        <section class="card" aria-labelledby="password-reset-title">
+            <h2 id="password-reset-title">{text(t, |t| t.reset_login_password)}</h2>
+            <p>{text(t, |t| t.reset_login_password_intro)}</p>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=action.action() node_ref=form attr:aria-labelledby="password-reset-title">
+                <input type="hidden" name="id" value=id.0.to_string()/>
+                <Field
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    label=Signal::derive(text(t, |t| t.new_password))
+                    hint=Signal::derive(text(t, |t| t.reset_login_password_hint))
+                    error=field_error(value, "new_password", t)
+                />
+                <button type="submit" disabled=move || action.pending().get()>
+                    {text(t, |t| t.reset_login_password)}
+                </button>
+            </ActionForm>
+            {move || {
+                made.get()
+                    .map(|pw| {
+                        view! {
+                            <div class="field">
+                                <label for="reset_password_shown">{text(t, |t| t.reset_login_password_shown)}</label>
+                                <input id="reset_password_shown" readonly value=pw/>
+                            </div>
+                            <p role="status">{text(t, |t| t.reset_login_password_done)}</p>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// "Email address": the admin corrects it; the old and the new address are told.
+#[component]
+fn EmailEdit(
+    profile: Profile,
+    action: ReauthAction<SetUserEmail>,
+    form: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
+    let t = use_texts();
+    let value = action.value();
+    let saved = Signal::derive(move || match value.get() {
+        Some(Ok(_)) => Some(t.get().email_saved),
+        _ => None,
+    });
+    view! {
+        <section class="card" aria-labelledby="email-admin-title">
+            <h2 id="email-admin-title">{text(t, |t| t.email_title)}</h2>
+            <ErrorAlert message=form_error(value, t)/>
+            <ActionForm action=action.action() node_ref=form attr:aria-labelledby="email-admin-title">
+                <input type="hidden" name="id" value=profile.id.0.to_string()/>
+                <Field
+                    name="email"
+                    kind="email"
+                    autocomplete="off"
+                    value=profile.email.clone()
+                    label=Signal::derive(text(t, |t| t.email))
+                    hint=Signal::derive(text(t, |t| t.email_hint))
+                    error=field_error(value, "email", t)
+                />
+                <button type="submit" disabled=move || action.pending().get()>
+                    {text(t, |t| t.save)}
+                </button>
+            </ActionForm>
+            <StatusNote message=saved/>
         </section>
     }
 }

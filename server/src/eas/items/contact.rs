@@ -4,7 +4,7 @@
 //! (no `Supported` list: it supports everything); a picture it was never sent is never erased
 //! by it. Unknown pages and tags are skipped.
 
-use super::{cut, eas_date, parse_eas_date, Sent};
+use super::{categories, cut, eas_date, parse_eas_date, Sent};
 use crate::eas::wbxml::Element;
 use app::backend::pim::local_time::midnight_in;
 use app::backend::sync::{PatchContext, SyncedContact};
@@ -274,18 +274,8 @@ pub fn read(
             }
         }
     }
-    match sent.get("Contacts", "Categories") {
-        Some(cats) => {
-            c.categories = cats
-                .elements()
-                .filter_map(|e| e.text_content())
-                .map(|t| cut(t.trim().to_string(), FIELD_MAX))
-                .filter(|t| !t.is_empty())
-                .take(MAX_CATEGORIES)
-                .collect();
-        }
-        None if sent.cleared("Contacts", "Categories") => c.categories.clear(),
-        None => {}
+    if let Some(list) = categories(&sent, "Contacts", FIELD_MAX, MAX_CATEGORIES) {
+        c.categories = list;
     }
     match sent
         .get("AirSyncBase", "Body")

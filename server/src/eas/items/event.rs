@@ -10,7 +10,7 @@
 //! body, attendees, exceptions, a rule they were never sent).
 
 use super::recurrence::{self, Recurrence};
-use super::{cut, parse_eas_time, timezone, Sent};
+use super::{categories, cut, parse_eas_time, timezone, Sent};
 use crate::eas::wbxml::Element;
 use app::backend::pim::local_time::{date_meant, midnight_in, to_local};
 use app::backend::sync::{PatchContext, SyncedEvent};
@@ -20,6 +20,7 @@ use app::domain::model::calendar::{
     Attendee, BusyStatus, Event, Exception, Occurrence, Response, Sensitivity, When,
     DESCRIPTION_MAX, MAX_ATTENDEES, REMINDER_MAX_MINUTES, TITLE_MAX,
 };
+use app::domain::model::contacts::{FIELD_MAX, MAX_CATEGORIES};
 use base64::Engine as _;
 
 /// What differs between protocol versions and users.
@@ -315,6 +316,15 @@ pub fn write(item: &SyncedEvent, d: &Dialect) -> Vec<Element> {
         "MeetingStatus",
         if e.attendees.is_empty() { "0" } else { "1" },
     ));
+    if !item.categories.is_empty() {
+        out.push(
+            item.categories
+                .iter()
+                .fold(Element::new(CAL, "Categories"), |l, c| {
+                    l.child(cal("Category", c.as_str()))
+                }),
+        );
+    }
     if !e.attendees.is_empty() {
         let list = e
             .attendees
@@ -652,6 +662,7 @@ pub fn read(
             uid: own_uid.unwrap_or_default(),
             zone: d.zone.clone(),
             stamp: 0,
+            categories: Vec::new(),
         },
     };
     let e = &mut item.event;
@@ -685,6 +696,9 @@ pub fn read(
     }
     if let Some(list) = sent.get(CAL, "Attendees") {
         e.attendees = read_attendees(list, &e.attendees, d.v16);
+    }
+    if let Some(c) = categories(&sent, CAL, FIELD_MAX, MAX_CATEGORIES) {
+        item.categories = c;
     }
     let first = first_date(&e.when);
     match sent.get(CAL, "Recurrence") {

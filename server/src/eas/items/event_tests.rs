@@ -37,6 +37,7 @@ fn item(event: Event, exceptions: Vec<Exception>) -> SyncedEvent {
         uid: "uid-1".into(),
         zone: "Europe/Rome".into(),
         stamp: MONDAY - DAY,
+        categories: vec!["Clienti".into(), "Milano".into()],
     }
 }
 
@@ -155,6 +156,7 @@ fn every_event_survives_the_trip_to_a_phone_and_back_on_every_version() {
             let back = read(&sent, Some(&original), &all(), &d).unwrap();
             assert_eq!(back.event, original.event, "{version} {name}: change");
             assert_eq!(back.exceptions, original.exceptions, "{version} {name}");
+            assert_eq!(back.categories, original.categories, "{version} {name}");
             // …and as a new event (what a second phone would make of it).
             let new = read(&sent, None, &all(), &d).unwrap();
             let mut expected = original.event.clone();

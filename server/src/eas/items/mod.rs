@@ -102,6 +102,23 @@ impl<'a> Sent<'a> {
     }
 }
 
+/// The `Categories` a device sent for an item: `Some` to set (empty: cleared on the device),
+/// `None` to keep.
+pub fn categories(sent: &Sent<'_>, page: &str, max_each: usize, max: usize) -> Option<Vec<String>> {
+    match sent.get(page, "Categories") {
+        Some(list) => Some(
+            list.elements()
+                .filter_map(Element::text_content)
+                .map(|t| cut(t.trim().to_string(), max_each))
+                .filter(|t| !t.is_empty())
+                .take(max)
+                .collect(),
+        ),
+        None if sent.cleared(page, "Categories") => Some(Vec::new()),
+        None => None,
+    }
+}
+
 /// At most `max` characters of `s`.
 pub fn cut(s: String, max: usize) -> String {
     if s.chars().count() > max {

@@ -7,11 +7,12 @@ use super::ical_event::ZONE_PROPERTY;
 use super::lines::{escape, param, push_line};
 use super::vcard::PRODID;
 use super::zones;
+use crate::backend::pim::zone_rules;
 use crate::domain::date::Date;
 use crate::domain::model::calendar::{
     Attendee, BusyStatus, Event, Exception, Response, Sensitivity, When,
 };
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDateTime};
 use chrono_tz::Tz;
 
 /// One VCALENDAR holding every event, its deleted occurrences as EXDATE and its changed ones
@@ -49,6 +50,30 @@ fn write(events: &[(String, Event, Vec<Exception>)], itip: Option<&Itip<'_>>) ->
     push_line(&mut out, &format!("PRODID:{PRODID}"));
     if let Some(i) = itip {
         push_line(&mut out, &format!("METHOD:{}", i.method));
+        // A mail client that acts on the invitation (Outlook) wants each TZID defined.
+        let mut zones: Vec<(&str, i64)> = Vec::new();
+        for (_, e, exceptions) in events {
+            let whens = std::iter::once(&e.when).chain(
+                exceptions
+                    .iter()
+                    .filter_map(|x| x.changes.as_ref().map(|c| &c.when)),
+            );
+            for w in whens {
+                if let When::Timed {
+                    start, time_zone, ..
+                } = w
+                {
+                    if !zones.iter().any(|(z, _)| z == time_zone) {
+                        zones.push((time_zone, *start));
+                    }
+                }
+            }
+        }
+        for (zone, at) in zones {
+            for l in vtimezone(zone, at) {
+                push_line(&mut out, &l);
+            }
+        }
     }
     for (uid, e, exceptions) in events {
         let mut w = Lines(Vec::new());
@@ -237,6 +262,67 @@ fn attendee(a: &Attendee) -> String {
         "ATTENDEE{name};PARTSTAT={partstat}{rsvp}:mailto:{}",
         a.email
     )
+}
+
+/// `+0100`, `-0430`.
+fn offset_text(seconds_east: i32) -> String {
+    let sign = if seconds_east < 0 { '-' } else { '+' };
+    let m = seconds_east.abs() / 60;
+    format!("{sign}{:02}{:02}", m / 60, m % 60)
+}
+
+/// A VTIMEZONE for `zone` with its rules in the year of `at` (UTC seconds), as Outlook
+/// writes them: a yearly rule for each period.
+fn vtimezone(zone: &str, at: i64) -> Vec<String> {
+    let Ok(tz) = zone.parse::<Tz>() else {
+        return Vec::new();
+    };
+    let year = DateTime::from_timestamp(at, 0).map_or(1970, |d| d.year());
+    let r = zone_rules::rules(tz, year);
+    let standard = -r.bias * 60;
+    let mut out = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{zone}")];
+    let period = |kind: &str, t: Option<zone_rules::Transition>, from: i32, to: i32| {
+        let mut p = vec![format!("BEGIN:{kind}")];
+        match t {
+            Some(t) => {
+                let day = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"][usize::from(t.weekday % 7)];
+                let n = if t.week >= 5 { -1 } else { i32::from(t.week) };
+                p.push(format!(
+                    "DTSTART:1601{:02}01T{:02}{:02}00",
+                    t.month, t.hour, t.minute
+                ));
+                p.push(format!(
+                    "RRULE:FREQ=YEARLY;BYMONTH={};BYDAY={n}{day}",
+                    t.month
+                ));
+            }
+            None => p.push("DTSTART:16010101T000000".into()),
+        }
+        p.push(format!("TZOFFSETFROM:{}", offset_text(from)));
+        p.push(format!("TZOFFSETTO:{}", offset_text(to)));
+        p.push(format!("END:{kind}"));
+        p
+    };
+    match r.daylight {
+        None => out.extend(period("STANDARD", None, standard, standard)),
+        Some(d) => {
+            let daylight = standard - d.bias * 60;
+            out.extend(period(
+                "STANDARD",
+                Some(d.standard_starts),
+                daylight,
+                standard,
+            ));
+            out.extend(period(
+                "DAYLIGHT",
+                Some(d.daylight_starts),
+                standard,
+                daylight,
+            ));
+        }
+    }
+    out.push("END:VTIMEZONE".into());
+    out
 }
 
 fn utc(t: i64) -> String {

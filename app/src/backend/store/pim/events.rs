@@ -249,6 +249,12 @@ pub async fn set_exception(
     if touched.rows_affected() != 1 {
         return Ok(false);
     }
+    put_exception(db, id, x).await?;
+    Ok(true)
+}
+
+/// Writes one exception, replacing what was said of that occurrence before.
+async fn put_exception(db: &mut Connection, id: i64, x: &Exception) -> Result<(), sqlx::Error> {
     // A struct of strings and numbers: serialising it cannot fail.
     let changes = x
         .changes
@@ -264,7 +270,7 @@ pub async fn set_exception(
     .bind(changes)
     .execute(db)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Deletes the event (attendees and exceptions with it) and leaves a tombstone.
@@ -496,21 +502,7 @@ pub async fn replace_exceptions(
         .execute(&mut *db)
         .await?;
     for x in exceptions {
-        // A struct of strings and numbers: serialising it cannot fail.
-        let changes = x
-            .changes
-            .as_ref()
-            .map(|c| serde_json::to_string(c).unwrap_or_default());
-        sqlx::query(
-            "INSERT INTO event_exceptions (event_id, original_start, deleted, changes) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (event_id, original_start) DO NOTHING",
-        )
-        .bind(id)
-        .bind(x.original_start)
-        .bind(x.changes.is_none())
-        .bind(changes)
-        .execute(&mut *db)
-        .await?;
+        put_exception(db, id, x).await?;
     }
     Ok(())
 }
@@ -535,4 +527,41 @@ pub async fn ended_before(
     .fetch_all(&mut *db)
     .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// The categories of these events (phones' labels), by event.
+pub async fn categories_of(
+    db: &mut Connection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    // Numbers only: safe to write into the statement.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, categories FROM events WHERE id IN ({list})"
+    ))
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, json)| (id, serde_json::from_str(&json).unwrap_or_default()))
+        .collect())
+}
+
+/// Sets the event's categories (a phone's; the console's form leaves them as they are).
+pub async fn set_categories(
+    db: &mut Connection,
+    id: i64,
+    categories: &[String],
+) -> Result<(), sqlx::Error> {
+    // A list of strings: serialising it cannot fail.
+    let json = serde_json::to_string(categories).unwrap_or_else(|_| "[]".into());
+    sqlx::query("UPDATE events SET categories = $2 WHERE id = $1")
+        .bind(id)
+        .bind(json)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
 }
