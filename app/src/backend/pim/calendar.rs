@@ -81,6 +81,11 @@ async fn snapshot(state: &AppState, f: &FolderRow, id: i64) -> Option<Snapshot> 
     })
 }
 
+/// Whether the event as it was has anyone to tell (else a change needs no second read).
+fn invites(before: Option<&Snapshot>) -> bool {
+    before.is_some_and(|b| !b.event.attendees.is_empty())
+}
+
 /// Mails the attendees what a change means for them (after it committed).
 async fn tell_attendees(
     state: &AppState,
@@ -145,8 +150,10 @@ pub async fn update(state: &AppState, user: UserId, id: i64, event: Event) -> Re
             .then_some(()))
     })
     .await?;
-    let after = snapshot(state, &f, id).await;
-    tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    if invites(before.as_ref()) || !event.attendees.is_empty() {
+        let after = snapshot(state, &f, id).await;
+        tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    }
     Ok(())
 }
 
@@ -189,8 +196,10 @@ pub async fn set_exception(
         Ok(found.then_some(()))
     })
     .await?;
-    let after = snapshot(state, &f, id).await;
-    tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    if invites(before.as_ref()) {
+        let after = snapshot(state, &f, id).await;
+        tell_attendees(state, user, before.as_ref(), after.as_ref()).await;
+    }
     Ok(())
 }
 
@@ -234,7 +243,9 @@ pub async fn delete(state: &AppState, user: UserId, id: i64) -> Result<(), Error
         Ok(store::delete(db, f.id, id, now).await?.then_some(()))
     })
     .await?;
-    tell_attendees(state, user, before.as_ref(), None).await;
+    if invites(before.as_ref()) {
+        tell_attendees(state, user, before.as_ref(), None).await;
+    }
     Ok(())
 }
 

@@ -201,7 +201,6 @@ impl Class for Events {
         folder: i64,
         ids: &[i64],
     ) -> Result<Vec<(i64, SyncedEvent)>, sqlx::Error> {
-        let mut categories = events::categories_of(db, ids).await?;
         Ok(events::with_details(db, folder, ids)
             .await?
             .into_iter()
@@ -212,7 +211,7 @@ impl Class for Events {
                     SyncedEvent {
                         event,
                         exceptions,
-                        categories: categories.remove(&row.id).unwrap_or_default(),
+                        categories: serde_json::from_str(&row.categories).unwrap_or_default(),
                         uid: row.uid,
                         zone: row.time_zone,
                         stamp: row.updated_at,

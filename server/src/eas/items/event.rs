@@ -405,8 +405,7 @@ fn read_when(
         Some(When::Timed { time_zone, .. }) => time_zone.clone(),
         _ => d.zone.clone(),
     };
-    let preferred = current_zone.clone();
-    let zone = sent_zone(sent, start_utc, &current_zone, &preferred);
+    let zone = sent_zone(sent, start_utc, &current_zone, &current_zone);
     if all_day {
         let start = match &start_text {
             Some(t) => all_day_date(t, &zone, d.v16).ok_or(Msg::Required)?,

@@ -31,11 +31,13 @@ pub struct EventRow {
     pub busy_status: String,
     pub sensitivity: String,
     pub updated_at: i64,
+    /// A JSON list of strings (phones' labels).
+    pub categories: String,
 }
 
 const COLUMNS: &str = "id, folder_id, uid, seq, title, location, description, all_day, starts_at, \
     ends_at, start_date, end_date, time_zone, rrule, reminder_minutes, busy_status, sensitivity, \
-    updated_at";
+    updated_at, categories";
 
 impl EventRow {
     /// The event as the domain has it; `None` only if a row was damaged outside the application.
@@ -527,27 +529,6 @@ pub async fn ended_before(
     .fetch_all(&mut *db)
     .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
-}
-
-/// The categories of these events (phones' labels), by event.
-pub async fn categories_of(
-    db: &mut Connection,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(std::collections::HashMap::new());
-    }
-    // Numbers only: safe to write into the statement.
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, categories FROM events WHERE id IN ({list})"
-    ))
-    .fetch_all(&mut *db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, json)| (id, serde_json::from_str(&json).unwrap_or_default()))
-        .collect())
 }
 
 /// Sets the event's categories (a phone's; the console's form leaves them as they are).
