@@ -86,9 +86,14 @@ test('an admin requires 2FA for a user, who is taken to enrolment at login and c
   const code = await codeFromMail(request, email, 'to turn on two-factor authentication', since);
   await page.getByLabel('Enter the security code you received by email').fill(code);
   await page.getByRole('button', { name: 'Verify' }).click();
+  // The recovery codes are shown once, before the rest of the console opens.
+  const codes = page.getByRole('region', { name: 'Recovery codes' });
+  await expect(codes.getByRole('listitem')).toHaveCount(10);
+  await codes.getByRole('button', { name: 'I have saved them' }).click();
   await expect(page).toHaveURL(/\/preferences$/);
   await expect(page.getByText('Your administrator requires two-factor authentication.')).toBeVisible();
-  await expect(page.getByRole('combobox', { name: 'Two-factor authentication' })).toBeDisabled();
+  // Required: it cannot be turned off (a switch to the app stays open).
+  await expect(page.getByRole('option', { name: 'Off' })).toBeDisabled();
 });
 
 test('the re-authentication dialog asks for the emailed code, in Italian', async ({ page, request }) => {

@@ -181,10 +181,8 @@ async fn page_handler(
     let info = sessions::info(&state.app, &session, browser)
         .await
         .unwrap_or(SessionInfo {
-            user: None,
             lang: browser,
-            pending_code_to: None,
-            code_wait_secs: None,
+            ..SessionInfo::default()
         });
     let app = state.app.clone();
     let leptos = state.leptos.clone();

@@ -233,9 +233,15 @@ async fn with_2fa_on_the_sync_password_cannot_be_removed() {
     );
 
     set_sync_password(&mut b, "phone-secret-42").await;
-    app::backend::store::users::set_two_factor(&server.state.pool, id, Some("email"), None, 0)
-        .await
-        .unwrap();
+    app::backend::store::users::set_two_factor(
+        &server.state.pool,
+        id,
+        (None, Some("email")),
+        None,
+        0,
+    )
+    .await
+    .unwrap();
     let mut b = server.browser();
     b.login("anna", "anna-password-1").await;
     let code = server.latest_code("anna@example.it");

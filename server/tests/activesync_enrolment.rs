@@ -221,7 +221,7 @@ async fn forced_enrolment_at_login_asks_for_the_sync_password_too() {
     let code = server.latest_code("anna@example.it");
     let r = b.call("two-factor/confirm", &[("code", &code)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["user"]["must_enrol"], false);
+    assert_eq!(r.json()["session"]["user"]["must_enrol"], false);
     assert_eq!(profile(&mut b).await["device_credential"], "SyncPassword");
 }
 

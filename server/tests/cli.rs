@@ -144,7 +144,7 @@ async fn reset_2fa_turns_it_off_from_the_command_line() {
         .await
         .unwrap()
         .unwrap();
-    app::backend::store::users::set_two_factor(&pool, carla.id, Some("email"), None, 0)
+    app::backend::store::users::set_two_factor(&pool, carla.id, (None, Some("email")), None, 0)
         .await
         .unwrap();
 

@@ -6,6 +6,13 @@ mod binary;
 use binary::*;
 use std::path::Path;
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
 #[tokio::test]
 async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
@@ -29,7 +36,34 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         )
         .await;
     }
+    // Vera also turns on an authenticator app: its secret is sealed too.
+    let enrol = api(
+        &vera,
+        port,
+        "two-factor/enrol",
+        &[("resend", "false"), ("method", "app")],
+    )
+    .await;
+    let enrol: serde_json::Value = serde_json::from_str(&enrol).unwrap();
+    let vera_secret = enrol["App"]["secret"].as_str().unwrap().replace(' ', "");
+    let step = app::domain::app_codes::step_at(unix_now());
+    let code = app::backend::second_factor::app::code_at(&vera_secret, step).unwrap();
+    api(
+        &vera,
+        port,
+        "two-factor/confirm",
+        &[("code", &code), ("method", "app")],
+    )
+    .await;
     let pool = open_db(dir.path()).await;
+    let app_key_ids = || async {
+        app::backend::store::second_factor::sealed_app_secrets(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| s.key_id)
+            .collect::<Vec<_>>()
+    };
     let key_ids = || async {
         app::backend::store::users::sealed_sync_passwords(&pool)
             .await
@@ -43,11 +77,16 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     assert_eq!(before[0], before[1]);
 
     let out = run_ok(dir.path(), &["rotate-key"]);
-    assert!(out.contains("Re-encrypted 2 stored secret(s)"), "{out}");
+    assert!(out.contains("Re-encrypted 3 stored secret(s)"), "{out}");
     assert!(out.contains("1 retired key(s)"), "{out}");
     let after = key_ids().await;
     assert_ne!(after[0], before[0], "under the new key");
     assert_eq!(after[0], after[1]);
+    assert_eq!(
+        app_key_ids().await,
+        vec![after[0].clone()],
+        "the app secret too"
+    );
     let ring = app::backend::secrets::keyring::read(&dir.path().join("secret.key")).unwrap();
     assert_eq!(ring.retired_count(), 1);
 
@@ -58,6 +97,21 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     assert!(api(&vera, port, "activesync/view", &[])
         .await
         .contains("vera-sync-secret-1"));
+    // Vera's app, resealed, still gives the codes she types (a later step: each once).
+    let signing_in = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    api(
+        &signing_in,
+        port,
+        "login",
+        &[("username", "vera"), ("password", "vera-password-1")],
+    )
+    .await;
+    let next = app::backend::second_factor::app::code_at(&vera_secret, step + 1).unwrap();
+    let signed_in = api(&signing_in, port, "login/code", &[("code", &next)]).await;
+    assert!(signed_in.contains("\"username\":\"vera\""), "{signed_in}");
     // ...and seals new ones under the new key.
     api(
         &ugo,

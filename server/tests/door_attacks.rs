@@ -150,7 +150,7 @@ async fn unknown_names_cost_a_hash_like_known_ones_and_are_throttled_per_address
     let id = anna(&server).await;
     // With a sync password (2FA on), a wrong password still costs one hash: the same work
     // as for a name that does not exist.
-    users::set_two_factor(&server.state.pool, id, Some("email"), None, 0)
+    users::set_two_factor(&server.state.pool, id, (None, Some("email")), None, 0)
         .await
         .unwrap();
     let sealed = server.state.secrets.seal(id, "phone-secret-42");

@@ -8,14 +8,19 @@ use common::{Browser, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// Enrols the signed-in browser in 2FA by email (its session must be freshly re-authed).
+/// Enrols the signed-in browser in 2FA by email (its session must be freshly re-authed);
+/// returns the session it is in now.
 async fn enrol(server: &TestServer, b: &mut Browser, email: &str) -> Value {
     let r = b.call("two-factor/enrol", &[("resend", "false")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let code = server.latest_code(email);
     let r = b.call("two-factor/confirm", &[("code", &code)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.json()
+    assert_eq!(
+        r.json()["recovery_codes"].as_array().map(Vec::len),
+        Some(10)
+    );
+    r.json()["session"].clone()
 }
 
 fn actions(events: &Value) -> Vec<String> {
@@ -42,7 +47,7 @@ async fn turning_2fa_on_takes_the_emailed_code_and_ends_other_sessions() {
     );
     b.reauth("anna-password-1", None).await;
     let r = b.call("two-factor/enrol", &[("resend", "false")]).await;
-    assert_eq!(r.json(), json!("a***@example.it"));
+    assert_eq!(r.json(), json!({"Email": "a***@example.it"}));
     let mail = server.mails_to("anna@example.it").pop().unwrap();
     assert!(
         mail.contains("to turn on two-factor authentication"),
@@ -64,7 +69,7 @@ async fn turning_2fa_on_takes_the_emailed_code_and_ends_other_sessions() {
     );
     let r = b.call("two-factor/confirm", &[("code", &code)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["user"]["username"], "anna");
+    assert_eq!(r.json()["session"]["user"]["username"], "anna");
     assert_eq!(
         b.call("me/profile", &[]).await.json()["two_factor"],
         "Email"

@@ -101,7 +101,7 @@ async fn with_2fa_the_reauth_asks_for_the_emailed_code_too() {
     let r = b.call("reauth/start", &[]).await;
     assert_eq!(
         r.json(),
-        json!({"code_to": "a***@example.it", "wait_secs": null}),
+        json!({"code_to": "a***@example.it", "wait_secs": null, "app": false}),
         "the login code a moment ago does not delay this one"
     );
     let mail = server.mails_to("anna@example.it").pop().unwrap();

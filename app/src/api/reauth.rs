@@ -25,17 +25,23 @@ pub async fn resend_reauth_code() -> Result<(), AppError> {
     Ok(reauth::resend_code(&rq.state, &me, rq.lang_of(&me)).await?)
 }
 
-/// The password (and the code when 2FA is on). Throttled like the login.
+/// The password (and, when 2FA is on, the code or a recovery code). Throttled like the login.
 #[server(endpoint = "reauth")]
 pub async fn reauthenticate(
     reauth_password: String,
     reauth_code: Option<String>,
+    reauth_recovery: Option<String>,
 ) -> Result<(), AppError> {
     use crate::api::context::Request;
-    use crate::backend::identity::reauth;
+    use crate::backend::identity::reauth::{self, ReauthAttempt};
     let rq = Request::extract().await?;
     let me = rq.signed_in().await?;
-    let password = zeroize::Zeroizing::new(reauth_password);
-    let code = reauth_code.as_deref().unwrap_or_default();
-    Ok(reauth::confirm(&rq.state, &rq.session, &me, password, code, &rq.address).await?)
+    let attempt = ReauthAttempt {
+        password: zeroize::Zeroizing::new(reauth_password),
+        code: reauth_code.as_deref().unwrap_or_default(),
+        recovery: reauth_recovery.is_some_and(|r| !r.is_empty()),
+        address: &rq.address,
+        lang: rq.lang_of(&me),
+    };
+    Ok(reauth::confirm(&rq.state, &rq.session, &me, attempt).await?)
 }

@@ -1,4 +1,4 @@
-//! Signing in (password, then the emailed code when 2FA is on) and out, and who is signed in.
+//! Signing in (password, then the second factor when 2FA is on) and out, and who is signed in.
 
 use super::dto::SessionInfo;
 use super::error::AppError;
@@ -20,13 +20,23 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Ap
     Ok(login::password_step(&rq.state, &rq.session, attempt).await?)
 }
 
-/// The second step: the code from the email. Success signs the session in under a new id.
+/// The second step: the code from the email or the app, or (`recovery` set) a recovery
+/// code. Success signs the session in under a new id.
 #[server(endpoint = "login/code")]
-pub async fn verify_login_code(code: String) -> Result<SessionInfo, AppError> {
+pub async fn verify_login_code(
+    code: String,
+    recovery: Option<String>,
+) -> Result<SessionInfo, AppError> {
     use crate::api::context::Request;
-    use crate::backend::identity::login;
+    use crate::backend::identity::login::{self, CodeAttempt};
     let rq = Request::extract().await?;
-    Ok(login::code_step(&rq.state, &rq.session, &code, rq.browser_lang).await?)
+    let attempt = CodeAttempt {
+        code: &code,
+        recovery: recovery.is_some_and(|r| !r.is_empty()),
+        address: &rq.address,
+        browser_lang: rq.browser_lang,
+    };
+    Ok(login::code_step(&rq.state, &rq.session, attempt).await?)
 }
 
 /// "Send a new code" on the second step (at most one a minute, five an hour).

@@ -39,6 +39,20 @@ pub async fn set_require_two_factor(required: bool) -> Result<OrgSettings, AppEr
     )
 }
 
+/// "Two-factor method": the app only, or any. Allowing email again takes the admin's fresh
+/// proof.
+#[server(endpoint = "settings/two-factor-method")]
+pub async fn set_two_factor_method(app_only: bool) -> Result<OrgSettings, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::organisation;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let reauth = rq.reauthenticated().await.ok();
+    let origin = rq.origin(me.id);
+    let state = &rq.state;
+    Ok(organisation::set_app_only(state, &admin, reauth.as_ref(), &origin, app_only).await?)
+}
+
 /// The organisation's audit trail (settings, key rotations), newest first.
 #[server(endpoint = "settings/audit")]
 pub async fn settings_audit() -> Result<Vec<AuditEvent>, AppError> {

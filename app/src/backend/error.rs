@@ -51,4 +51,13 @@ impl Error {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Error::Internal(cause.to_string())
     }
+
+    /// The same field problem shown at another field (a code checked for the login step and
+    /// for the re-authentication dialog).
+    pub fn at_field(self, field: &'static str) -> Self {
+        match self {
+            Error::Invalid { msg, .. } => Error::Invalid { field, msg },
+            other => other,
+        }
+    }
 }

@@ -22,6 +22,9 @@ async fn current(state: &AppState) -> Result<OrgSettings, Error> {
         activesync_service: settings::flag_default_on(pool, settings::ACTIVESYNC_SERVICE)
             .await
             .map_err(Error::internal)?,
+        app_only: settings::flag(pool, settings::TWO_FACTOR_APP_ONLY)
+            .await
+            .map_err(Error::internal)?,
     })
 }
 
@@ -70,5 +73,34 @@ pub async fn set_require_two_factor(
         ],
     );
     change.commit(origin, None, action).await?;
+    current(state).await
+}
+
+/// "Two-factor method": the authenticator app only, or any. Users on email are taken to set
+/// up the app at their next request. Allowing email again weakens accounts: it takes a
+/// fresh re-authentication.
+pub async fn set_app_only(
+    state: &AppState,
+    _: &Admin,
+    reauth: Option<&Reauthenticated>,
+    origin: &Origin,
+    app_only: bool,
+) -> Result<OrgSettings, Error> {
+    if !app_only && reauth.is_none() {
+        return Err(Error::ReauthRequired);
+    }
+    let mut change = audit::Change::begin(state).await?;
+    settings::set_flag(change.db(), settings::TWO_FACTOR_APP_ONLY, app_only)
+        .await
+        .map_err(Error::internal)?;
+    let action = audit::switch(
+        app_only,
+        [
+            AuditAction::OrgTwoFactorAppOnly,
+            AuditAction::OrgTwoFactorAnyMethod,
+        ],
+    );
+    change.commit(origin, None, action).await?;
+    changes::announce(state, Change::Policy).await;
     current(state).await
 }

@@ -64,4 +64,9 @@ pub enum Msg {
     FileEmpty,
     /// A file with no vCard / iCalendar entry in it.
     FileNoEntries,
+    /// An app code of a time step already used (replay).
+    AppCodeUsed,
+    RecoveryCodeWrong,
+    /// The organisation allows the authenticator app only.
+    MethodNotAllowed,
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod activesync;
+pub mod app_codes;
 pub mod date;
 pub mod device_setup;
 pub mod folder_hierarchy;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod otp;
 pub mod proxies;
 pub mod reauth;
+pub mod recovery_codes;
 pub mod redirect;
 pub mod session_rule;
 pub mod sync_state;

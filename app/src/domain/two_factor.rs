@@ -10,6 +10,42 @@ use serde::{Deserialize, Serialize};
 pub enum TwoFactorMethod {
     Off,
     Email,
+    /// An authenticator app (TOTP, RFC 6238).
+    App,
+}
+
+impl TwoFactorMethod {
+    /// As stored in `users.two_factor_method` (`None`: off).
+    pub fn stored(self) -> Option<&'static str> {
+        match self {
+            TwoFactorMethod::Off => None,
+            TwoFactorMethod::Email => Some("email"),
+            TwoFactorMethod::App => Some("app"),
+        }
+    }
+
+    pub fn from_stored(v: Option<&str>) -> TwoFactorMethod {
+        match v {
+            Some("email") => TwoFactorMethod::Email,
+            Some("app") => TwoFactorMethod::App,
+            _ => TwoFactorMethod::Off,
+        }
+    }
+}
+
+/// The organisation's rule on methods (SPEC 2, issue 16): any, or the app only (an emailed
+/// code is only as safe as the mailbox).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MethodPolicy {
+    #[default]
+    Any,
+    AppOnly,
+}
+
+impl MethodPolicy {
+    pub fn allows(self, method: TwoFactorMethod) -> bool {
+        !(self == MethodPolicy::AppOnly && method == TwoFactorMethod::Email)
+    }
 }
 
 /// Whether 2FA is required for a user: by an admin for them, or for everyone.
@@ -23,7 +59,8 @@ pub fn is_required(required_for_user: bool, required_for_all: bool) -> bool {
 pub enum AfterPassword {
     /// No second factor and none required: signed in.
     SignedIn,
-    /// 2FA is on: the emailed code is awaited before the session counts as signed in.
+    /// 2FA is on: the code (emailed, or from the app) is awaited before the session counts
+    /// as signed in.
     CodeNeeded,
     /// Required but not set up: signed in, yet only enrolment is allowed until done.
     EnrolmentNeeded,
@@ -32,16 +69,17 @@ pub enum AfterPassword {
 #[must_use]
 pub fn after_password(method: TwoFactorMethod, required: bool) -> AfterPassword {
     match (method, required) {
-        (TwoFactorMethod::Email, _) => AfterPassword::CodeNeeded,
+        (TwoFactorMethod::Email | TwoFactorMethod::App, _) => AfterPassword::CodeNeeded,
         (TwoFactorMethod::Off, true) => AfterPassword::EnrolmentNeeded,
         (TwoFactorMethod::Off, false) => AfterPassword::SignedIn,
     }
 }
 
-/// A signed-in user who must enrol before using anything else.
+/// A signed-in user who must enrol before using anything else: 2FA is required and off, or
+/// their method is one the organisation no longer allows (they switch to the app).
 #[must_use]
-pub fn must_enrol(method: TwoFactorMethod, required: bool) -> bool {
-    after_password(method, required) == AfterPassword::EnrolmentNeeded
+pub fn must_enrol(method: TwoFactorMethod, required: bool, policy: MethodPolicy) -> bool {
+    after_password(method, required) == AfterPassword::EnrolmentNeeded || !policy.allows(method)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,15 +94,31 @@ pub enum TwoFactorRefusal {
     /// An admin resetting their own 2FA would skip the re-authentication that turning it
     /// off asks for; they use their own preferences like everyone else.
     OwnReset,
+    /// The organisation allows the authenticator app only.
+    MethodNotAllowed,
 }
 
-/// The user turning 2FA on (the emailed code then proves the address works).
+/// The user turning 2FA on with `target`, or switching to it from the method they have (the
+/// emailed code, or the app's, then proves the new method works).
 #[must_use = "a refusal must be reported"]
-pub fn may_turn_on(method: TwoFactorMethod, has_email: bool) -> Result<(), TwoFactorRefusal> {
-    match (method, has_email) {
-        (TwoFactorMethod::Email, _) => Err(TwoFactorRefusal::AlreadyOn),
-        (TwoFactorMethod::Off, false) => Err(TwoFactorRefusal::NoEmail),
-        (TwoFactorMethod::Off, true) => Ok(()),
+pub fn may_turn_on(
+    current: TwoFactorMethod,
+    target: TwoFactorMethod,
+    has_email: bool,
+    policy: MethodPolicy,
+) -> Result<(), TwoFactorRefusal> {
+    if target == current {
+        return Err(if current == TwoFactorMethod::Off {
+            TwoFactorRefusal::AlreadyOff
+        } else {
+            TwoFactorRefusal::AlreadyOn
+        });
+    }
+    match target {
+        TwoFactorMethod::Off => Err(TwoFactorRefusal::AlreadyOn),
+        _ if !policy.allows(target) => Err(TwoFactorRefusal::MethodNotAllowed),
+        TwoFactorMethod::Email if !has_email => Err(TwoFactorRefusal::NoEmail),
+        TwoFactorMethod::Email | TwoFactorMethod::App => Ok(()),
     }
 }
 
@@ -73,8 +127,8 @@ pub fn may_turn_on(method: TwoFactorMethod, has_email: bool) -> Result<(), TwoFa
 pub fn may_turn_off(method: TwoFactorMethod, required: bool) -> Result<(), TwoFactorRefusal> {
     match (method, required) {
         (TwoFactorMethod::Off, _) => Err(TwoFactorRefusal::AlreadyOff),
-        (TwoFactorMethod::Email, true) => Err(TwoFactorRefusal::Required),
-        (TwoFactorMethod::Email, false) => Ok(()),
+        (TwoFactorMethod::Email | TwoFactorMethod::App, true) => Err(TwoFactorRefusal::Required),
+        (TwoFactorMethod::Email | TwoFactorMethod::App, false) => Ok(()),
     }
 }
 
@@ -91,7 +145,7 @@ pub fn may_reset(
     }
     match method {
         TwoFactorMethod::Off => Err(TwoFactorRefusal::AlreadyOff),
-        TwoFactorMethod::Email => Ok(()),
+        TwoFactorMethod::Email | TwoFactorMethod::App => Ok(()),
     }
 }
 
@@ -100,14 +154,15 @@ pub fn may_reset(
 #[must_use = "a refusal must be reported"]
 pub fn may_change_email(method: TwoFactorMethod) -> Result<(), TwoFactorRefusal> {
     match method {
-        TwoFactorMethod::Off => Ok(()),
+        TwoFactorMethod::Off | TwoFactorMethod::App => Ok(()),
         TwoFactorMethod::Email => Err(TwoFactorRefusal::AlreadyOn),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::TwoFactorMethod::{Email, Off};
+    use super::MethodPolicy::{Any, AppOnly};
+    use super::TwoFactorMethod::{App, Email, Off};
     use super::TwoFactorRefusal::*;
     use super::*;
 
@@ -125,28 +180,82 @@ mod tests {
         assert_eq!(after_password(Off, true), AfterPassword::EnrolmentNeeded);
         assert_eq!(after_password(Email, false), AfterPassword::CodeNeeded);
         assert_eq!(after_password(Email, true), AfterPassword::CodeNeeded);
+        assert_eq!(after_password(App, false), AfterPassword::CodeNeeded);
+        assert_eq!(after_password(App, true), AfterPassword::CodeNeeded);
     }
 
     #[test]
-    fn only_a_required_user_without_2fa_must_enrol() {
-        assert!(must_enrol(Off, true));
-        assert!(!must_enrol(Off, false));
-        assert!(!must_enrol(Email, true));
-        assert!(!must_enrol(Email, false));
+    fn a_required_user_without_2fa_must_enrol() {
+        for policy in [Any, AppOnly] {
+            assert!(must_enrol(Off, true, policy));
+            assert!(!must_enrol(Off, false, policy));
+            assert!(!must_enrol(App, true, policy));
+            assert!(!must_enrol(App, false, policy));
+        }
+        assert!(!must_enrol(Email, true, Any));
+        assert!(!must_enrol(Email, false, Any));
     }
 
     #[test]
-    fn turning_on_needs_an_address_and_2fa_off() {
-        assert_eq!(may_turn_on(Off, true), Ok(()));
-        assert_eq!(may_turn_on(Off, false), Err(NoEmail));
-        assert_eq!(may_turn_on(Email, true), Err(AlreadyOn));
-        assert_eq!(may_turn_on(Email, false), Err(AlreadyOn));
+    fn an_email_user_must_switch_when_only_the_app_is_allowed() {
+        assert!(must_enrol(Email, true, AppOnly));
+        assert!(must_enrol(Email, false, AppOnly));
+    }
+
+    #[test]
+    fn turning_on_email_needs_an_address() {
+        assert_eq!(may_turn_on(Off, Email, true, Any), Ok(()));
+        assert_eq!(may_turn_on(Off, Email, false, Any), Err(NoEmail));
+        assert_eq!(may_turn_on(App, Email, true, Any), Ok(()));
+        assert_eq!(may_turn_on(App, Email, false, Any), Err(NoEmail));
+    }
+
+    #[test]
+    fn the_app_needs_no_address() {
+        for has_email in [true, false] {
+            for policy in [Any, AppOnly] {
+                assert_eq!(may_turn_on(Off, App, has_email, policy), Ok(()));
+                assert_eq!(may_turn_on(Email, App, has_email, policy), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_method_one_has_is_not_turned_on_again() {
+        assert_eq!(may_turn_on(Email, Email, true, Any), Err(AlreadyOn));
+        assert_eq!(may_turn_on(App, App, true, Any), Err(AlreadyOn));
+        assert_eq!(may_turn_on(Off, Off, true, Any), Err(AlreadyOff));
+        assert_eq!(may_turn_on(App, Off, true, Any), Err(AlreadyOn));
+    }
+
+    #[test]
+    fn email_is_refused_when_only_the_app_is_allowed() {
+        assert_eq!(
+            may_turn_on(Off, Email, true, AppOnly),
+            Err(MethodNotAllowed)
+        );
+        assert_eq!(
+            may_turn_on(App, Email, true, AppOnly),
+            Err(MethodNotAllowed)
+        );
+        assert!(AppOnly.allows(App) && AppOnly.allows(Off) && !AppOnly.allows(Email));
+        assert!(Any.allows(Email) && Any.allows(App));
+    }
+
+    #[test]
+    fn methods_are_stored_by_name() {
+        for m in [Off, Email, App] {
+            assert_eq!(TwoFactorMethod::from_stored(m.stored()), m);
+        }
+        assert_eq!(TwoFactorMethod::from_stored(Some("sms")), Off);
     }
 
     #[test]
     fn turning_off_is_refused_while_required() {
         assert_eq!(may_turn_off(Email, false), Ok(()));
         assert_eq!(may_turn_off(Email, true), Err(Required));
+        assert_eq!(may_turn_off(App, false), Ok(()));
+        assert_eq!(may_turn_off(App, true), Err(Required));
         assert_eq!(may_turn_off(Off, false), Err(AlreadyOff));
         assert_eq!(may_turn_off(Off, true), Err(AlreadyOff));
     }
@@ -154,6 +263,7 @@ mod tests {
     #[test]
     fn admins_reset_others_not_themselves() {
         assert_eq!(may_reset(Some(UserId(1)), UserId(2), Email), Ok(()));
+        assert_eq!(may_reset(Some(UserId(1)), UserId(2), App), Ok(()));
         assert_eq!(may_reset(Some(UserId(1)), UserId(2), Off), Err(AlreadyOff));
         assert_eq!(may_reset(Some(UserId(1)), UserId(1), Email), Err(OwnReset));
         assert_eq!(may_reset(Some(UserId(1)), UserId(1), Off), Err(OwnReset));
@@ -169,5 +279,6 @@ mod tests {
     fn the_email_is_fixed_while_it_carries_the_codes() {
         assert_eq!(may_change_email(Off), Ok(()));
         assert_eq!(may_change_email(Email), Err(AlreadyOn));
+        assert_eq!(may_change_email(App), Ok(()));
     }
 }

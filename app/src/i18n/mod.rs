@@ -491,6 +491,45 @@ pub struct Texts {
     pub err_file_not_text: &'static str,
     pub err_file_empty: &'static str,
     pub err_file_no_entries: &'static str,
+    pub two_factor_app: &'static str,
+    pub two_factor_on_app_note: &'static str,
+    pub app_code_prompt: &'static str,
+    pub use_recovery_code: &'static str,
+    pub use_security_code: &'static str,
+    pub recovery_code_prompt: &'static str,
+    pub app_enrol_title: &'static str,
+    pub app_enrol_intro: &'static str,
+    pub app_qr_alt: &'static str,
+    pub app_secret_label: &'static str,
+    pub app_open_link: &'static str,
+    pub recovery_title: &'static str,
+    pub recovery_intro: &'static str,
+    pub recovery_download: &'static str,
+    pub recovery_print: &'static str,
+    pub recovery_copied: &'static str,
+    pub recovery_saved: &'static str,
+    pub recovery_left: &'static str,
+    pub recovery_few_left: &'static str,
+    pub recovery_make_new: &'static str,
+    pub recovery_file_heading: &'static str,
+    pub err_app_code_used: &'static str,
+    pub err_recovery_code_wrong: &'static str,
+    pub err_method_not_allowed: &'static str,
+    pub enrol_app_only: &'static str,
+    pub mail_2fa_method_subject: &'static str,
+    pub mail_2fa_method_body: &'static str,
+    pub mail_recovery_used_subject: &'static str,
+    pub mail_recovery_used_body: &'static str,
+    pub mail_recovery_renewed_subject: &'static str,
+    pub mail_recovery_renewed_body: &'static str,
+    pub audit_two_factor_method_changed: &'static str,
+    pub audit_recovery_codes_renewed: &'static str,
+    pub audit_recovery_code_used: &'static str,
+    pub audit_org_two_factor_any_method: &'static str,
+    pub audit_org_two_factor_app_only: &'static str,
+    pub org_two_factor_method: &'static str,
+    pub org_method_any: &'static str,
+    pub org_method_app_only: &'static str,
     pub import_export: &'static str,
     pub import_file: &'static str,
     pub import_contacts_hint: &'static str,
@@ -563,6 +602,21 @@ impl Msg {
             Msg::FileNotText => t.err_file_not_text,
             Msg::FileEmpty => t.err_file_empty,
             Msg::FileNoEntries => t.err_file_no_entries,
+            Msg::AppCodeUsed => t.err_app_code_used,
+            Msg::RecoveryCodeWrong => t.err_recovery_code_wrong,
+            Msg::MethodNotAllowed => t.err_method_not_allowed,
+        }
+    }
+}
+
+impl Texts {
+    /// A 2FA method as the user lists and pages name it.
+    pub fn method(&self, m: crate::domain::two_factor::TwoFactorMethod) -> &'static str {
+        use crate::domain::two_factor::TwoFactorMethod;
+        match m {
+            TwoFactorMethod::Off => self.two_factor_off,
+            TwoFactorMethod::Email => self.two_factor_email,
+            TwoFactorMethod::App => self.two_factor_app,
         }
     }
 }

@@ -97,6 +97,7 @@ mod tests {
             lang: Default::default(),
             pending_code_to: None,
             code_wait_secs: None,
+            pending_app_code: false,
         };
         let json = to_script_json(&info);
         assert!(!json.contains("</script>"));

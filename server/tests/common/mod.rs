@@ -229,7 +229,7 @@ impl TestServer {
         password: &str,
     ) -> app::domain::ids::UserId {
         let id = self.add_user(username, password, false).await;
-        store::users::set_two_factor(&self.state.pool, id, Some("email"), None, 0)
+        store::users::set_two_factor(&self.state.pool, id, (None, Some("email")), None, 0)
             .await
             .expect("2FA on");
         id

@@ -1,14 +1,15 @@
 //! Signing in: the password step (throttled per account and per address before any hashing),
-//! then the emailed code when 2FA is on.
+//! then the second factor when 2FA is on.
 
+use crate::backend::audit::Origin;
 use crate::backend::error::Error;
 use crate::backend::identity::sessions::{self, Session};
-use crate::backend::second_factor::{self, Purpose};
+use crate::backend::second_factor::{self, Proof, Purpose};
 use crate::backend::state::AppState;
 use crate::backend::store::users::{self, UserRecord};
 use crate::domain::messages::Msg;
 use crate::domain::model::{mask_email, SessionInfo};
-use crate::domain::two_factor::{self, AfterPassword};
+use crate::domain::two_factor::{self, AfterPassword, TwoFactorMethod};
 use crate::domain::validation;
 use crate::i18n::Lang;
 use zeroize::Zeroizing;
@@ -34,7 +35,17 @@ pub async fn password_step(
             user: Some(user.current()),
             pending_code_to: None,
             code_wait_secs: None,
+            pending_app_code: false,
         }),
+        LoginStep::CodeNeeded(user) if user.two_factor() == TwoFactorMethod::App => {
+            Ok(SessionInfo {
+                user: None,
+                lang: user.language.unwrap_or(a.browser_lang),
+                pending_code_to: None,
+                code_wait_secs: None,
+                pending_app_code: true,
+            })
+        }
         LoginStep::CodeNeeded(user) => {
             let lang = user.language.unwrap_or(a.browser_lang);
             // The last login code was used less than a minute ago: the code step says when
@@ -48,29 +59,45 @@ pub async fn password_step(
                 lang,
                 pending_code_to: Some(mask_email(&user.email)),
                 code_wait_secs,
+                pending_app_code: false,
             })
         }
     }
 }
 
-/// The second step: the code from the email. Success signs the session in under a new id.
+/// What the second step of a sign-in brings.
+pub struct CodeAttempt<'a> {
+    pub code: &'a str,
+    /// "Use a recovery code instead".
+    pub recovery: bool,
+    pub address: &'a str,
+    pub browser_lang: Lang,
+}
+
+/// The second step: the code from the email or the app, or a recovery code. Success signs
+/// the session in under a new id.
 pub async fn code_step(
     state: &AppState,
     session: &Session,
-    code: &str,
-    browser_lang: Lang,
+    a: CodeAttempt<'_>,
 ) -> Result<SessionInfo, Error> {
+    let browser_lang = a.browser_lang;
     let user = sessions::pending_user(state, session)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    second_factor::check_code(state, user.id, Purpose::Login, code).await?;
+    let lang = user.language.unwrap_or(browser_lang);
+    let origin = Origin::user(user.id, a.address);
+    let proof = Proof::of(a.code, a.recovery);
+    second_factor::proof::check(state, &user, Purpose::Login, proof, ("code", &origin, lang))
+        .await?;
     sessions::begin(session, user.id, user.session_version, state.now()).await?;
-    tracing::info!(user = %user.id, "login with emailed code");
+    tracing::info!(user = %user.id, recovery = a.recovery, "login with a second factor");
     Ok(SessionInfo {
         lang: user.language.unwrap_or(browser_lang),
         user: Some(user.current()),
         pending_code_to: None,
         code_wait_secs: None,
+        pending_app_code: false,
     })
 }
 
@@ -83,6 +110,9 @@ pub async fn resend_code(
     let user = sessions::pending_user(state, session)
         .await?
         .ok_or(Error::Unauthenticated)?;
+    if user.two_factor() != TwoFactorMethod::Email {
+        return Err(Error::invalid("code", Msg::CodeMissing));
+    }
     let lang = user.language.unwrap_or(browser_lang);
     second_factor::send_code(state, &user, Purpose::Login, lang, true)
         .await?

@@ -1,12 +1,14 @@
-//! Re-authentication ("sudo mode", SPEC 1.4): the login password, plus the emailed code when
-//! 2FA is on. A success is good for 5 minutes in this session only and rotates its id.
+//! Re-authentication ("sudo mode", SPEC 1.4): the login password, plus the second factor
+//! (the code of the user's method, or a recovery code) when 2FA is on. A success is good for 5 minutes in this session only and rotates its id.
 
+use crate::backend::audit::Origin;
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::Reauthenticated;
 use crate::backend::identity::sessions;
 use crate::backend::identity::sessions::Session;
 use crate::backend::second_factor::codes::Purpose;
 use crate::backend::second_factor::email;
+use crate::backend::second_factor::proof::{self, Proof};
 use crate::backend::state::AppState;
 use crate::backend::store::users::UserRecord;
 use crate::domain::messages::Msg;
@@ -22,11 +24,22 @@ pub async fn challenge(
     user: &UserRecord,
     lang: Lang,
 ) -> Result<ReauthChallenge, Error> {
-    if user.two_factor() == TwoFactorMethod::Off {
-        return Ok(ReauthChallenge {
-            code_to: None,
-            wait_secs: None,
-        });
+    match user.two_factor() {
+        TwoFactorMethod::Off => {
+            return Ok(ReauthChallenge {
+                code_to: None,
+                wait_secs: None,
+                app: false,
+            })
+        }
+        TwoFactorMethod::App => {
+            return Ok(ReauthChallenge {
+                code_to: None,
+                wait_secs: None,
+                app: true,
+            })
+        }
+        TwoFactorMethod::Email => {}
     }
     let wait_secs = email::send_code(state, user, Purpose::Reauth, lang, false)
         .await?
@@ -34,17 +47,28 @@ pub async fn challenge(
     Ok(ReauthChallenge {
         code_to: Some(mask_email(&user.email)),
         wait_secs,
+        app: false,
     })
 }
 
 /// "Send a new code" in the dialog.
 pub async fn resend_code(state: &AppState, user: &UserRecord, lang: Lang) -> Result<(), Error> {
-    if user.two_factor() == TwoFactorMethod::Off {
+    if user.two_factor() != TwoFactorMethod::Email {
         return Err(Error::invalid("reauth_code", Msg::CodeMissing));
     }
     email::send_code(state, user, Purpose::Reauth, lang, true)
         .await?
         .or_too_soon()
+}
+
+/// What the dialog sends.
+pub struct ReauthAttempt<'a> {
+    pub password: Zeroizing<String>,
+    /// The code of the user's method, or a recovery code (`recovery`).
+    pub code: &'a str,
+    pub recovery: bool,
+    pub address: &'a str,
+    pub lang: Lang,
 }
 
 /// Checks the password (throttled like a login: it is a password oracle too) and, with 2FA
@@ -53,10 +77,15 @@ pub async fn confirm(
     state: &AppState,
     session: &Session,
     user: &UserRecord,
-    password: Zeroizing<String>,
-    code: &str,
-    address: &str,
+    a: ReauthAttempt<'_>,
 ) -> Result<(), Error> {
+    let ReauthAttempt {
+        password,
+        code,
+        recovery,
+        address,
+        lang,
+    } = a;
     if password.is_empty() {
         return Err(Error::invalid("reauth_password", Msg::Required));
     }
@@ -82,15 +111,13 @@ pub async fn confirm(
     }
     // The password was right; the code has its own limit of tries.
     state.throttle.succeeded(attempt).await;
-    if user.two_factor() == TwoFactorMethod::Email {
-        email::check_code(state, user.id, Purpose::Reauth, code)
-            .await
-            .map_err(|e| match e {
-                Error::Invalid { msg, .. } => Error::invalid("reauth_code", msg),
-                other => other,
-            })?;
+    if user.two_factor() != TwoFactorMethod::Off {
+        let origin = Origin::user(user.id, address);
+        let proof = Proof::of(code, recovery);
+        let context = ("reauth_code", &origin, lang);
+        proof::check(state, user, Purpose::Reauth, proof, context).await?;
     }
-    sessions::mark_reauthenticated(session, state.now()).await?;
+    sessions::mark_reauthenticated(session, state.now(), user.two_factor()).await?;
     tracing::info!(user = %user.id, %address, "re-authenticated");
     Ok(())
 }

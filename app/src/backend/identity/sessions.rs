@@ -10,6 +10,7 @@ use crate::backend::store::users::UserRecord;
 use crate::domain::ids::UserId;
 use crate::domain::model::{mask_email, SessionInfo};
 use crate::domain::session_rule::{session_verdict, SessionVerdict};
+use crate::domain::two_factor::TwoFactorMethod;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 /// The session store is tower-sessions; the rest of the backend names it through here.
@@ -22,8 +23,11 @@ const PENDING: &str = "pending";
 const PENDING_SECS: i64 = 15 * 60;
 /// When this session last re-authenticated (SPEC 1.4); absent: never.
 const REAUTH: &str = "reauthed_at";
+/// The second factor the user had when they re-authenticated (absent: none).
+const REAUTH_METHOD: &str = "reauthed_with";
 /// The sync password chosen in the enrolment dialog, sealed, until the enrolment code arrives.
 const HELD_SYNC_PASSWORD: &str = "enrol_sync_password";
+const HELD_APP_SECRET: &str = "enrol_app_secret";
 
 /// However active, a session ends this long after its sign-in (besides the idle expiry).
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
@@ -42,7 +46,8 @@ struct SignedIn {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct HeldSyncPassword {
+/// A secret sealed for `user_id`, held in the session while an enrolment waits for its proof.
+struct HeldSecret {
     user_id: UserId,
     sealed: Sealed,
 }
@@ -102,10 +107,28 @@ pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, Error> {
         .map(|s| s.since))
 }
 
-/// Records a successful re-authentication at `now`, under a fresh session id.
-pub async fn mark_reauthenticated(session: &Session, now: i64) -> Result<(), Error> {
+/// Records a successful re-authentication at `now` with `method` (the second factor proven),
+/// under a fresh session id.
+pub async fn mark_reauthenticated(
+    session: &Session,
+    now: i64,
+    method: TwoFactorMethod,
+) -> Result<(), Error> {
     session.cycle_id().await.map_err(Error::internal)?;
+    session
+        .insert(REAUTH_METHOD, method)
+        .await
+        .map_err(Error::internal)?;
     session.insert(REAUTH, now).await.map_err(Error::internal)
+}
+
+/// The second factor the last re-authentication proved (`Off`: the password alone).
+pub async fn reauthenticated_with(session: &Session) -> Result<TwoFactorMethod, Error> {
+    Ok(session
+        .get::<TwoFactorMethod>(REAUTH_METHOD)
+        .await
+        .map_err(Error::internal)?
+        .unwrap_or(TwoFactorMethod::Off))
 }
 
 /// Keeps the sync password chosen while turning 2FA on (sealed) until the code confirms it.
@@ -115,7 +138,7 @@ pub async fn hold_sync_password(
     sealed: Sealed,
 ) -> Result<(), Error> {
     session
-        .insert(HELD_SYNC_PASSWORD, HeldSyncPassword { user_id, sealed })
+        .insert(HELD_SYNC_PASSWORD, HeldSecret { user_id, sealed })
         .await
         .map_err(Error::internal)
 }
@@ -126,10 +149,38 @@ pub async fn held_sync_password(
     user_id: UserId,
 ) -> Result<Option<Sealed>, Error> {
     let held = session
-        .get::<HeldSyncPassword>(HELD_SYNC_PASSWORD)
+        .get::<HeldSecret>(HELD_SYNC_PASSWORD)
         .await
         .map_err(Error::internal)?;
     Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
+}
+
+/// The new authenticator app's secret (sealed), until a code from the app proves it.
+pub async fn hold_app_secret(
+    session: &Session,
+    user_id: UserId,
+    sealed: Sealed,
+) -> Result<(), Error> {
+    session
+        .insert(HELD_APP_SECRET, HeldSecret { user_id, sealed })
+        .await
+        .map_err(Error::internal)
+}
+
+pub async fn held_app_secret(session: &Session, user_id: UserId) -> Result<Option<Sealed>, Error> {
+    let held = session
+        .get::<HeldSecret>(HELD_APP_SECRET)
+        .await
+        .map_err(Error::internal)?;
+    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
+}
+
+pub async fn drop_held_app_secret(session: &Session) -> Result<(), Error> {
+    session
+        .remove_value(HELD_APP_SECRET)
+        .await
+        .map(drop)
+        .map_err(Error::internal)
 }
 
 pub async fn drop_held_sync_password(session: &Session) -> Result<(), Error> {
@@ -279,6 +330,7 @@ pub async fn sign_out(session: &Session, browser_lang: Lang) -> Result<SessionIn
         lang: browser_lang,
         pending_code_to: None,
         code_wait_secs: None,
+        pending_app_code: false,
     })
 }
 
@@ -347,6 +399,7 @@ pub async fn info(
             user: Some(u.current()),
             pending_code_to: None,
             code_wait_secs: None,
+            pending_app_code: false,
         });
     }
     let pending = pending_user(state, session).await?;
@@ -356,7 +409,11 @@ pub async fn info(
             .as_ref()
             .and_then(|u| *u.language)
             .unwrap_or(browser),
-        pending_code_to: pending.map(|u| mask_email(&u.email)),
+        pending_code_to: pending
+            .as_ref()
+            .filter(|u| u.two_factor() == TwoFactorMethod::Email)
+            .map(|u| mask_email(&u.email)),
         code_wait_secs: None,
+        pending_app_code: pending.is_some_and(|u| u.two_factor() == TwoFactorMethod::App),
     })
 }

@@ -59,6 +59,8 @@ impl UserRecord {
             sync_contacts: self.sync_contacts,
             sync_calendar: self.sync_calendar,
             time_zone: self.time_zone.clone(),
+            recovery_codes_left: u32::try_from(self.recovery_codes_left).unwrap_or(0),
+            app_only: self.app_only,
         }
     }
 

@@ -19,6 +19,10 @@ pub enum Notice {
     SyncPasswordCleared,
     /// Sent to the old address.
     EmailChanged,
+    /// Email ↔ app.
+    TwoFactorMethodChanged,
+    RecoveryCodeUsed,
+    RecoveryCodesRenewed,
 }
 
 /// Queues the notice for `user` in their language; returns at once with the task that
@@ -56,6 +60,12 @@ pub fn notice_email(lang: Lang, to: &str, notice: Notice) -> Email {
         Notice::SyncPasswordChanged => (t.mail_sync_changed_subject, t.mail_sync_changed_body),
         Notice::SyncPasswordCleared => (t.mail_sync_cleared_subject, t.mail_sync_cleared_body),
         Notice::EmailChanged => (t.mail_email_changed_subject, t.mail_email_changed_body),
+        Notice::TwoFactorMethodChanged => (t.mail_2fa_method_subject, t.mail_2fa_method_body),
+        Notice::RecoveryCodeUsed => (t.mail_recovery_used_subject, t.mail_recovery_used_body),
+        Notice::RecoveryCodesRenewed => (
+            t.mail_recovery_renewed_subject,
+            t.mail_recovery_renewed_body,
+        ),
     };
     compose(
         lang,

@@ -3,8 +3,9 @@
 
 use crate::backend::audit::{self, Origin};
 use crate::backend::error::Error;
+use crate::backend::secrets::Sealed;
 use crate::backend::state::AppState;
-use crate::backend::store::users;
+use crate::backend::store::{second_factor, users};
 use crate::domain::ids::UserId;
 use crate::domain::model::AuditAction;
 
@@ -20,29 +21,55 @@ pub struct Resealed {
     pub unreadable: Vec<UserId>,
 }
 
-/// Re-encrypts every stored sync password under the current key of `state.secrets` (which
-/// the caller has just loaded), and records it in the organisation's audit trail.
+/// The two kinds of sealed secret a user can have.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    SyncPassword,
+    AppSecret,
+}
+
+async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(UserId, Sealed)>, Error> {
+    match kind {
+        Kind::SyncPassword => users::sealed_sync_passwords(&state.pool).await,
+        Kind::AppSecret => second_factor::sealed_app_secrets(&state.pool).await,
+    }
+    .map_err(Error::internal)
+}
+
+async fn replace(
+    state: &AppState,
+    kind: Kind,
+    owner: UserId,
+    old: &Sealed,
+    new: &Sealed,
+) -> Result<bool, Error> {
+    match kind {
+        Kind::SyncPassword => users::reseal_sync_password(&state.pool, owner, old, new).await,
+        Kind::AppSecret => second_factor::reseal_app_secret(&state.pool, owner, old, new).await,
+    }
+    .map_err(Error::internal)
+}
+
+/// Re-encrypts every stored secret (sync passwords, authenticator-app secrets) under the
+/// current key of `state.secrets` (which the caller has just loaded), and records it in the
+/// organisation's audit trail.
 pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, Error> {
     let mut report = Resealed::default();
-    let stored = users::sealed_sync_passwords(&state.pool)
-        .await
-        .map_err(Error::internal)?;
-    for (owner, sealed) in stored {
-        match state.secrets.reseal(owner, &sealed) {
-            Ok(None) => report.current += 1,
-            Ok(Some(new)) => {
-                let replaced = users::reseal_sync_password(&state.pool, owner, &sealed, &new)
-                    .await
-                    .map_err(Error::internal)?;
-                if replaced {
-                    report.moved += 1;
-                } else {
-                    report.changed += 1;
+    for kind in [Kind::SyncPassword, Kind::AppSecret] {
+        for (owner, old) in sealed(state, kind).await? {
+            match state.secrets.reseal(owner, &old) {
+                Ok(None) => report.current += 1,
+                Ok(Some(new)) => {
+                    if replace(state, kind, owner, &old, &new).await? {
+                        report.moved += 1;
+                    } else {
+                        report.changed += 1;
+                    }
                 }
-            }
-            Err(e) => {
-                tracing::warn!(user = %owner, "cannot re-encrypt the sync password: {e}");
-                report.unreadable.push(owner);
+                Err(e) => {
+                    tracing::warn!(user = %owner, ?kind, "cannot re-encrypt a secret: {e}");
+                    report.unreadable.push(owner);
+                }
             }
         }
     }
@@ -56,13 +83,19 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
 /// would make them unreadable).
 pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, Error> {
     let current = state.secrets.key_id();
-    Ok(users::sealed_sync_passwords(&state.pool)
-        .await
-        .map_err(Error::internal)?
-        .into_iter()
-        .filter(|(_, sealed)| sealed.key_id != current)
-        .map(|(owner, _)| owner)
-        .collect())
+    let mut owners = Vec::new();
+    for kind in [Kind::SyncPassword, Kind::AppSecret] {
+        owners.extend(
+            sealed(state, kind)
+                .await?
+                .into_iter()
+                .filter(|(_, sealed)| sealed.key_id != current)
+                .map(|(owner, _)| owner),
+        );
+    }
+    owners.sort_unstable_by_key(|o| o.0);
+    owners.dedup();
+    Ok(owners)
 }
 
 /// The audit event of a rotation, also of its last step (dropping the retired keys).

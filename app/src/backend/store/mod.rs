@@ -15,6 +15,7 @@ pub mod email_codes;
 pub mod mail_queue;
 pub mod notify;
 pub mod pim;
+pub mod second_factor;
 pub mod settings;
 pub mod sync;
 pub mod throttle;

@@ -6,6 +6,8 @@ use super::{Executes, Pool};
 pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
 /// The organisation's "ActiveSync service" (on unless set to `'0'`).
 pub const ACTIVESYNC_SERVICE: &str = "activesync_service";
+/// "Two-factor method: authenticator app only" (`'1'` on; otherwise any method).
+pub const TWO_FACTOR_APP_ONLY: &str = "two_factor_app_only";
 
 pub async fn flag(pool: &Pool, key: &str) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")

@@ -36,6 +36,9 @@ pub struct SessionInfo {
     /// No new code could be sent yet (one a minute): "Send a new code" works after this.
     #[serde(default)]
     pub code_wait_secs: Option<u64>,
+    /// The password was right and a code from the authenticator app is awaited.
+    #[serde(default)]
+    pub pending_app_code: bool,
 }
 
 /// `anna@example.it` → `a***@example.it`: enough to recognise, not to harvest.
@@ -82,6 +85,12 @@ pub struct Profile {
     /// The calendar's zone (IANA); empty until chosen (UTC).
     #[serde(default)]
     pub time_zone: String,
+    /// Unused recovery codes (shown while 2FA is on).
+    #[serde(default)]
+    pub recovery_codes_left: u32,
+    /// The organisation allows the authenticator app only.
+    #[serde(default)]
+    pub app_only: bool,
 }
 
 impl Profile {
@@ -98,6 +107,9 @@ impl Profile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgSettings {
     pub require_two_factor: bool,
+    /// "Two-factor method": the authenticator app only, or any.
+    #[serde(default)]
+    pub app_only: bool,
     pub activesync_service: bool,
 }
 
@@ -109,6 +121,37 @@ pub struct ReauthChallenge {
     /// No code could be sent yet (one a minute): "Send a new code" works after this wait.
     #[serde(default)]
     pub wait_secs: Option<u64>,
+    /// 2FA is on with the authenticator app: its code is asked (nothing is mailed).
+    #[serde(default)]
+    pub app: bool,
+}
+
+/// What the page shows to set up an authenticator app (the secret is the user's own, shown
+/// to them only, while they enrol).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppEnrolment {
+    /// The base32 key in groups of four.
+    pub secret: String,
+    /// `otpauth://totp/syncgate:USER?secret=…&issuer=syncgate`.
+    pub uri: String,
+    /// The QR code of `uri`, an SVG as a `data:` URL.
+    pub qr_image: String,
+}
+
+/// The first step of turning 2FA on: where the emailed code went (masked), or the new app's
+/// secret to set it up with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnrolStarted {
+    Email(String),
+    App(AppEnrolment),
+}
+
+/// 2FA turned on (or switched): the session as it now is, and the recovery codes made for
+/// it, to be shown once (empty when a switch kept the existing set).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub session: SessionInfo,
+    pub recovery_codes: Vec<String>,
 }
 
 /// A line of the admin's user list.

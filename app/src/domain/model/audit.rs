@@ -36,10 +36,17 @@ pub enum AuditAction {
     ContactsSyncOff,
     CalendarSyncOn,
     CalendarSyncOff,
+    /// Email ↔ app.
+    TwoFactorMethodChanged,
+    RecoveryCodesRenewed,
+    RecoveryCodeUsed,
+    /// The organisation's "Two-factor method": any, or the app only.
+    OrgTwoFactorAnyMethod,
+    OrgTwoFactorAppOnly,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -68,6 +75,11 @@ impl AuditAction {
         AuditAction::ContactsSyncOff,
         AuditAction::CalendarSyncOn,
         AuditAction::CalendarSyncOff,
+        AuditAction::TwoFactorMethodChanged,
+        AuditAction::RecoveryCodesRenewed,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::OrgTwoFactorAnyMethod,
+        AuditAction::OrgTwoFactorAppOnly,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +112,11 @@ impl AuditAction {
             AuditAction::ContactsSyncOff => "contacts_sync_off",
             AuditAction::CalendarSyncOn => "calendar_sync_on",
             AuditAction::CalendarSyncOff => "calendar_sync_off",
+            AuditAction::TwoFactorMethodChanged => "two_factor_method_changed",
+            AuditAction::RecoveryCodesRenewed => "recovery_codes_renewed",
+            AuditAction::RecoveryCodeUsed => "recovery_code_used",
+            AuditAction::OrgTwoFactorAnyMethod => "org_two_factor_any_method",
+            AuditAction::OrgTwoFactorAppOnly => "org_two_factor_app_only",
         }
     }
 

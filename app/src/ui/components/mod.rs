@@ -7,5 +7,6 @@ pub mod field;
 pub mod guard;
 pub mod header;
 pub mod reauth;
+pub mod recovery_codes;
 pub mod role_and_login;
 pub mod two_factor;

@@ -1,11 +1,12 @@
 //! The one re-authentication dialog (SPEC 1.4). A server function that needs a fresh proof
 //! answers `ReauthRequired`; the page hands the gate what to do next (`ask`), the dialog asks
-//! for the password (and the emailed code when 2FA is on), then runs it again.
+//! for the password (and, when 2FA is on, the code of the user's method or a recovery code),
+//! then runs it again.
 
 use crate::api::error::AppError;
 use crate::api::reauth::{Reauthenticate, ResendReauthCode, StartReauth};
 use crate::i18n::fill;
-use crate::ui::components::code_input::CodeInput;
+use crate::ui::components::code_input::{RecoverySwitch, SecondFactorInput};
 use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::session::text;
@@ -229,6 +230,15 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                 .and_then(|c| c.code_to.clone())
         })
     });
+    let app = Memo::new(move |_| {
+        start.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .is_some_and(|c| c.app)
+        })
+    });
+    let needs_code = Memo::new(move |_| code_to.with(Option::is_some) || app.get());
+    let recovery = RwSignal::new(false);
     let wait = Memo::new(move |_| {
         start.value().with(|v| {
             v.as_ref()
@@ -244,7 +254,7 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
     focus_on_open("reauth_password");
     let value = confirm.value();
     let title = move || {
-        if code_to.with(Option::is_some) {
+        if needs_code.get() {
             t.get().reauth_title_two_factor
         } else {
             t.get().reauth_title
@@ -281,23 +291,26 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                         error=field_error(value, "reauth_password", t)
                     />
                     {move || {
-                        code_to
-                            .get()
-                            .map(|to| {
-                                view! {
-                                    <p class="hint">
-                                        {move || match wait.get() {
-                                            Some(secs) => fill(t.get().err_too_soon, secs),
-                                            None => fill(t.get().code_sent_to, &to),
-                                        }}
-                                    </p>
-                                    <CodeInput
-                                        name="reauth_code"
-                                        label=Signal::derive(text(t, |t| t.code_prompt))
-                                        error=field_error(value, "reauth_code", t)
-                                    />
-                                }
-                            })
+                        needs_code.get().then(|| {
+                            let hint = code_to.get().map(|to| view! {
+                                <p class="hint">
+                                    {move || match wait.get() {
+                                        Some(secs) => fill(t.get().err_too_soon, secs),
+                                        None => fill(t.get().code_sent_to, &to),
+                                    }}
+                                </p>
+                            });
+                            view! {
+                                {hint}
+                                <SecondFactorInput
+                                    name="reauth_code"
+                                    recovery_field="reauth_recovery"
+                                    app=app.get()
+                                    recovery=recovery
+                                    error=field_error(value, "reauth_code", t)
+                                />
+                            }
+                        })
                     }}
                     <div class="buttons">
                         <button type="submit" disabled=move || confirm.pending().get()>
@@ -308,7 +321,10 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                         </button>
                     </div>
                 </ActionForm>
-                <Show when=move || code_to.with(Option::is_some)>
+                <Show when=move || needs_code.get()>
+                    <RecoverySwitch recovery=recovery/>
+                </Show>
+                <Show when=move || code_to.with(Option::is_some) && !recovery.get()>
                     <SendNewCode
                         pending=resend.pending()
                         sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(()))))

@@ -1,7 +1,7 @@
 //! The "Role and login" block: one user's account data, on /preferences and on the admin's
 //! page for that user.
 
-use crate::api::dto::{Profile, TwoFactorMethod};
+use crate::api::dto::Profile;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
 use leptos::prelude::*;
@@ -39,10 +39,7 @@ pub fn RoleAndLogin(profile: Profile) -> impl IntoView {
                 {kv_row(text(t, |t| t.administrator), move || yes_no(is_admin))}
                 {kv_row(
                     text(t, |t| t.two_factor),
-                    move || match two_factor {
-                        TwoFactorMethod::Off => t.get().two_factor_off,
-                        TwoFactorMethod::Email => t.get().two_factor_email,
-                    },
+                    move || t.get().method(two_factor),
                 )}
                 {kv_row(
                     text(t, |t| t.status),

@@ -1,11 +1,15 @@
-//! The "Two-factor authentication" block: turning the emailed code on (proven by a code sent
-//! to the address) and off, and the email address the codes go to. Used on /preferences and
-//! on the enrolment page a user is sent to when an admin requires 2FA.
+//! The "Two-factor authentication" block: turning it on with an emailed code or an
+//! authenticator app (each proven by a code), switching between them, turning it off, and the
+//! recovery codes. Used on /preferences and on the enrolment page a user is sent to when an
+//! admin requires 2FA.
 
-use crate::api::dto::{Profile, TwoFactorMethod};
+use crate::api::dto::{AppEnrolment, EnrolStarted, Enrolled, Profile, TwoFactorMethod};
 use crate::api::me::{ChangeEmail, ConfirmEmail};
-use crate::api::two_factor::{ConfirmEnrolment, StartEnrolment, TurnOffTwoFactor};
+use crate::api::two_factor::{
+    ConfirmEnrolment, RenewRecoveryCodes, StartEnrolment, TurnOffTwoFactor,
+};
 use crate::domain::activesync;
+use crate::domain::recovery_codes::FEW_LEFT;
 use crate::i18n::fill;
 use crate::ui::components::activesync::EnrolSyncPasswordDialog;
 use crate::ui::components::code_input::CodeInput;
@@ -14,6 +18,7 @@ use crate::ui::components::field::{
     field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
 };
 use crate::ui::components::reauth::{resubmit, ReauthAction};
+use crate::ui::components::recovery_codes::RecoveryCodes;
 use crate::ui::session::text;
 use crate::ui::session::{use_session, use_texts};
 use leptos::prelude::*;
@@ -32,6 +37,7 @@ fn method_value(m: TwoFactorMethod) -> &'static str {
     match m {
         TwoFactorMethod::Off => "off",
         TwoFactorMethod::Email => "email",
+        TwoFactorMethod::App => "app",
     }
 }
 
@@ -41,25 +47,31 @@ pub fn TwoFactorBlock(
     /// Runs after the stored state changed, so the page reloads it.
     #[prop(into)]
     changed: Callback<()>,
+    /// Recovery codes to show once, owned by the page: they stay on screen while the page
+    /// reloads the profile (which renders this block anew).
+    codes: RwSignal<Option<Vec<String>>>,
 ) -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let stored = profile.two_factor;
     let required = profile.two_factor_is_required();
-    // What the select shows: the stored method, or "email" while an enrolment is under way.
+    let app_only = profile.app_only;
+    // What the select shows: the stored method, or the one being set up.
     let shown = RwSignal::new(stored);
     let code_form = NodeRef::<leptos::html::Form>::new();
     // SPEC 1.3: with ActiveSync enabled and no sync password, turning 2FA on first asks for one.
-    let needs_sync_password = activesync::enrolment_needs_sync_password(
-        profile.activesync_enabled,
-        profile.sync_password_set_at.is_some(),
-    );
+    let needs_sync_password = stored == TwoFactorMethod::Off
+        && activesync::enrolment_needs_sync_password(
+            profile.activesync_enabled,
+            profile.sync_password_set_at.is_some(),
+        );
     let asking = RwSignal::new(SyncPasswordStep::None);
     let sync_form = NodeRef::<leptos::html::Form>::new();
-    let first_request = || StartEnrolment {
-        resend: false,
+    let request = move |resend: bool| StartEnrolment {
+        resend,
         new_sync_password: None,
         confirm_sync_password: None,
+        method: Some(method_value(shown.get_untracked()).to_string()),
     };
     // After re-authentication: the sync password dialog's form again, or the plain request.
     let enrol = ReauthAction::<StartEnrolment>::retrying(
@@ -67,7 +79,7 @@ pub fn TwoFactorBlock(
             if asking.get_untracked() == SyncPasswordStep::Dialog {
                 resubmit(sync_form);
             } else {
-                enrol.dispatch(first_request());
+                enrol.dispatch(request(false));
             }
         },
         move || {
@@ -78,15 +90,28 @@ pub fn TwoFactorBlock(
     let resend = ReauthAction::<StartEnrolment>::new();
     let confirm = ReauthAction::<ConfirmEnrolment>::for_form(code_form);
     let off = ReauthAction::<TurnOffTwoFactor>::on_cancel(move || shown.set(stored));
-    let start = move || enrol.dispatch(first_request());
+    let renew = ReauthAction::<RenewRecoveryCodes>::new();
     let give_up = move || {
         asking.set(SyncPasswordStep::None);
         enrol.value().set(None);
         shown.set(stored);
     };
     Effect::new(move |_| {
-        if let Some(Ok(info)) = confirm.value().get() {
+        if let Some(Ok(Enrolled {
+            session: info,
+            recovery_codes,
+        })) = confirm.value().get()
+        {
+            if !recovery_codes.is_empty() {
+                codes.set(Some(recovery_codes));
+            }
             session.set(info);
+            changed.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(new)) = renew.value().get() {
+            codes.set(Some(new));
             changed.run(());
         }
     });
@@ -106,17 +131,37 @@ pub fn TwoFactorBlock(
         }
         _ => {}
     });
-    // The masked address the enrolment code went to, while one is awaited.
-    let code_to = Memo::new(move |_| enrol.value().with(|v| v.clone().and_then(Result::ok)));
+    // What the first step answered, while its proof is awaited.
+    let started = Memo::new(move |_| enrol.value().with(|v| v.clone().and_then(Result::ok)));
     let masked = crate::api::dto::mask_email(&profile.email);
     let has_email = profile.has_email();
+    let codes_left = profile.recovery_codes_left;
+    let username = profile.username.clone();
     let selector_error = Signal::derive(move || {
         field_error(enrol.value(), "two_factor", t)
             .get()
             .or_else(|| field_error(off.value(), "two_factor", t).get())
             .or_else(|| field_error(confirm.value(), "two_factor", t).get())
     });
-    let cancel = move |_| give_up();
+    let choose = move |m: TwoFactorMethod| {
+        shown.set(m);
+        enrol.value().set(None);
+        if m == stored {
+            return;
+        }
+        match m {
+            TwoFactorMethod::Off => {
+                off.dispatch(TurnOffTwoFactor {});
+            }
+            TwoFactorMethod::Email | TwoFactorMethod::App => {
+                if needs_sync_password {
+                    asking.set(SyncPasswordStep::Notice);
+                } else {
+                    enrol.dispatch(request(false));
+                }
+            }
+        }
+    };
 
     view! {
         <section class="card" id="two-factor">
@@ -128,32 +173,22 @@ pub fn TwoFactorBlock(
                     id="two_factor_method"
                     aria-describedby="two-factor-state"
                     aria-invalid=move || selector_error.with(Option::is_some).then_some("true")
-                    disabled=move || {
-                        enrol.pending().get() || off.pending().get()
-                            || (required && stored == TwoFactorMethod::Email)
-                    }
+                    disabled=move || enrol.pending().get() || off.pending().get()
                     prop:value=move || method_value(shown.get())
                     on:change=move |ev| match event_target_value(&ev).as_str() {
-                        "email" => {
-                            shown.set(TwoFactorMethod::Email);
-                            if needs_sync_password {
-                                asking.set(SyncPasswordStep::Notice);
-                            } else {
-                                start();
-                            }
-                        }
-                        "off" => {
-                            shown.set(TwoFactorMethod::Off);
-                            enrol.value().set(None);
-                            if stored == TwoFactorMethod::Email {
-                                off.dispatch(TurnOffTwoFactor {});
-                            }
-                        }
+                        "email" => choose(TwoFactorMethod::Email),
+                        "app" => choose(TwoFactorMethod::App),
+                        "off" => choose(TwoFactorMethod::Off),
                         _ => {}
                     }
                 >
-                    <option value="off">{text(t, |t| t.two_factor_off)}</option>
-                    <option value="email">{text(t, |t| t.two_factor_email)}</option>
+                    <option value="off" disabled=required && stored != TwoFactorMethod::Off>
+                        {text(t, |t| t.two_factor_off)}
+                    </option>
+                    <option value="email" disabled=app_only && stored != TwoFactorMethod::Email>
+                        {text(t, |t| t.two_factor_email)}
+                    </option>
+                    <option value="app">{text(t, |t| t.two_factor_app)}</option>
                 </select>
             </div>
             <div id="two-factor-state">
@@ -162,6 +197,8 @@ pub fn TwoFactorBlock(
                         let masked = masked.clone();
                         view! { <p>{move || fill(t.get().two_factor_on_note, &masked)}</p> }
                     })}
+                {(stored == TwoFactorMethod::App)
+                    .then(|| view! { <p>{text(t, |t| t.two_factor_on_app_note)}</p> })}
                 {required.then(|| view! { <p>{text(t, |t| t.two_factor_required_note)}</p> })}
                 {(!has_email && stored == TwoFactorMethod::Off)
                     .then(|| view! { <p>{text(t, |t| t.two_factor_no_email_note)}</p> })}
@@ -185,52 +222,104 @@ pub fn TwoFactorBlock(
                     <EnrolSyncPasswordDialog
                         action=enrol
                         form=sync_form
+                        method=method_value(shown.get_untracked())
                         cancel=Callback::new(move |()| give_up())
                     />
                 }.into_any()),
             }}
             {move || {
-                code_to
-                    .get()
-                    .map(|to| {
-                        let value = confirm.value();
-                        view! {
-                            <div class="enrol">
-                                <p role="status">{move || fill(t.get().enrol_code_sent, &to)}</p>
-                                <ErrorAlert message=form_error(value, t)/>
-                                <ActionForm action=confirm.action() node_ref=code_form>
-                                    <CodeInput
-                                        name="code"
-                                        label=Signal::derive(text(t, |t| t.code_prompt))
-                                        error=field_error(value, "code", t)
-                                    />
-                                    <div class="buttons">
-                                        <button type="submit" disabled=move || confirm.pending().get()>
-                                            {text(t, |t| t.verify)}
-                                        </button>
-                                        <button type="button" class="plain" on:click=cancel>
-                                            {text(t, |t| t.cancel)}
-                                        </button>
-                                    </div>
-                                </ActionForm>
+                started.get().map(|started| {
+                    let value = confirm.value();
+                    let (method, intro) = match started {
+                        EnrolStarted::Email(to) => (
+                            "email",
+                            view! { <p role="status">{move || fill(t.get().enrol_code_sent, &to)}</p> }.into_any(),
+                        ),
+                        EnrolStarted::App(app) => ("app", view! { <AppSetup app=app/> }.into_any()),
+                    };
+                    let label = if method == "app" {
+                        Signal::derive(text(t, |t| t.app_code_prompt))
+                    } else {
+                        Signal::derive(text(t, |t| t.code_prompt))
+                    };
+                    view! {
+                        <div class="enrol">
+                            {intro}
+                            <ErrorAlert message=form_error(value, t)/>
+                            <ActionForm action=confirm.action() node_ref=code_form>
+                                <input type="hidden" name="method" value=method/>
+                                <CodeInput name="code" label=label error=field_error(value, "code", t)/>
+                                <div class="buttons">
+                                    <button type="submit" disabled=move || confirm.pending().get()>
+                                        {text(t, |t| t.verify)}
+                                    </button>
+                                    <button type="button" class="plain" on:click=move |_| give_up()>
+                                        {text(t, |t| t.cancel)}
+                                    </button>
+                                </div>
+                            </ActionForm>
+                            {(method == "email").then(|| view! {
                                 <SendNewCode
                                     pending=resend.pending()
                                     sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(_))))
                                     error=form_error(resend.value(), t)
-                                    on_click=Callback::new(move |()| {
-                                        resend.dispatch(StartEnrolment {
-                                            resend: true,
-                                            new_sync_password: None,
-                                            confirm_sync_password: None,
-                                        });
-                                    })
+                                    on_click=Callback::new(move |()| resend.dispatch(request(true)))
                                 />
-                            </div>
-                        }
-                    })
+                            })}
+                        </div>
+                    }
+                })
             }}
+            {(stored != TwoFactorMethod::Off).then(|| view! {
+                <div class="recovery-status">
+                    <p>{move || fill(t.get().recovery_left, codes_left)}</p>
+                    {(codes_left < FEW_LEFT).then(|| view! {
+                        <p class="alert warning">{move || fill(t.get().recovery_few_left, codes_left)}</p>
+                    })}
+                    <ErrorAlert message=form_error(renew.value(), t)/>
+                    <button type="button" disabled=move || renew.pending().get()
+                        on:click=move |_| renew.dispatch(RenewRecoveryCodes {})>
+                        {text(t, |t| t.recovery_make_new)}
+                    </button>
+                </div>
+            })}
+            {move || codes.get().map(|shown| view! {
+                <RecoveryCodes
+                    codes=shown
+                    username=username.clone()
+                    on_saved=Callback::new(move |()| codes.set(None))
+                />
+            })}
         </section>
     }
+}
+
+/// The new app's secret: the QR code, a link that opens the app on this phone, and the key as
+/// text to type or copy.
+#[component]
+fn AppSetup(app: AppEnrolment) -> impl IntoView {
+    let t = use_texts();
+    let key = app.secret.clone();
+    view! {
+        <h3>{text(t, |t| t.app_enrol_title)}</h3>
+        <p>{text(t, |t| t.app_enrol_intro)}</p>
+        <img class="qr" src=app.qr_image width="200" height="200" alt=text(t, |t| t.app_qr_alt)/>
+        <p><a href=app.uri>{text(t, |t| t.app_open_link)}</a></p>
+        <div class="field inline">
+            <label for="app_secret">{text(t, |t| t.app_secret_label)}</label>
+            <input id="app_secret" type="text" readonly value=app.secret class="mono"/>
+            <button type="button" on:click=move |_| copy_text(&key)>{text(t, |t| t.copy)}</button>
+        </div>
+    }
+}
+
+fn copy_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
 }
 
 /// The email form's actions and what watches them, owned by the page: their answers (the code

@@ -1,7 +1,7 @@
 //! /admin/settings: organisation-wide switches, with their audit trail.
 
 use crate::api::settings::{
-    get_settings, settings_audit, SetActivesyncService, SetRequireTwoFactor,
+    get_settings, settings_audit, SetActivesyncService, SetRequireTwoFactor, SetTwoFactorMethod,
 };
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
@@ -18,7 +18,15 @@ pub(super) fn Settings() -> impl IntoView {
     // Lifting the requirement asks for a fresh re-authentication: the dialog opens here.
     let require = ReauthAction::<SetRequireTwoFactor>::new();
     let service = ServerAction::<SetActivesyncService>::new();
-    let changes = move || (require.version().get(), service.version().get());
+    // Allowing email again asks for a fresh re-authentication.
+    let method = ReauthAction::<SetTwoFactorMethod>::new();
+    let changes = move || {
+        (
+            require.version().get(),
+            service.version().get(),
+            method.version().get(),
+        )
+    };
     let settings = server_resource(changes, |_| get_settings());
     let audit = server_resource(changes, |_| settings_audit());
     // Requiring 2FA for all may concern the admin too: learn it now, and the guard takes
@@ -28,10 +36,18 @@ pub(super) fn Settings() -> impl IntoView {
             refresh_session(session);
         }
     });
+    // "App only" may send the admin, on email, to set up the app.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = method.value().get() {
+            refresh_session(session);
+        }
+    });
     let value = require.value();
     let saved = Signal::derive(move || {
-        (matches!(value.get(), Some(Ok(_))) || matches!(service.value().get(), Some(Ok(_))))
-            .then(|| t.get().saved)
+        (matches!(value.get(), Some(Ok(_)))
+            || matches!(service.value().get(), Some(Ok(_)))
+            || matches!(method.value().get(), Some(Ok(_))))
+        .then(|| t.get().saved)
     });
 
     view! {
@@ -53,6 +69,20 @@ pub(super) fn Settings() -> impl IntoView {
                                 })
                             />
                             <p class="hint" id="require-all-hint">{text(t, |t| t.require_all_hint)}</p>
+                            <div class="field inline">
+                                <label for="two_factor_policy">{text(t, |t| t.org_two_factor_method)}</label>
+                                <select
+                                    id="two_factor_policy"
+                                    disabled=move || method.pending().get()
+                                    on:change=move |ev| {
+                                        let app_only = event_target_value(&ev) == "app";
+                                        method.dispatch(SetTwoFactorMethod { app_only });
+                                    }
+                                >
+                                    <option value="any" selected=!s.app_only>{text(t, |t| t.org_method_any)}</option>
+                                    <option value="app" selected=s.app_only>{text(t, |t| t.org_method_app_only)}</option>
+                                </select>
+                            </div>
                             <Switch
                                 id="activesync_service"
                                 label=Signal::derive(text(t, |t| t.activesync_service))
@@ -70,6 +100,7 @@ pub(super) fn Settings() -> impl IntoView {
             </Transition>
             <ErrorAlert message=form_error(value, t)/>
             <ErrorAlert message=form_error(service.value(), t)/>
+            <ErrorAlert message=form_error(method.value(), t)/>
             <StatusNote message=saved/>
         </section>
         <AuditSection events=audit/>

@@ -196,7 +196,7 @@ fn SecurityControls(
     });
     let saved =
         Signal::derive(move || matches!(require.value().get(), Some(Ok(_))).then(|| t.get().saved));
-    let can_reset = profile.two_factor == TwoFactorMethod::Email && !is_me;
+    let can_reset = profile.two_factor != TwoFactorMethod::Off && !is_me;
     view! {
         <section class="card" aria-labelledby="security-title">
             <h2 id="security-title">{text(t, |t| t.security_title)}</h2>

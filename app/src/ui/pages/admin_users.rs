@@ -1,6 +1,6 @@
 //! /admin/users: the searchable list of users and the form to create one.
 
-use crate::api::dto::{TwoFactorMethod, UserRow};
+use crate::api::dto::UserRow;
 use crate::api::users::{list_users, CreateUser};
 use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
@@ -92,10 +92,7 @@ fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
                             {move || if r.active { t.get().status_active } else { t.get().status_inactive }}
                         </td>
                         <td data-label=text(t, |t| t.two_factor)>
-                            {move || match r.two_factor {
-                                TwoFactorMethod::Off => t.get().two_factor_off,
-                                TwoFactorMethod::Email => t.get().two_factor_email,
-                            }}
+                            {move || t.get().method(r.two_factor)}
                             {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
                         </td>
                         <td data-label=text(t, |t| t.col_activesync)>{move || yes_no(r.activesync_enabled)}</td>

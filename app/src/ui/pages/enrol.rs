@@ -19,10 +19,12 @@ pub(super) fn Enrol() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let changed = Callback::new(move |()| reload.update(|n| *n += 1));
     let email = EmailActions::new(changed);
+    // Recovery codes just made, shown once (they outlive the profile's reloads).
+    let codes = RwSignal::new(None::<Vec<String>>);
     let profile = server_resource(move || reload.get(), |_| my_profile());
     move || {
-        if !must_enrol.get() {
-            // Set up: the rest of the console is open now.
+        if !must_enrol.get() && codes.with(Option::is_none) {
+            // Set up (and the recovery codes saved): the rest of the console is open now.
             go("/preferences");
             return ().into_any();
         }
@@ -34,9 +36,11 @@ pub(super) fn Enrol() -> impl IntoView {
                     match profile.await {
                         Ok(p) => {
                             let has_email = p.has_email();
+                            let switch_to_app = p.app_only && p.two_factor == crate::api::dto::TwoFactorMethod::Email;
                             view! {
-                                {(!has_email).then(|| view! { <p class="alert warning">{text(t, |t| t.enrol_no_email)}</p> })}
-                                <TwoFactorBlock profile=p.clone() changed=changed/>
+                                {switch_to_app.then(|| view! { <p class="alert warning">{text(t, |t| t.enrol_app_only)}</p> })}
+                                {(!has_email && !p.app_only).then(|| view! { <p class="alert warning">{text(t, |t| t.enrol_no_email)}</p> })}
+                                <TwoFactorBlock profile=p.clone() changed=changed codes=codes/>
                                 {(!has_email).then(|| view! { <EmailForm profile=p.clone() actions=email/> })}
                             }
                             .into_any()

@@ -1,9 +1,10 @@
-//! /login: username and password, then the emailed code when 2FA is on.
+//! /login: username and password, then the second factor when 2FA is on (the emailed code,
+//! the app's, or a recovery code).
 
 use crate::api::session::{Login, ResendLoginCode, VerifyLoginCode};
 use crate::domain::redirect::safe_next;
 use crate::i18n::fill;
-use crate::ui::components::code_input::CodeInput;
+use crate::ui::components::code_input::{RecoverySwitch, SecondFactorInput};
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, SendNewCode};
 use crate::ui::navigate::go;
 use crate::ui::session::text;
@@ -32,7 +33,8 @@ fn LoginForm(next: String) -> impl IntoView {
     let step = Memo::new(move |_| {
         session.with(|s| match (&s.user, &s.pending_code_to) {
             (Some(_), _) => Step::Done,
-            (None, Some(to)) => Step::Code(to.clone(), s.code_wait_secs),
+            (None, Some(to)) => Step::Code(Some(to.clone()), s.code_wait_secs),
+            (None, None) if s.pending_app_code => Step::Code(None, None),
             (None, None) => Step::Password,
         })
     });
@@ -47,7 +49,9 @@ fn LoginForm(next: String) -> impl IntoView {
 #[derive(Clone, PartialEq)]
 enum Step {
     Password,
-    Code(String, Option<u64>),
+    /// The code is awaited: emailed to this masked address (with the wait before a new one
+    /// may be sent), or (`None`) from the authenticator app.
+    Code(Option<String>, Option<u64>),
     Done,
 }
 
@@ -95,12 +99,14 @@ fn PasswordStep(next: Signal<String>) -> impl IntoView {
     }
 }
 
+/// `to`: where the emailed code went; `None`: the code comes from the authenticator app.
 #[component]
-fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoView {
+fn CodeStep(to: Option<String>, wait: Option<u64>, next: Signal<String>) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let verify = ServerAction::<VerifyLoginCode>::new();
     let resend = ServerAction::<ResendLoginCode>::new();
+    let recovery = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(info)) = verify.value().get() {
             session.set(info);
@@ -108,34 +114,45 @@ fn CodeStep(to: String, wait: Option<u64>, next: Signal<String>) -> impl IntoVie
         }
     });
     let value = verify.value();
+    let app = to.is_none();
+    let emailed = to.clone();
     view! {
         <section class="card narrow" aria-labelledby="code-title">
             <h1 id="code-title">{text(t, |t| t.two_factor)}</h1>
-            <p>
-                {move || match wait {
-                    Some(secs) => fill(t.get().err_too_soon, secs),
-                    None => fill(t.get().code_sent_to, &to),
-                }}
-            </p>
+            {to.map(|to| view! {
+                <p>
+                    {move || match wait {
+                        Some(secs) => fill(t.get().err_too_soon, secs),
+                        None => fill(t.get().code_sent_to, &to),
+                    }}
+                </p>
+            })}
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=verify attr:aria-labelledby="code-title">
-                <CodeInput
+                <SecondFactorInput
                     name="code"
-                    label=Signal::derive(text(t, |t| t.code_prompt))
+                    recovery_field="recovery"
+                    app=app
+                    recovery=recovery
                     error=field_error(value, "code", t)
                 />
                 <button type="submit" disabled=move || verify.pending().get()>
                     {text(t, |t| t.verify)}
                 </button>
             </ActionForm>
-            <SendNewCode
-                pending=resend.pending()
-                sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(()))))
-                error=form_error(resend.value(), t)
-                on_click=Callback::new(move |()| {
-                    resend.dispatch(ResendLoginCode {});
-                })
-            />
+            <RecoverySwitch recovery=recovery/>
+            {emailed.map(|_| view! {
+                <Show when=move || !recovery.get()>
+                    <SendNewCode
+                        pending=resend.pending()
+                        sent=Signal::derive(move || matches!(resend.value().get(), Some(Ok(()))))
+                        error=form_error(resend.value(), t)
+                        on_click=Callback::new(move |()| {
+                            resend.dispatch(ResendLoginCode {});
+                        })
+                    />
+                </Show>
+            })}
         </section>
     }
 }

@@ -33,6 +33,8 @@ pub(super) fn Preferences() -> impl IntoView {
         refresh_session(session);
     });
     let email = EmailActions::new(changed);
+    // Recovery codes just made, shown once (they outlive the profile's reloads).
+    let codes = RwSignal::new(None::<Vec<String>>);
     let profile = server_resource(
         move || (set_language.version().get(), reload.get()),
         |_| my_profile(),
@@ -67,7 +69,7 @@ pub(super) fn Preferences() -> impl IntoView {
                         <RoleAndLogin profile=p.clone()/>
                         {p.activesync_enabled.then(|| view! { <ActiveSyncBlock profile=p.clone() owner=true changed=changed/> })}
                         <SyncWithDevices profile=p.clone()/>
-                        <TwoFactorBlock profile=p.clone() changed=changed/>
+                        <TwoFactorBlock profile=p.clone() changed=changed codes=codes/>
                         <EmailForm profile=p.clone() actions=email/>
                         <TimeZoneForm current=p.time_zone.clone()/>
                         <LanguageForm profile=p action=set_language/>

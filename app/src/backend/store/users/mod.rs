@@ -197,33 +197,30 @@ pub async fn set_active<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Turns the second factor on (`Some("email")`) or off; a change ends the user's sessions
-/// but `kept` (version bump), as a password change does. Returns the new version, or `None`
-/// when it was already so (two requests at once: only the first changes it, and is audited).
-/// The caller bumps the credential epochs once committed.
+/// Sets the second factor (`Some("email")`, `Some("app")`, or `None` for off) where it is
+/// still `from`; a change ends the user's sessions but `kept` (version bump), as a password
+/// change does. Returns the new version, or `None` when it was no longer `from` (two requests
+/// at once: only the first changes it, and is audited). The caller bumps the credential
+/// epochs once committed.
 pub async fn set_two_factor<'e>(
     db: impl Executes<'e>,
     id: UserId,
-    method: Option<&str>,
+    (from, method): (Option<&str>, Option<&str>),
     kept: Option<&str>,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let sql = if method.is_some() {
+    let row: Option<(i64,)> = sqlx::query_as(
         "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
          kept_session = $2, credential_version = credential_version + 1, updated_at = $3 \
-         WHERE id = $4 AND two_factor_method IS NULL RETURNING session_version"
-    } else {
-        "UPDATE users SET two_factor_method = $1, session_version = session_version + 1, \
-         kept_session = $2, credential_version = credential_version + 1, updated_at = $3 \
-         WHERE id = $4 AND two_factor_method IS NOT NULL RETURNING session_version"
-    };
-    let row: Option<(i64,)> = sqlx::query_as(sql)
-        .bind(method)
-        .bind(kept)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+         WHERE id = $4 AND COALESCE(two_factor_method, '') = $5 RETURNING session_version",
+    )
+    .bind(method)
+    .bind(kept)
+    .bind(now)
+    .bind(id)
+    .bind(from.unwrap_or(""))
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(|(v,)| v))
 }
 

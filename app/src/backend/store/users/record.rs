@@ -3,7 +3,7 @@
 use super::super::columns::{Flag, PasswordHash, Sealed};
 use crate::domain::activesync::SyncFacts;
 use crate::domain::ids::UserId;
-use crate::domain::two_factor::{self, TwoFactorMethod};
+use crate::domain::two_factor::{self, MethodPolicy, TwoFactorMethod};
 use crate::i18n::Lang;
 use sqlx::FromRow;
 
@@ -32,6 +32,9 @@ pub struct UserRecord {
     /// The organisation setting "require 2FA for all users", read with the user.
     #[sqlx(try_from = "Flag")]
     pub required_for_all: bool,
+    /// The organisation setting "two-factor method: the app only", read with the user.
+    #[sqlx(try_from = "Flag")]
+    pub app_only: bool,
     #[sqlx(try_from = "Flag")]
     pub activesync_enabled: bool,
     pub sync_password_ciphertext: Option<Vec<u8>>,
@@ -52,6 +55,8 @@ pub struct UserRecord {
     /// A hash of the sign-in token of the session that made the user's latest own change
     /// (`domain::session_rule`); `None` after an admin's change.
     pub kept_session: Option<String>,
+    /// Unused recovery codes, counted with the user.
+    pub recovery_codes_left: i64,
 }
 
 /// `language` column: a code, or NULL for "follow the browser".
@@ -76,10 +81,7 @@ impl std::ops::Deref for LangColumn {
 
 impl UserRecord {
     pub fn two_factor(&self) -> TwoFactorMethod {
-        match self.two_factor_method.as_deref() {
-            Some("email") => TwoFactorMethod::Email,
-            _ => TwoFactorMethod::Off,
-        }
+        TwoFactorMethod::from_stored(self.two_factor_method.as_deref())
     }
 
     /// Required by an admin for this user or for everyone.
@@ -88,7 +90,19 @@ impl UserRecord {
     }
 
     pub fn must_enrol(&self) -> bool {
-        two_factor::must_enrol(self.two_factor(), self.two_factor_is_required())
+        two_factor::must_enrol(
+            self.two_factor(),
+            self.two_factor_is_required(),
+            self.method_policy(),
+        )
+    }
+
+    pub fn method_policy(&self) -> MethodPolicy {
+        if self.app_only {
+            MethodPolicy::AppOnly
+        } else {
+            MethodPolicy::Any
+        }
     }
 
     /// The stored sync password, sealed, if one is set.
@@ -129,7 +143,11 @@ pub(super) const COLUMNS: &str =
      password_hash, session_version, must_change_password, created_at, two_factor_method, \
      two_factor_required, \
      EXISTS (SELECT 1 FROM settings WHERE key = 'require_two_factor' AND value = '1') \
-     AS required_for_all, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
+     AS required_for_all, \
+     EXISTS (SELECT 1 FROM settings WHERE key = 'two_factor_app_only' AND value = '1') \
+     AS app_only, activesync_enabled, sync_password_ciphertext, sync_password_nonce, \
      sync_password_key_id, sync_password_set_at, credential_version, \
      NOT EXISTS (SELECT 1 FROM settings WHERE key = 'activesync_service' AND value = '0') \
-     AS activesync_service_on, sync_contacts, sync_calendar, time_zone, kept_session";
+     AS activesync_service_on, sync_contacts, sync_calendar, time_zone, kept_session, \
+     (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id AND r.used_at IS NULL) \
+     AS recovery_codes_left";

@@ -173,11 +173,14 @@ fn NewSyncPasswordFields(
 }
 
 /// "Change ActiveSync password" while turning 2FA on (SPEC 1.3): the new password goes with
-/// the enrolment request and is saved together with 2FA once the emailed code is typed.
+/// the enrolment request and is saved together with 2FA once the code (emailed, or from the
+/// app) is typed.
 #[component]
 pub fn EnrolSyncPasswordDialog(
     action: ReauthAction<StartEnrolment>,
     form: NodeRef<leptos::html::Form>,
+    /// The method being turned on (`"email"` or `"app"`).
+    method: &'static str,
     cancel: Callback<()>,
 ) -> impl IntoView {
     let t = use_texts();
@@ -191,6 +194,7 @@ pub fn EnrolSyncPasswordDialog(
                 <ErrorAlert message=form_error(value, t)/>
                 <ActionForm action=action.action() node_ref=form attr:aria-labelledby="sync-dialog-title">
                     <input type="hidden" name="resend" value="false"/>
+                    <input type="hidden" name="method" value=method/>
                     <NewSyncPasswordFields
                         new_error=field_error(value, "new_sync_password", t)
                         confirm_error=field_error(value, "confirm_sync_password", t)
