@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-sync bench-push bench-db bench-contacts bench-calendar attack lint fmt clean
+.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-sync bench-push bench-db bench-contacts bench-users bench-calendar attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -111,6 +111,10 @@ bench-push: tools-test
 ## The contacts pages with 10,000 contacts (release, loopback): adding, first page, search, paging.
 bench-contacts:
 	server/bench/pim.sh contacts
+
+## The admin's user list with 10,000 users: a page, a search, the sorts (figures only).
+bench-users:
+	server/bench/users.sh
 
 ## The calendar with 1,000 events (200 of them recurring): the month view and the agenda.
 bench-calendar:

@@ -30,7 +30,7 @@ test('admin creates a user, who then appears in the searchable list', async ({ p
   const table = page.getByRole('table');
   await expect(table.getByRole('link', { name: username })).toBeVisible();
 
-  // Searching filters in the page itself: the document is not reloaded.
+  // Searching asks the server as one types: the document is not reloaded.
   await markDocument(page);
   await page.getByLabel('Search users').fill(username);
   await expect(table.getByRole('row')).toHaveCount(2); // header + the match

@@ -38,6 +38,16 @@ test('a phone that synced appears in the Devices list; the admin blocks it', asy
   await expect(page).toHaveURL(/\/login$/);
 
   await logIn(page, 'admin', ADMIN_PASSWORD);
+  // The user list says when and which of the user's devices the door saw last, and sorts by it.
+  await page.goto('/admin/users');
+  await waitForHydration(page);
+  await page.getByLabel('Search users').fill(username);
+  const listed = page.getByRole('table').getByRole('row', { name: new RegExp(username) });
+  await expect(listed).toContainText(/\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC · .*PHONE42/);
+  await page.getByLabel('Search users').fill('');
+  await page.getByRole('button', { name: 'Last device seen' }).click();
+  await expect(page.getByRole('columnheader', { name: 'Last device seen' })).toHaveAttribute('aria-sort', 'descending');
+  await expect(page.getByRole('table').getByRole('row').nth(1)).toContainText(username);
   await page.goto(`/admin/users/${id}`);
   await waitForHydration(page);
   const adminRow = page.getByRole('region', { name: 'Devices' }).getByRole('row', { name: /PHONE42/ });

@@ -92,14 +92,14 @@ async fn admin_creates_a_user_who_can_then_sign_in() {
     let r = admin.call("users/create", &form).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let list = admin.call("users/list", &[]).await.json();
-    let names: Vec<&str> = list
+    let names: Vec<&str> = list["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|u| u["username"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["mario.rossi", "root"]);
-    assert_eq!(list[0]["is_admin"], json!(false));
+    assert_eq!(list["rows"][0]["is_admin"], json!(false));
 
     let mut mario = server.browser();
     assert_eq!(
@@ -162,7 +162,8 @@ async fn bad_new_user_fields_are_reported_and_nothing_is_created() {
         assert_eq!(r.json(), expected, "{field}={value}");
     }
     let list = admin.call("users/list", &[]).await.json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(list["total"], 1);
 }
 
 #[tokio::test]
@@ -338,4 +339,92 @@ async fn an_admin_corrects_an_email_address_and_both_addresses_are_told() {
     }
     let events = admin.call("users/audit", &[("id", &uid)]).await.json();
     assert_eq!(events[0]["action"], "EmailChanged");
+}
+
+/// Issue 16, point 7: the list is searched, ordered and paged by the server, with the newest
+/// door sighting of each user's devices in the admin's language and time zone.
+#[tokio::test]
+async fn the_user_list_is_paged_searched_and_sorted_by_the_server() {
+    use app::backend::store::{devices, users};
+    let server = TestServer::start().await;
+    let mut admin = server.signed_in_admin().await;
+    let hash = app::backend::identity::passwords::hash_now("user-password-1").unwrap();
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        let username = format!("user{i:03}");
+        let email = format!("{username}@example.it");
+        let last = format!("Surname{:03}", 119 - i);
+        let insert = users::Insert {
+            username: &username,
+            email: &email,
+            first_name: "Test",
+            last_name: &last,
+            is_admin: false,
+            password_hash: &hash,
+            must_change_password: false,
+            now: 0,
+        };
+        ids.push(users::insert(&server.state.pool, insert).await.unwrap());
+    }
+    // Two phones seen: user007's yesterday, user042's an hour ago (2026-12-06 19:15 UTC).
+    let now = 1_796_588_100;
+    for (id, device, at) in [
+        (ids[7], "PHONE7", now - 86_400),
+        (ids[42], "PHONE42", now - 3600),
+    ] {
+        let sighting = devices::Sighting {
+            user_id: id,
+            device_id: device,
+            device_type: "iPhone",
+            user_agent: "Apple-iPhone/1",
+            protocol_version: "16.1",
+            address: "127.0.0.1",
+            at,
+        };
+        devices::seen(&server.state.pool, sighting).await.unwrap();
+    }
+
+    let list = |r: common::Reply| r.json();
+    let first = list(admin.call("users/list", &[]).await);
+    assert_eq!(first["total"], 121, "120 users and the admin");
+    assert_eq!(first["pages"], 2);
+    assert_eq!(first["rows"].as_array().unwrap().len(), 100);
+    assert_eq!(first["rows"][0]["username"], "admin");
+    let second = list(admin.call("users/list", &[("page", "2")]).await);
+    assert_eq!(second["rows"].as_array().unwrap().len(), 21);
+    assert_eq!(second["rows"][20]["username"], "user119");
+
+    // Words are searched in usernames, names and emails; `%` is a character, not a pattern.
+    let found = list(admin.call("users/list", &[("q", "USER04")]).await);
+    assert_eq!(found["total"], 10);
+    let found = list(admin.call("users/list", &[("q", "test surname000")]).await);
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["rows"][0]["username"], "user119");
+    let none = list(admin.call("users/list", &[("q", "%")]).await);
+    assert_eq!(none["total"], 0);
+
+    // By last device seen: the newest first, then those never seen.
+    let seen = list(admin.call("users/list", &[("sort", "last_seen")]).await);
+    let rows = seen["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["username"], "user042");
+    assert_eq!(rows[0]["last_device"], "iPhone · PHONE42");
+    assert_eq!(
+        rows[0]["last_seen"], "6 Dec 2026, 19:15 UTC",
+        "the admin has no zone: UTC"
+    );
+    assert_eq!(rows[1]["username"], "user007");
+    assert_eq!(rows[2]["last_seen"], serde_json::Value::Null);
+    // In the viewer's language and zone.
+    admin.call("me/language", &[("language", "it")]).await;
+    admin
+        .call("me/time-zone", &[("time_zone", "Europe/Rome")])
+        .await;
+    let seen = list(admin.call("users/list", &[("sort", "last_seen")]).await);
+    assert_eq!(seen["rows"][0]["last_seen"], "6 dic 2026, 20:15");
+
+    let by_name = list(admin.call("users/list", &[("sort", "name")]).await);
+    assert_eq!(by_name["rows"][0]["username"], "admin", "Administrator");
+    assert_eq!(by_name["rows"][1]["username"], "user119", "then Surname000");
+    let unknown = list(admin.call("users/list", &[("sort", "password_hash")]).await);
+    assert_eq!(unknown["rows"][0]["username"], "admin", "by username");
 }

@@ -1,18 +1,31 @@
 //! The admin's user management. Every function asks for an admin itself (the backend takes the
 //! proof): hiding a button is not access control.
 
-use super::dto::{AuditEvent, Profile, UserRow};
+use super::dto::{AuditEvent, Profile, UserPage};
 use super::error::AppError;
 use crate::domain::ids::UserId;
 use leptos::prelude::*;
 
+/// A page of the user list: `q` searched in usernames, names and emails, ordered by `sort`
+/// (`username`, `name`, `email`, `last_seen`), `page` from 1; all optional.
 #[server(endpoint = "users/list")]
-pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
+pub async fn list_users(
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<u32>,
+) -> Result<UserPage, AppError> {
     use crate::api::context::Request;
-    use crate::backend::identity::accounts;
+    use crate::backend::identity::accounts::{self, ListQuery};
+    use crate::domain::model::UserSort;
     let rq = Request::extract().await?;
-    let (_, admin) = rq.admin().await?;
-    Ok(accounts::list(&rq.state, &admin).await?)
+    let (me, admin) = rq.admin().await?;
+    let query = ListQuery {
+        search: q.as_deref().unwrap_or_default(),
+        sort: UserSort::parse(sort.as_deref().unwrap_or_default()),
+        page: page.unwrap_or(1),
+    };
+    let lang = rq.lang_of(&me);
+    Ok(accounts::list(&rq.state, &admin, &me, lang, query).await?)
 }
 
 /// `is_admin` comes from a checkbox: present ("on") or absent.

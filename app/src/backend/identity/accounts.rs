@@ -14,8 +14,11 @@ use crate::backend::store::users::{self, UserRecord};
 use crate::domain::access::{self, Denied};
 use crate::domain::ids::UserId;
 use crate::domain::messages::Msg;
-use crate::domain::model::{AuditAction, Profile, UserRow};
+use crate::domain::model::{
+    page_count, AuditAction, Profile, UserPage, UserRow, UserSort, USERS_PAGE_SIZE,
+};
 use crate::domain::validation;
+use crate::i18n::Lang;
 use zeroize::Zeroizing;
 
 pub struct NewUser {
@@ -103,13 +106,45 @@ pub async fn profile(state: &AppState, _: &Admin, id: UserId) -> Result<Profile,
 }
 
 /// The user list, for an admin.
-pub async fn list(state: &AppState, _: &Admin) -> Result<Vec<UserRow>, Error> {
-    Ok(users::all(&state.pool)
+/// What the admin asked of the list: words to search, the order, the page (1-based).
+pub struct ListQuery<'a> {
+    pub search: &'a str,
+    pub sort: UserSort,
+    pub page: u32,
+}
+
+/// A page of the user list, searched and ordered by the database; "last device seen" is
+/// written in the viewer's language and time zone.
+pub async fn list(
+    state: &AppState,
+    _: &Admin,
+    viewer: &UserRecord,
+    lang: Lang,
+    q: ListQuery<'_>,
+) -> Result<UserPage, Error> {
+    let size = USERS_PAGE_SIZE;
+    let search: String = q.search.chars().take(200).collect();
+    let offset = i64::from(q.page.max(1) - 1) * i64::from(size);
+    let (listed, total) = users::page(&state.pool, &search, q.sort, offset, i64::from(size))
         .await
-        .map_err(Error::internal)?
-        .iter()
-        .map(UserRecord::row)
-        .collect())
+        .map_err(Error::internal)?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let rows = listed
+        .into_iter()
+        .map(|l| UserRow {
+            last_seen: l
+                .last_seen
+                .map(|at| views::seen_text(at, &viewer.time_zone, lang)),
+            last_device: l.last_device,
+            ..l.user.row()
+        })
+        .collect();
+    Ok(UserPage {
+        rows,
+        total,
+        page: q.page.max(1),
+        pages: page_count(total, size),
+    })
 }
 
 /// Sets a password without the old one (CLI `reset-password`); ends the user's sessions,

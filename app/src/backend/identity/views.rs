@@ -76,6 +76,8 @@ impl UserRecord {
             two_factor_required: self.two_factor_is_required(),
             activesync_enabled: self.activesync_enabled,
             sync_password_set: self.sync_password_ciphertext.is_some(),
+            last_seen: None,
+            last_device: None,
         }
     }
 }
@@ -123,4 +125,50 @@ pub async fn record(state: &AppState, id: UserId) -> Result<UserRecord, Error> {
         .await
         .map_err(Error::internal)?
         .ok_or(Error::NotFound)
+}
+
+/// A moment as the viewer reads it: `6 Dec 2026, 21:15` in their time zone (`UTC` said when
+/// they have none), month names in their language.
+pub fn seen_text(at: i64, zone: &str, lang: crate::i18n::Lang) -> String {
+    use chrono::{Datelike, Timelike};
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let Some(utc) = chrono::DateTime::from_timestamp(at, 0) else {
+        return String::new();
+    };
+    let local = utc.with_timezone(&tz);
+    let month = lang
+        .texts()
+        .months_short
+        .split(' ')
+        .nth(local.month0() as usize)
+        .unwrap_or("");
+    let mut text = format!(
+        "{} {month} {}, {:02}:{:02}",
+        local.day(),
+        local.year(),
+        local.hour(),
+        local.minute()
+    );
+    if tz == chrono_tz::UTC {
+        text.push_str(" UTC");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seen_text;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_moment_in_the_viewers_zone_and_language() {
+        // 2026-12-06 20:15 UTC.
+        let at = 1_796_588_100;
+        assert_eq!(seen_text(at, "Europe/Rome", Lang::It), "6 dic 2026, 21:15");
+        assert_eq!(
+            seen_text(at, "America/New_York", Lang::En),
+            "6 Dec 2026, 15:15"
+        );
+        assert_eq!(seen_text(at, "", Lang::En), "6 Dec 2026, 20:15 UTC");
+    }
 }

@@ -168,17 +168,70 @@ pub struct UserRow {
     pub two_factor_required: bool,
     pub activesync_enabled: bool,
     pub sync_password_set: bool,
+    /// The newest door sighting of the user's devices: when (in the viewer's language and
+    /// time zone) and which device.
+    #[serde(default)]
+    pub last_seen: Option<String>,
+    #[serde(default)]
+    pub last_device: Option<String>,
 }
 
-impl UserRow {
-    /// Whether the row matches a search: username, name or email, case-insensitive.
-    pub fn matches(&self, query: &str) -> bool {
-        let q = query.trim().to_lowercase();
-        q.is_empty()
-            || [&self.username, &self.name, &self.email]
-                .iter()
-                .any(|s| s.to_lowercase().contains(&q))
+/// How the admin's user list is ordered (a column header).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserSort {
+    #[default]
+    Username,
+    Name,
+    Email,
+    /// The newest door sighting first; users never seen last.
+    LastSeen,
+}
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [
+        UserSort::Username,
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::LastSeen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::Username => "username",
+            UserSort::Name => "name",
+            UserSort::Email => "email",
+            UserSort::LastSeen => "last_seen",
+        }
     }
+
+    /// An unknown value orders by username.
+    pub fn parse(s: &str) -> UserSort {
+        UserSort::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// Users per page of the admin's list.
+pub const USERS_PAGE_SIZE: u32 = 100;
+
+/// One page of the admin's user list, searched and ordered on the server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub rows: Vec<UserRow>,
+    /// Users matching the search, on every page.
+    pub total: u64,
+    /// 1-based.
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// The pages `total` rows fill (at least one, even empty).
+pub fn page_count(total: u64, page_size: u32) -> u32 {
+    u32::try_from(total.div_ceil(u64::from(page_size.max(1))))
+        .unwrap_or(u32::MAX)
+        .max(1)
 }
 
 pub fn display_name(username: &str, first: &str, last: &str) -> String {
@@ -195,29 +248,20 @@ pub fn display_name(username: &str, first: &str, last: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row() -> UserRow {
-        UserRow {
-            id: UserId(2),
-            username: "mrossi".into(),
-            name: "Mario Rossi".into(),
-            email: "mario@example.it".into(),
-            is_admin: false,
-            active: true,
-            two_factor: TwoFactorMethod::Off,
-            two_factor_required: false,
-            activesync_enabled: false,
-            sync_password_set: false,
+    #[test]
+    fn sorts_are_named_and_unknown_ones_order_by_username() {
+        for k in UserSort::ALL {
+            assert_eq!(UserSort::parse(k.as_str()), k);
         }
+        assert_eq!(UserSort::parse("password_hash"), UserSort::Username);
     }
 
     #[test]
-    fn search_matches_username_name_and_email() {
-        let r = row();
-        assert!(r.matches(""));
-        assert!(r.matches("MROSS"));
-        assert!(r.matches("rossi"));
-        assert!(r.matches("example.it"));
-        assert!(!r.matches("bianchi"));
+    fn pages_hold_a_hundred_and_there_is_always_one() {
+        assert_eq!(page_count(0, USERS_PAGE_SIZE), 1);
+        assert_eq!(page_count(100, USERS_PAGE_SIZE), 1);
+        assert_eq!(page_count(101, USERS_PAGE_SIZE), 2);
+        assert_eq!(page_count(10_000, USERS_PAGE_SIZE), 100);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! /admin/users: the searchable list of users and the form to create one.
+//! /admin/users: the list of users (searched, ordered and paged by the server, with the
+//! last device seen) and the form to create one.
 
-use crate::api::dto::UserRow;
+use crate::api::dto::{UserPage, UserSort};
 use crate::api::users::{list_users, CreateUser};
 use crate::i18n::fill;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
@@ -16,27 +17,36 @@ pub(super) fn Users() -> impl IntoView {
     // Making an administrator asks for the admin's own fresh proof first; then it goes on.
     let form = NodeRef::<leptos::html::Form>::new();
     let create = ReauthAction::<CreateUser>::for_form(form);
-    let users = server_resource(move || create.version().get(), |_| list_users());
     let query = RwSignal::new(String::new());
+    let sort = RwSignal::new(UserSort::Username);
+    let page = RwSignal::new(1u32);
+    // Searched, ordered and paged by the server: 10,000 users cost one page of rows.
+    let users = server_resource(
+        move || (create.version().get(), query.get(), sort.get(), page.get()),
+        |(_, q, sort, page)| list_users(Some(q), Some(sort.as_str().to_string()), Some(page)),
+    );
 
     view! {
         <h1>{text(t, |t| t.users_title)}</h1>
         <section class="card" aria-labelledby="list-title">
             <h2 id="list-title" class="visually-hidden">{text(t, |t| t.users_title)}</h2>
-            <div class="field inline">
+            <div class="field inline" role="search">
                 <label for="user-search">{text(t, |t| t.search_label)}</label>
                 <input
                     id="user-search"
                     type="search"
                     placeholder=text(t, |t| t.search)
                     prop:value=query
-                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        page.set(1);
+                        query.set(event_target_value(&ev));
+                    }
                 />
             </div>
             <Transition fallback=move || view! { <p>{text(t, |t| t.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
-                        Ok(rows) => view! { <UserTable rows=rows query=query/> }.into_any(),
+                        Ok(p) => view! { <UserTable page=p sort=sort current=page/> }.into_any(),
                         Err(e) => {
                             view! { <ErrorAlert message=Signal::derive(move || Some(e.text(t.get())))/> }
                                 .into_any()
@@ -49,61 +59,109 @@ pub(super) fn Users() -> impl IntoView {
     }
 }
 
+/// A column header that orders the list by it (`aria-sort` says which one does).
 #[component]
-fn UserTable(rows: Vec<UserRow>, query: RwSignal<String>) -> impl IntoView {
+fn SortHeader(
+    key: UserSort,
+    label: fn(&crate::i18n::Texts) -> &'static str,
+    sort: RwSignal<UserSort>,
+    current: RwSignal<u32>,
+) -> impl IntoView {
     let t = use_texts();
-    let rows = StoredValue::new(rows);
-    let visible = Memo::new(move |_| {
-        query.with(|q| {
-            rows.with_value(|rows| {
-                rows.iter()
-                    .filter(|r| r.matches(q))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
+    let direction = move || {
+        (sort.get() == key).then_some(if key == UserSort::LastSeen {
+            "descending"
+        } else {
+            "ascending"
         })
-    });
-    let yes_no = move |b: bool| if b { t.get().yes } else { t.get().no };
+    };
     view! {
-        <p class="muted" role="status">{move || fill(t.get().users_count, visible.with(Vec::len))}</p>
+        <th scope="col" aria-sort=direction>
+            <button
+                type="button"
+                class="link"
+                title=move || fill(t.get().sort_by, label(t.get()))
+                on:click=move |_| {
+                    current.set(1);
+                    sort.set(key);
+                }
+            >
+                {move || label(t.get())}
+            </button>
+        </th>
+    }
+}
+
+#[component]
+fn UserTable(page: UserPage, sort: RwSignal<UserSort>, current: RwSignal<u32>) -> impl IntoView {
+    let t = use_texts();
+    let yes_no = move |b: bool| if b { t.get().yes } else { t.get().no };
+    let (total, number, pages) = (page.total, page.page, page.pages);
+    let empty = page.rows.is_empty();
+    let rows = page.rows;
+    view! {
+        <p class="muted" role="status">{move || fill(t.get().users_count, total)}</p>
         <table class="users stack">
             <thead>
                 <tr>
-                    <th scope="col">{text(t, |t| t.username)}</th>
-                    <th scope="col">{text(t, |t| t.name)}</th>
-                    <th scope="col">{text(t, |t| t.email)}</th>
+                    <SortHeader key=UserSort::Username label=|t| t.username sort=sort current=current/>
+                    <SortHeader key=UserSort::Name label=|t| t.name sort=sort current=current/>
+                    <SortHeader key=UserSort::Email label=|t| t.email sort=sort current=current/>
                     <th scope="col">{text(t, |t| t.administrator)}</th>
                     <th scope="col">{text(t, |t| t.status)}</th>
                     <th scope="col">{text(t, |t| t.two_factor)}</th>
                     <th scope="col">{text(t, |t| t.col_activesync)}</th>
                     <th scope="col">{text(t, |t| t.col_sync_password)}</th>
+                    <SortHeader key=UserSort::LastSeen label=|t| t.col_last_device sort=sort current=current/>
                 </tr>
             </thead>
             <tbody>
-                <For each=move || visible.get() key=|r| (r.id, r.active, r.activesync_enabled, r.sync_password_set) let:r>
-                    <tr>
-                        <td data-label=text(t, |t| t.username)>
-                            <a href=format!("/admin/users/{}", r.id)>{r.username.clone()}</a>
-                        </td>
-                        <td data-label=text(t, |t| t.name)>{r.name.clone()}</td>
-                        <td data-label=text(t, |t| t.email)>{r.email.clone()}</td>
-                        <td data-label=text(t, |t| t.administrator)>{move || yes_no(r.is_admin)}</td>
-                        <td data-label=text(t, |t| t.status)>
-                            {move || if r.active { t.get().status_active } else { t.get().status_inactive }}
-                        </td>
-                        <td data-label=text(t, |t| t.two_factor)>
-                            {move || t.get().method(r.two_factor)}
-                            {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
-                        </td>
-                        <td data-label=text(t, |t| t.col_activesync)>{move || yes_no(r.activesync_enabled)}</td>
-                        <td data-label=text(t, |t| t.col_sync_password)>{move || if r.sync_password_set { t.get().sync_password_set } else { "—" }}</td>
-                    </tr>
-                </For>
+                {rows.into_iter().map(|r| {
+                    let seen = match (r.last_seen.clone(), r.last_device.clone()) {
+                        (Some(at), Some(device)) => Some(format!("{at} · {device}")),
+                        (Some(at), None) => Some(at),
+                        _ => None,
+                    };
+                    view! {
+                        <tr>
+                            <td data-label=text(t, |t| t.username)>
+                                <a href=format!("/admin/users/{}", r.id)>{r.username.clone()}</a>
+                            </td>
+                            <td data-label=text(t, |t| t.name)>{r.name.clone()}</td>
+                            <td data-label=text(t, |t| t.email)>{r.email.clone()}</td>
+                            <td data-label=text(t, |t| t.administrator)>{move || yes_no(r.is_admin)}</td>
+                            <td data-label=text(t, |t| t.status)>
+                                {move || if r.active { t.get().status_active } else { t.get().status_inactive }}
+                            </td>
+                            <td data-label=text(t, |t| t.two_factor)>
+                                {move || t.get().method(r.two_factor)}
+                                {move || r.two_factor_required.then(|| format!(" ({})", t.get().required))}
+                            </td>
+                            <td data-label=text(t, |t| t.col_activesync)>{move || yes_no(r.activesync_enabled)}</td>
+                            <td data-label=text(t, |t| t.col_sync_password)>{move || if r.sync_password_set { t.get().sync_password_set } else { "—" }}</td>
+                            <td data-label=text(t, |t| t.col_last_device)>
+                                {match seen {
+                                    Some(s) => s.into_any(),
+                                    None => text(t, |t| t.never_seen).into_any(),
+                                }}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
             </tbody>
         </table>
-        <Show when=move || visible.with(Vec::is_empty)>
-            <p>{text(t, |t| t.no_users_match)}</p>
-        </Show>
+        {empty.then(|| view! { <p>{text(t, |t| t.no_users_match)}</p> })}
+        {(pages > 1).then(|| view! {
+            <nav class="pager" aria-label=text(t, |t| t.users_title)>
+                <button type="button" disabled=number <= 1 on:click=move |_| current.set(number - 1)>
+                    {text(t, |t| t.previous_page)}
+                </button>
+                <span>{move || format!("{} / {pages}", fill(t.get().page_of, number))}</span>
+                <button type="button" disabled=number >= pages on:click=move |_| current.set(number + 1)>
+                    {text(t, |t| t.next_page)}
+                </button>
+            </nav>
+        })}
     }
 }
 

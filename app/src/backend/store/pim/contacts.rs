@@ -180,7 +180,7 @@ pub async fn page(
 }
 
 /// `%`, `_` and `\` in a search are themselves, not patterns.
-fn like_escape(s: &str) -> String {
+pub(in crate::backend::store) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -8,6 +8,8 @@ use crate::i18n::Lang;
 
 mod record;
 
+use super::pim::contacts::like_escape;
+use crate::domain::model::UserSort;
 use record::COLUMNS;
 pub use record::{LangColumn, UserRecord};
 
@@ -108,6 +110,69 @@ pub async fn all(pool: &Pool) -> Result<Vec<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
         .fetch_all(pool)
         .await
+}
+
+/// A user in the admin's list, with the newest door sighting of their devices.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedUser {
+    #[sqlx(flatten)]
+    pub user: UserRecord,
+    pub last_seen: Option<i64>,
+    /// The device of that sighting: its model (else its type) and id.
+    pub last_device: Option<String>,
+}
+
+/// A page of the admin's list: each word of `search` found in the username, name or email,
+/// in `sort` order, with the number of matches in all. Searched and paged by the database, so
+/// 10,000 users cost one page of rows.
+pub async fn page(
+    pool: &Pool,
+    search: &str,
+    sort: UserSort,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<ListedUser>, i64), sqlx::Error> {
+    let words: Vec<String> = search
+        .split_whitespace()
+        .take(8)
+        .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
+        .collect();
+    let mut filter = String::from("TRUE");
+    for i in 0..words.len() {
+        filter.push_str(&format!(
+            " AND lower(username || ' ' || first_name || ' ' || last_name || ' ' || email) \
+             LIKE ${} ESCAPE '\\'",
+            i + 1
+        ));
+    }
+    let order = match sort {
+        UserSort::Username => "username",
+        UserSort::Name => "lower(last_name), lower(first_name), username",
+        UserSort::Email => "lower(email), username",
+        UserSort::LastSeen => "last_seen DESC NULLS LAST, username",
+    };
+    let n = words.len();
+    let sql = format!(
+        "SELECT {COLUMNS}, \
+         (SELECT MAX(d.last_seen) FROM devices d WHERE d.user_id = users.id) AS last_seen, \
+         (SELECT CASE WHEN d.model <> '' THEN d.model ELSE d.device_type END || ' · ' || d.device_id \
+          FROM devices d WHERE d.user_id = users.id ORDER BY d.last_seen DESC LIMIT 1) AS last_device \
+         FROM users WHERE {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query_as(&sql);
+    for w in &words {
+        q = q.bind(w.clone());
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM users WHERE {filter}");
+    let mut q = sqlx::query_as(&count_sql);
+    for w in &words {
+        q = q.bind(w.clone());
+    }
+    let (total,): (i64,) = q.fetch_one(pool).await?;
+    Ok((rows, total))
 }
 
 pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
