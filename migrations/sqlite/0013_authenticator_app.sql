@@ -13,10 +13,12 @@ CREATE TABLE authenticator_apps (
 );
 
 -- Ten single-use codes in place of a second-factor code, stored only as
--- HMAC-SHA256(server key, user id, code).
+-- HMAC-SHA256(server key, user id, code), with the id of the key (a retired key cannot be
+-- dropped while codes made under it are unused).
 CREATE TABLE recovery_codes (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    key_id     TEXT NOT NULL,
     code_hash  BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     used_at    INTEGER

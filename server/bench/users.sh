@@ -12,7 +12,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 export SYNCGATE_DATA_DIR="$data" SYNCGATE_SITE_ROOT="$data" SYNCGATE_LOG=warn
-echo "bench-password-1" | ./target/release/server create-user bench --email bench@example.it >/dev/null
+echo "bench-password-1" | ./target/release/server create-user bench --admin --email bench@example.it >/dev/null
 python3 - "$data/syncgate.db" <<'PY'
 import random, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
@@ -42,7 +42,7 @@ import statistics, sys, time
 sys.path.insert(0, "server/bench")
 from client import Client
 client = Client(int(sys.argv[1]))
-client.log_in("admin", "bench-admin-1")
+client.log_in("bench", "bench-password-1")
 
 def timed(label, form, n=100):
     times, size = [], 0

@@ -279,6 +279,16 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
             waiting
         );
     }
+    let codes = rotation::recovery_codes_under_retired_keys(&state)
+        .await
+        .map_err(describe)?;
+    if !codes.is_empty() {
+        anyhow::bail!(
+            "{} user(s) have recovery codes made under a retired key (user ids {:?}): they make new ones (\"Make new codes\" on their preferences page) before the retired keys can go",
+            codes.len(),
+            codes
+        );
+    }
     keyring::replace(&config.key_file, &ring.current_only())
         .with_context(|| format!("writing the key file {}", config.key_file.display()))?;
     state.secrets.reload()?;

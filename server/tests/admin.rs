@@ -393,6 +393,9 @@ async fn the_user_list_is_paged_searched_and_sorted_by_the_server() {
     let second = list(admin.call("users/list", &[("page", "2")]).await);
     assert_eq!(second["rows"].as_array().unwrap().len(), 21);
     assert_eq!(second["rows"][20]["username"], "user119");
+    let past = list(admin.call("users/list", &[("page", "99")]).await);
+    assert_eq!(past["page"], 2, "a page past the end shows the last one");
+    assert_eq!(past["rows"].as_array().unwrap().len(), 21);
 
     // Words are searched in usernames, names and emails; `%` is a character, not a pattern.
     let found = list(admin.call("users/list", &[("q", "USER04")]).await);

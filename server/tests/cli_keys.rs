@@ -138,6 +138,18 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         .contains("ugo-sync-secret-2"));
     stop(child);
 
+    // Vera's recovery codes are HMACs under the retired key: dropping it would void them.
+    let out = server(dir.path())
+        .args(["rotate-key", "--drop-retired"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("recovery codes made under a retired key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_ok(dir.path(), &["reset-2fa", "vera"]);
     // Every secret is under the current key: the retired one can go.
     let out = run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
     assert!(out.contains("Dropped 1 retired key(s)"), "{out}");

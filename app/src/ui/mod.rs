@@ -1,6 +1,7 @@
 //! Pages (one file per route) and the components they share.
 
 pub mod app;
+pub mod clipboard;
 pub mod components;
 pub mod format;
 pub mod navigate;

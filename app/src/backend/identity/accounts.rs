@@ -125,10 +125,21 @@ pub async fn list(
     let size = USERS_PAGE_SIZE;
     let search: String = q.search.chars().take(200).collect();
     let offset = i64::from(q.page.max(1) - 1) * i64::from(size);
-    let (listed, total) = users::page(&state.pool, &search, q.sort, offset, i64::from(size))
+    let (mut listed, total) = users::page(&state.pool, &search, q.sort, offset, i64::from(size))
         .await
         .map_err(Error::internal)?;
     let total = u64::try_from(total).unwrap_or(0);
+    let pages = page_count(total, size);
+    let mut page = q.page.max(1);
+    if page > pages {
+        // Past the end (users removed, or a stale link): the last page instead.
+        page = pages;
+        let offset = i64::from(pages - 1) * i64::from(size);
+        listed = users::page(&state.pool, &search, q.sort, offset, i64::from(size))
+            .await
+            .map_err(Error::internal)?
+            .0;
+    }
     let rows = listed
         .into_iter()
         .map(|l| UserRow {
@@ -142,8 +153,8 @@ pub async fn list(
     Ok(UserPage {
         rows,
         total,
-        page: q.page.max(1),
-        pages: page_count(total, size),
+        page,
+        pages,
     })
 }
 

@@ -83,7 +83,12 @@ async fn start(session: &Session, user_id: UserId, version: i64, since: i64) -> 
         .remove_value(REAUTH)
         .await
         .map_err(Error::internal)?;
+    session
+        .remove_value(REAUTH_METHOD)
+        .await
+        .map_err(Error::internal)?;
     drop_held_sync_password(session).await?;
+    drop_held_app_secret(session).await?;
     session
         .insert(
             KEY,

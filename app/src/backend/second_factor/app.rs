@@ -174,7 +174,11 @@ pub async fn check_new(
     take_try(state, user_id).await?;
     let step = matching_step(base32, typed, state.now())?
         .ok_or_else(|| Error::invalid("code", Msg::CodeWrong))?;
-    clear_tries(state, user_id).await?;
+    // A right code here proves only the secret just made, not the factor that guards the
+    // sign-in: its own try is given back, the wrong ones counted before stay.
+    store::give_back_try(&state.pool, user_id)
+        .await
+        .map_err(Error::internal)?;
     Ok(step)
 }
 

@@ -294,12 +294,16 @@ async fn commit_enrolment(
     Ok((version, recovery_codes))
 }
 
-/// Clears what a method leaves behind when 2FA goes off: the app's secret, the recovery codes.
+/// Clears what a method leaves behind when 2FA goes off: the app's secret, the recovery codes,
+/// the count of wrong codes.
 async fn clear_factors(change: &mut audit::Change, user_id: UserId) -> Result<(), Error> {
     store::drop_app_secret(change.db(), user_id)
         .await
         .map_err(Error::internal)?;
     store::drop_recovery_codes(change.db(), user_id)
+        .await
+        .map_err(Error::internal)?;
+    store::reset_tries(change.db(), user_id)
         .await
         .map_err(Error::internal)
 }

@@ -45,7 +45,8 @@ pub async fn make_set(
         .iter()
         .map(|c| hash(&state.code_keys[0], user_id, c))
         .collect();
-    store::replace_recovery_codes(db, user_id, &hashes, state.now())
+    let key_id = crate::backend::secrets::key_id_of(&state.code_keys[0]);
+    store::replace_recovery_codes(db, user_id, (&key_id, &hashes), state.now())
         .await
         .map_err(Error::internal)?;
     Ok(codes.iter().map(|c| recovery_codes::shown(c)).collect())

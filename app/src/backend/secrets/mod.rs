@@ -91,15 +91,20 @@ fn derive(server_key: &[u8; 32], label: &str) -> Zeroizing<[u8; 32]> {
 /// is a short fingerprint that reveals nothing of it.
 fn cipher_for(key: &[u8; 32]) -> (String, Aes256Gcm) {
     let aes = derive(key, "syncgate secrets v1: AES-256-GCM");
-    let fingerprint = derive(key, "syncgate secrets v1: key id");
-    let id = fingerprint[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     (
-        id,
+        key_id_of(key),
         Aes256Gcm::new_from_slice(&aes[..]).expect("AES-256 takes 32 bytes"),
     )
+}
+
+/// A ring key's id: a short fingerprint that reveals nothing of it (also stored beside what
+/// the key's HMAC protects, such as recovery codes).
+pub fn key_id_of(key: &[u8; 32]) -> String {
+    let fingerprint = derive(key, "syncgate secrets v1: key id");
+    fingerprint[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Keys {

@@ -98,6 +98,14 @@ pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, 
     Ok(owners)
 }
 
+/// The owners of unused recovery codes made under a retired key: dropping it would void them
+/// (they are HMACs, nothing to re-encrypt); the owners make new ones first.
+pub async fn recovery_codes_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, Error> {
+    second_factor::recovery_codes_not_under(&state.pool, &state.secrets.key_id())
+        .await
+        .map_err(Error::internal)
+}
+
 /// The audit event of a rotation, also of its last step (dropping the retired keys).
 pub async fn record_rotation(state: &AppState, origin: &Origin) -> Result<(), Error> {
     audit::record_in(

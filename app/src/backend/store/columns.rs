@@ -34,6 +34,23 @@ pub struct Sealed {
     pub key_id: String,
 }
 
+/// A sealed secret read with its owner: (owner, ciphertext, nonce, key id).
+pub type OwnedSealedRow = (crate::domain::ids::UserId, Vec<u8>, Vec<u8>, String);
+
+/// Rows of sealed secrets as (owner, `Sealed`) (for re-encryption under a new key).
+pub fn owned_sealed(rows: Vec<OwnedSealedRow>) -> Vec<(crate::domain::ids::UserId, Sealed)> {
+    rows.into_iter()
+        .map(|(owner, ciphertext, nonce, key_id)| {
+            let sealed = Sealed {
+                ciphertext,
+                nonce,
+                key_id,
+            };
+            (owner, sealed)
+        })
+        .collect()
+}
+
 // A user id is stored as the integer it wraps.
 impl Type<Any> for UserId {
     fn type_info() -> AnyTypeInfo {

@@ -68,6 +68,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
         &[
             ("id", Int),
             ("user_id", Int),
+            ("key_id", Text),
             ("code_hash", Blob),
             ("created_at", Int),
             ("used_at", Int),

@@ -36,6 +36,24 @@ pub type Pool = sqlx::AnyPool;
 pub type Connection = sqlx::AnyConnection;
 pub use sqlx::any::AnyExecutor as Executes;
 
+/// A search's words (at most 8) as `LIKE` patterns, lower case, for `LIKE $n ESCAPE '\'`:
+/// `%`, `_` and `\` in a word are themselves, not patterns. Shared by the contacts and the
+/// admin's user list.
+pub(crate) fn like_words(search: &str) -> Vec<String> {
+    search
+        .split_whitespace()
+        .take(8)
+        .map(|w| {
+            let w = w
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{w}%")
+        })
+        .collect()
+}
+
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -1,7 +1,7 @@
 //! The authenticator app's sealed secret (`authenticator_apps`), recovery codes
 //! (`recovery_codes`), and the count of wrong app and recovery codes (`users.factor_tries`).
 
-use super::columns::Sealed;
+use super::columns::{owned_sealed, OwnedSealedRow, Sealed};
 use super::{Executes, Pool};
 use crate::domain::ids::UserId;
 
@@ -120,6 +120,18 @@ pub async fn tries(pool: &Pool, user_id: UserId) -> Result<(i64, i64), sqlx::Err
         .await
 }
 
+/// A try that was right and proves nothing about the sign-in (a new app's first code): it
+/// does not count.
+pub async fn give_back_try(pool: &Pool, user_id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET factor_tries = factor_tries - 1 WHERE id = $1 AND factor_tries > 0",
+    )
+    .bind(user_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// A right code: the count starts again.
 pub async fn clear_tries(pool: &Pool, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET factor_tries = 0 WHERE id = $1")
@@ -130,18 +142,21 @@ pub async fn clear_tries(pool: &Pool, user_id: UserId) -> Result<(), sqlx::Error
 }
 
 /// Replaces the user's recovery codes with a new set (the old ones stop working).
+/// `key_id`: the key the HMACs are made with.
 pub async fn replace_recovery_codes(
     db: &mut super::Connection,
     user_id: UserId,
-    hashes: &[Vec<u8>],
+    (key_id, hashes): (&str, &[Vec<u8>]),
     now: i64,
 ) -> Result<(), sqlx::Error> {
     drop_recovery_codes(&mut *db, user_id).await?;
     for hash in hashes {
         sqlx::query(
-            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+            "INSERT INTO recovery_codes (user_id, key_id, code_hash, created_at) \
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(user_id)
+        .bind(key_id)
         .bind(hash.as_slice())
         .bind(now)
         .execute(&mut *db)
@@ -192,27 +207,39 @@ pub async fn recovery_codes_left(pool: &Pool, user_id: UserId) -> Result<i64, sq
     Ok(n)
 }
 
+/// The owners of unused recovery codes made under another key than `current`.
+pub async fn recovery_codes_not_under(
+    pool: &Pool,
+    current: &str,
+) -> Result<Vec<UserId>, sqlx::Error> {
+    let rows: Vec<(UserId,)> = sqlx::query_as(
+        "SELECT DISTINCT user_id FROM recovery_codes \
+         WHERE used_at IS NULL AND key_id <> $1 ORDER BY user_id",
+    )
+    .bind(current)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Resets the count of wrong codes (2FA turned off or reset), in the caller's transaction.
+pub async fn reset_tries<'e>(db: impl Executes<'e>, user_id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET factor_tries = 0 WHERE id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Every stored app secret with its owner (for re-encryption under a new key).
 pub async fn sealed_app_secrets(pool: &Pool) -> Result<Vec<(UserId, Sealed)>, sqlx::Error> {
-    let rows: Vec<(UserId, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+    let rows: Vec<OwnedSealedRow> = sqlx::query_as(
         "SELECT user_id, secret_ciphertext, secret_nonce, secret_key_id \
          FROM authenticator_apps ORDER BY user_id",
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, ciphertext, nonce, key_id)| {
-            (
-                id,
-                Sealed {
-                    ciphertext,
-                    nonce,
-                    key_id,
-                },
-            )
-        })
-        .collect())
+    Ok(owned_sealed(rows))
 }
 
 /// Replaces `old` with `new` unless the owner changed it meanwhile (`false` then).

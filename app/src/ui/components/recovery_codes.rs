@@ -2,6 +2,7 @@
 //! `syncgate-recovery-codes.txt`, print; "I have saved them" closes the panel.
 
 use crate::domain::recovery_codes::file_text;
+use crate::ui::clipboard::copy_to_clipboard;
 use crate::ui::session::{text, use_texts};
 use leptos::prelude::*;
 
@@ -19,15 +20,6 @@ fn data_url(text: &str) -> String {
         }
     }
     out
-}
-
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }
 
 fn print_page() {

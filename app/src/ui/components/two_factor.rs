@@ -11,6 +11,7 @@ use crate::api::two_factor::{
 use crate::domain::activesync;
 use crate::domain::recovery_codes::FEW_LEFT;
 use crate::i18n::fill;
+use crate::ui::clipboard::copy_to_clipboard;
 use crate::ui::components::activesync::EnrolSyncPasswordDialog;
 use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::dialog::ConfirmDialog;
@@ -308,18 +309,9 @@ fn AppSetup(app: AppEnrolment) -> impl IntoView {
         <div class="field inline">
             <label for="app_secret">{text(t, |t| t.app_secret_label)}</label>
             <input id="app_secret" type="text" readonly value=app.secret class="mono"/>
-            <button type="button" on:click=move |_| copy_text(&key)>{text(t, |t| t.copy)}</button>
+            <button type="button" on:click=move |_| copy_to_clipboard(&key)>{text(t, |t| t.copy)}</button>
         </div>
     }
-}
-
-fn copy_text(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }
 
 /// The email form's actions and what watches them, owned by the page: their answers (the code

@@ -19,12 +19,16 @@ pub(super) fn Settings() -> impl IntoView {
     let require = ReauthAction::<SetRequireTwoFactor>::new();
     let service = ServerAction::<SetActivesyncService>::new();
     // Allowing email again asks for a fresh re-authentication.
-    let method = ReauthAction::<SetTwoFactorMethod>::new();
+    // A cancelled dialog reloads the settings, so the select shows what is stored.
+    let cancelled = RwSignal::new(0u32);
+    let method =
+        ReauthAction::<SetTwoFactorMethod>::on_cancel(move || cancelled.update(|n| *n += 1));
     let changes = move || {
         (
             require.version().get(),
             service.version().get(),
             method.version().get(),
+            cancelled.get(),
         )
     };
     let settings = server_resource(changes, |_| get_settings());

@@ -1,7 +1,7 @@
 //! The `contacts` table. A contact is stored whole as JSON (`card`), with the columns the list
 //! sorts and searches by derived from it; every write takes the folder's next sequence number.
 
-use super::super::{Connection, Pool};
+use super::super::{like_words, Connection, Pool};
 use super::folders;
 use crate::domain::model::contacts::Contact;
 use sqlx::FromRow;
@@ -150,11 +150,7 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<ContactRow>, i64), sqlx::Error> {
-    let words: Vec<String> = search
-        .split_whitespace()
-        .take(8)
-        .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
-        .collect();
+    let words = like_words(search);
     let mut filter = String::from("folder_id = $1");
     for i in 0..words.len() {
         filter.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", i + 2));
@@ -177,13 +173,6 @@ pub async fn page(
     }
     let (total,): (i64,) = q.fetch_one(pool).await?;
     Ok((rows, total))
-}
-
-/// `%`, `_` and `\` in a search are themselves, not patterns.
-pub(in crate::backend::store) fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Sets (or with `None` removes) a contact's picture: a change phones sync like any other.

@@ -1,14 +1,14 @@
 //! The `users` table.
 
 use super::columns::PasswordHash;
-use super::columns::Sealed;
+use super::columns::{owned_sealed, OwnedSealedRow, Sealed};
 use super::{Executes, Pool};
 use crate::domain::ids::UserId;
 use crate::i18n::Lang;
 
 mod record;
 
-use super::pim::contacts::like_escape;
+use super::like_words;
 use crate::domain::model::UserSort;
 use record::COLUMNS;
 pub use record::{LangColumn, UserRecord};
@@ -132,11 +132,7 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<ListedUser>, i64), sqlx::Error> {
-    let words: Vec<String> = search
-        .split_whitespace()
-        .take(8)
-        .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
-        .collect();
+    let words = like_words(search);
     let mut filter = String::from("TRUE");
     for i in 0..words.len() {
         filter.push_str(&format!(
@@ -374,25 +370,13 @@ pub async fn set_sync_password<'e>(
 
 /// Every stored sync password, sealed, with its owner (for re-encryption under a new key).
 pub async fn sealed_sync_passwords(pool: &Pool) -> Result<Vec<(UserId, Sealed)>, sqlx::Error> {
-    let rows: Vec<(UserId, Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+    let rows: Vec<OwnedSealedRow> = sqlx::query_as(
         "SELECT id, sync_password_ciphertext, sync_password_nonce, sync_password_key_id \
          FROM users WHERE sync_password_ciphertext IS NOT NULL ORDER BY id",
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, ciphertext, nonce, key_id)| {
-            (
-                id,
-                Sealed {
-                    ciphertext,
-                    nonce,
-                    key_id,
-                },
-            )
-        })
-        .collect())
+    Ok(owned_sealed(rows))
 }
 
 /// Replaces a sealed sync password by the same secret under another key, unless it changed

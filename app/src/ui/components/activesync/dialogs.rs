@@ -5,6 +5,7 @@ use crate::api::activesync::{
     ChangeSyncPassword, GenerateSyncPassword, RemoveSyncPassword, ViewSyncPassword,
 };
 use crate::api::two_factor::StartEnrolment;
+use crate::ui::clipboard::copy_to_clipboard;
 use crate::ui::components::dialog::focus_on_open;
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, Field, StatusNote};
 use crate::ui::components::reauth::ReauthAction;
@@ -230,13 +231,4 @@ fn fill_new_password(password: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = password;
-}
-
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }
