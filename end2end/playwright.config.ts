@@ -8,6 +8,10 @@ export const ADMIN_PASSWORD = 'e2e-admin-password-1';
 // The SMTP sink (smtp-sink.mjs): syncgate sends to SMTP_PORT, tests read from SINK_URL.
 export const SMTP_PORT = PORT + 1;
 export const SINK_URL = `http://127.0.0.1:${PORT + 2}`;
+// The sink's second SMTP server, which signs in with XOAUTH2 only (Office 365, issue 17).
+export const OAUTH_SMTP_PORT = PORT + 3;
+// A second syncgate, without SYNCGATE_SMTP_URL, that mail-settings.spec.ts starts itself.
+export const MAIL_SERVER_PORT = PORT + 10;
 const dataDir = `${__dirname}/.tmp/data`;
 
 export default defineConfig({
@@ -43,7 +47,11 @@ export default defineConfig({
       url: `${SINK_URL}/healthz`,
       reuseExistingServer: false,
       timeout: 20_000,
-      env: { SINK_SMTP_PORT: String(SMTP_PORT), SINK_HTTP_PORT: String(PORT + 2) },
+      env: {
+        SINK_SMTP_PORT: String(SMTP_PORT),
+        SINK_HTTP_PORT: String(PORT + 2),
+        SINK_OAUTH_SMTP_PORT: String(OAUTH_SMTP_PORT),
+      },
     },
     {
     command: `rm -rf ${dataDir} && mkdir -p ${dataDir} && exec ../target/debug/server serve`,

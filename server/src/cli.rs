@@ -306,6 +306,7 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = startup::open_state(&config).await?;
     startup::bootstrap_admin(&state).await?;
+    app::backend::mail::admin::spawn_reminders(state.clone());
     let store = router::session_store(&state).await?;
     let secure = config.cookie_secure();
     if secure && config.public_url.starts_with("http://") {

@@ -27,7 +27,8 @@ pub struct Config {
     pub log_filter: String,
     /// `None`: mails go to `<data dir>/outbox/` as .eml files.
     pub smtp_url: Option<app::backend::mail::SmtpUrl>,
-    pub mail_from: String,
+    /// `SYNCGATE_MAIL_FROM`; unset, the sender saved on /admin/settings (or a default).
+    pub mail_from: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty: none (the default).
     pub trusted_proxies: Vec<app::domain::proxies::Cidr>,
     /// Timeouts and shares of the connection layer (`connections`).
@@ -160,8 +161,7 @@ impl Config {
                 connections,
                 trusted_proxies,
                 smtp_url: smtp_url.map(app::backend::mail::SmtpUrl::new),
-                mail_from: get("SYNCGATE_MAIL_FROM")
-                    .unwrap_or_else(|| "syncgate <noreply@localhost>".into()),
+                mail_from: get("SYNCGATE_MAIL_FROM").filter(|f| !f.trim().is_empty()),
                 database_url: app::backend::secrets::SecretUrl::new(database_url),
                 listen,
                 public_url,

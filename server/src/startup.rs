@@ -34,10 +34,13 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     let secrets = SecretBox::from_file(&config.key_file)?;
     let transport = match &config.smtp_url {
         Some(url) => Transport::Smtp(mail::smtp_transport(url).map_err(anyhow::Error::msg)?),
-        None => Transport::Outbox(config.data_dir.join("outbox")),
+        None => Transport::Console(config.data_dir.join("outbox")),
     };
-    let mailer = Mailer::start(transport, &config.mail_from)
-        .map_err(|e| anyhow::anyhow!("SYNCGATE_MAIL_FROM: {e}"))?;
+    let mailer = match &config.mail_from {
+        Some(from) => Mailer::start(transport, from),
+        None => Mailer::start(transport, mail::DEFAULT_FROM).map(Mailer::with_console_sender),
+    }
+    .map_err(|e| anyhow::anyhow!("SYNCGATE_MAIL_FROM: {e}"))?;
     Ok(
         AppState::with_keys(pool, Arc::new(SystemClock), &ring, secrets, mailer)
             .with_public_url(&config.public_url)

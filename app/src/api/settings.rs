@@ -1,6 +1,8 @@
 //! Organisation-wide settings (admins only).
 
-use super::dto::{AuditEvent, OrgSettings};
+use super::dto::{
+    AuditEvent, MailSecretWarning, MailSettings, MailSettingsForm, MailTestReport, OrgSettings,
+};
 use super::error::AppError;
 use leptos::prelude::*;
 
@@ -61,4 +63,47 @@ pub async fn settings_audit() -> Result<Vec<AuditEvent>, AppError> {
     let rq = Request::extract().await?;
     let (_, admin) = rq.admin().await?;
     Ok(audit::organisation(&rq.state, &admin).await?)
+}
+
+/// Mail delivery as in effect (secrets only as "saved").
+#[server(endpoint = "settings/mail")]
+pub async fn get_mail_settings() -> Result<MailSettings, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::mail::admin;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    Ok(admin::settings(&rq.state, &admin, &me).await?)
+}
+
+/// Saves mail delivery: the admin's fresh proof first (every security mail depends on it).
+#[server(endpoint = "settings/mail-save", input = server_fn::codec::Json)]
+pub async fn save_mail_settings(form: MailSettingsForm) -> Result<MailSettings, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::mail::admin;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let reauth = rq.reauthenticated().await.ok();
+    let origin = rq.origin(me.id);
+    Ok(admin::save(&rq.state, &admin, &me, reauth.as_ref(), &origin, form).await?)
+}
+
+/// "Send test email" to the admin's own address, step by step, in the admin's language.
+#[server(endpoint = "settings/mail-test")]
+pub async fn send_test_email() -> Result<MailTestReport, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::mail::admin;
+    let rq = Request::extract().await?;
+    let (me, admin) = rq.admin().await?;
+    let lang = me.language.unwrap_or(rq.browser_lang);
+    Ok(admin::send_test(&rq.state, &admin, &me, lang).await?)
+}
+
+/// The Office 365 client secret's warning for admin pages (none for other users).
+#[server(endpoint = "settings/mail-warning")]
+pub async fn get_mail_warning() -> Result<Option<MailSecretWarning>, AppError> {
+    use crate::api::context::Request;
+    use crate::backend::mail::admin;
+    let rq = Request::extract().await?;
+    let (_, admin) = rq.admin().await?;
+    Ok(admin::warning(&rq.state, &admin).await?)
 }

@@ -31,6 +31,10 @@ impl ManualClock {
     pub fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }
+
+    pub fn set(&self, t: i64) {
+        self.0.store(t, Ordering::SeqCst);
+    }
 }
 
 impl Clock for ManualClock {

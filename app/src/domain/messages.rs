@@ -69,4 +69,15 @@ pub enum Msg {
     RecoveryCodeWrong,
     /// The organisation allows the authenticator app only.
     MethodNotAllowed,
+    /// Mail delivery is set by `SYNCGATE_SMTP_URL`: the console cannot change it.
+    MailSetByEnvironment,
+    MailHostInvalid,
+    MailPortInvalid,
+    /// "None" security to a server that is not on this machine.
+    MailClearOnlyLoopback,
+    /// A tenant or client id with characters Azure never uses.
+    MailIdInvalid,
+    MailTokenUrlInvalid,
+    /// "Send test email" needs the admin's own address.
+    MailNoOwnEmail,
 }

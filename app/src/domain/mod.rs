@@ -9,6 +9,7 @@ pub mod device_setup;
 pub mod folder_hierarchy;
 pub mod ids;
 pub mod lang;
+pub mod mail_delivery;
 pub mod messages;
 pub mod model;
 pub mod otp;

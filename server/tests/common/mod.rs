@@ -4,6 +4,7 @@
 
 pub mod door;
 pub mod guessing;
+pub mod oauth;
 pub mod phone;
 pub mod smtp;
 
@@ -51,6 +52,14 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// Where a test server's mail goes.
+enum Mail {
+    /// `SYNCGATE_SMTP_URL` (`None`: the test's own sink).
+    Url(Option<String>),
+    /// Not configured: the console's settings.
+    Console,
+}
+
 pub struct TestServer {
     pub base: String,
     pub state: AppState,
@@ -59,6 +68,8 @@ pub struct TestServer {
     pub smtp: smtp::SmtpSink,
     /// The database this server runs on (another instance may share it).
     pub database_url: String,
+    /// The Office 365-like token endpoint (`start_with_console_mail` only).
+    pub token_endpoint: Option<oauth::TokenEndpoint>,
     /// Ends serving as SIGTERM does (`drain`).
     stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     _dir: tempfile::TempDir,
@@ -87,21 +98,38 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database(dir.path()).await;
         let clock = ManualClock::starting_at(1_700_000_000);
-        Self::launch(dir, url, clock, smtp_url, proxies).await
+        Self::launch(dir, url, clock, Mail::Url(smtp_url), proxies).await
+    }
+
+    /// A server started without `SYNCGATE_SMTP_URL` nor `SYNCGATE_MAIL_FROM`: mail goes to
+    /// its outbox until an admin saves a mail server on /admin/settings. `smtp` is an Office
+    /// 365-like server (XOAUTH2 with tokens from `token_endpoint`) for the admin to point at.
+    pub async fn start_with_console_mail() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = fresh_database(dir.path()).await;
+        let clock = ManualClock::starting_at(1_700_000_000);
+        Self::launch(dir, url, clock, Mail::Console, "").await
     }
 
     /// A second instance on this one's database, with the same key and clock (as two
     /// instances behind one proxy, on one PostgreSQL).
     pub async fn another_instance(&self) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::launch(dir, self.database_url.clone(), self.clock.clone(), None, "").await
+        Self::launch(
+            dir,
+            self.database_url.clone(),
+            self.clock.clone(),
+            Mail::Url(None),
+            "",
+        )
+        .await
     }
 
     async fn launch(
         dir: tempfile::TempDir,
         url: String,
         clock: Arc<ManualClock>,
-        smtp_url: Option<String>,
+        mail: Mail,
         proxies: &str,
     ) -> TestServer {
         let pool = store::connect(&url).await.expect("open db");
@@ -113,12 +141,27 @@ impl TestServer {
             );
         }
         store::migrate(&pool).await.expect("migrate");
-        let smtp = smtp::SmtpSink::start().await;
-        let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
-        let transport = Transport::Smtp(
-            smtp_transport(&app::backend::mail::SmtpUrl::new(smtp_url)).expect("smtp url"),
-        );
-        let mailer = Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
+        let (smtp, token_endpoint, mailer) = match mail {
+            Mail::Url(smtp_url) => {
+                let smtp = smtp::SmtpSink::start().await;
+                let smtp_url = smtp_url.unwrap_or_else(|| smtp.url());
+                let transport = Transport::Smtp(
+                    smtp_transport(&app::backend::mail::SmtpUrl::new(smtp_url)).expect("smtp url"),
+                );
+                let mailer =
+                    Mailer::start(transport, "syncgate <noreply@example.it>").expect("mailer");
+                (smtp, None, mailer)
+            }
+            Mail::Console => {
+                let endpoint = oauth::TokenEndpoint::start().await;
+                let smtp = smtp::SmtpSink::start_xoauth2(endpoint.issued.clone()).await;
+                let transport = Transport::Console(dir.path().join("outbox"));
+                let mailer = Mailer::start(transport, app::backend::mail::DEFAULT_FROM)
+                    .expect("mailer")
+                    .with_console_sender();
+                (smtp, Some(endpoint), mailer)
+            }
+        };
         let state = AppState::new(pool, clock.clone(), [42u8; 32], mailer)
             .with_public_url("https://crm.example.it/")
             .with_trusted_proxies(app::domain::proxies::parse_list(proxies).expect("proxy list"));
@@ -155,6 +198,7 @@ impl TestServer {
             state,
             clock,
             smtp,
+            token_endpoint,
             database_url: url,
             stop: std::sync::Mutex::new(Some(stop)),
             _dir: dir,
@@ -362,6 +406,17 @@ impl Browser {
             Some(l) => rb.header(ACCEPT_LANGUAGE, l),
             None => rb,
         }
+    }
+
+    /// Calls a server function that takes JSON (forms with nested parts).
+    pub async fn call_json(&mut self, endpoint: &str, body: &Value) -> Reply {
+        let rb = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "application/json")
+            .json(body);
+        let response = self.prepare(rb).send().await.expect("request");
+        self.finish(response).await
     }
 
     /// Calls a server function (form-encoded, as the pages do).

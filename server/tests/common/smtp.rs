@@ -1,5 +1,6 @@
 //! A real, minimal SMTP server on 127.0.0.1 that keeps every message it receives, so tests
-//! read the codes a user would read in their inbox. Plain SMTP (loopback only), no auth.
+//! read the codes a user would read in their inbox. Plain SMTP (loopback only); no auth, or
+//! `AUTH XOAUTH2` with a bearer token the test's token endpoint issued (as Office 365 does).
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -24,6 +25,16 @@ impl SmtpSink {
 
     /// On a given loopback port (0: any free one).
     pub async fn start_on(port: u16) -> SmtpSink {
+        Self::listen(port, None).await
+    }
+
+    /// A server that takes mail only after `AUTH XOAUTH2` with one of the `issued` tokens
+    /// (535 for any other, 530 for mail without sign-in).
+    pub async fn start_xoauth2(issued: Arc<Mutex<Vec<String>>>) -> SmtpSink {
+        Self::listen(0, Some(issued)).await
+    }
+
+    async fn listen(port: u16, issued: Option<Arc<Mutex<Vec<String>>>>) -> SmtpSink {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind smtp");
@@ -33,7 +44,9 @@ impl SmtpSink {
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let store = store.clone();
+                let issued = issued.clone();
                 tokio::spawn(async move {
+                    let mut signed_in = issued.is_none();
                     let (read, mut write) = socket.into_split();
                     let mut lines = BufReader::new(read).lines();
                     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
@@ -42,7 +55,24 @@ impl SmtpSink {
                         let upper = line.to_ascii_uppercase();
                         let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
                         {
-                            b"250-sink\r\n250 8BITMIME\r\n"
+                            if issued.is_some() {
+                                b"250-sink\r\n250-AUTH XOAUTH2\r\n250 8BITMIME\r\n"
+                            } else {
+                                b"250-sink\r\n250 8BITMIME\r\n"
+                            }
+                        } else if upper.starts_with("AUTH XOAUTH2 ") {
+                            let token = bearer(&line[13..]);
+                            let known = issued.as_ref().is_some_and(|i| {
+                                token.is_some_and(|t| i.lock().expect("tokens").contains(&t))
+                            });
+                            signed_in = known;
+                            if known {
+                                b"235 2.7.0 Authentication successful\r\n"
+                            } else {
+                                b"535 5.7.3 Authentication unsuccessful\r\n"
+                            }
+                        } else if upper.starts_with("MAIL FROM:") && !signed_in {
+                            b"530 5.7.57 Client not authenticated to send mail\r\n"
                         } else if upper.starts_with("RCPT TO:") {
                             to.push(line[8..].trim().trim_matches(['<', '>']).to_string());
                             b"250 OK\r\n"
@@ -84,4 +114,16 @@ impl SmtpSink {
     pub fn messages(&self) -> Vec<Received> {
         self.inbox.lock().expect("inbox").clone()
     }
+}
+
+/// The token of an XOAUTH2 initial response (`user=…^Aauth=Bearer …^A^A`, base64).
+fn bearer(encoded: &str) -> Option<String> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    text.split('\x01')
+        .find_map(|part| part.strip_prefix("auth=Bearer "))
+        .map(str::to_string)
 }

@@ -5,14 +5,21 @@
 //! message waits at most `WAIT` for its first attempts, so a slow or dead mail server never
 //! hangs a page: the user is told the email could not be sent (it is still retried later).
 
+pub mod admin;
+pub mod console;
+pub mod delivery;
 pub mod notices;
+pub mod oauth;
+pub mod server;
+
+pub use server::{smtp_plan, smtp_transport, Login, OAuthApp, SmtpServer, SmtpTls, SmtpUrl};
 
 use crate::backend::secrets::SecretBox;
 use crate::backend::store::{self, mail_queue, Pool};
 use crate::domain::ids::UserId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+use oauth::TokenCache;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -26,6 +33,8 @@ const WAIT: Duration = Duration::from_secs(20);
 /// How long a claim lasts: longer than one SMTP attempt (15 s), after which another instance
 /// may take the message of an instance that died mid-send.
 const CLAIM_SECS: i64 = 60;
+/// The sender until one is configured (`SYNCGATE_MAIL_FROM` or /admin/settings).
+pub const DEFAULT_FROM: &str = "syncgate <noreply@localhost>";
 /// The queue's sealed messages belong to no user.
 const QUEUE_OWNER: UserId = UserId(0);
 
@@ -82,10 +91,15 @@ pub enum MailError {
     Queue(String),
 }
 
-#[derive(Clone)]
+/// Where mail goes, as the server was started.
+#[derive(Clone, Debug)]
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox(PathBuf),
+    /// `SYNCGATE_SMTP_URL`: fixed (shown read-only on /admin/settings).
+    Smtp(SmtpServer),
+    /// No URL: the mail server saved on /admin/settings, read for each message (a change
+    /// applies to the next one, on every instance); until one is saved, `.eml` files in this
+    /// outbox folder.
+    Console(PathBuf),
 }
 
 /// What is sealed into the queue.
@@ -97,9 +111,18 @@ struct Queued {
 
 #[derive(Clone)]
 pub struct Mailer {
-    from: Mailbox,
-    transport: Transport,
+    routing: Arc<Routing>,
     queue: Arc<OnceLock<Queue>>,
+}
+
+/// What decides where and as whom a message goes (see `console::route`).
+pub struct Routing {
+    pub transport: Transport,
+    /// `SYNCGATE_MAIL_FROM`, or the default until the console saves a sender.
+    pub from: Mailbox,
+    /// `SYNCGATE_MAIL_FROM` is set: the console's sender is not used.
+    pub sender_fixed: bool,
+    pub tokens: TokenCache,
 }
 
 #[derive(Clone)]
@@ -109,77 +132,6 @@ struct Queue {
     wake: Arc<Notify>,
 }
 
-/// `SYNCGATE_SMTP_URL` (it may carry the mail server's password).
-pub use crate::backend::secrets::SecretUrl as SmtpUrl;
-
-/// How a connection to the mail server is protected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SmtpTls {
-    /// `smtps://`: TLS from the first byte (465).
-    Wrapper,
-    /// `smtp://`: STARTTLS, and no mail is sent if the server does not offer it (587).
-    StartTlsRequired,
-    /// `smtp://…?tls=opportunistic`: STARTTLS when offered.
-    StartTlsOpportunistic,
-    /// In clear: a loopback host, or `?tls=none` said so.
-    None,
-}
-
-/// Builds the SMTP transport from a URL (see `smtp_plan`).
-pub fn smtp_transport(url: &SmtpUrl) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let (url, _) = smtp_plan(url.expose())?;
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-        .map(|b| b.timeout(Some(Duration::from_secs(15))).build())
-        .map_err(|e| format!("SMTP URL: {e}"))
-}
-
-/// The URL as lettre reads it, and the protection it gives: `smtps://` is TLS (465),
-/// `smtp://` uses STARTTLS (587) and refuses to send in clear, except to a loopback host or
-/// with `?tls=none`.
-pub fn smtp_plan(url: &str) -> Result<(String, SmtpTls), String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
-    let loopback = match parsed.host() {
-        // For a non-special scheme like smtp, the url crate leaves IP addresses as text.
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost")
-                || d.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err("SMTP URL has no host".into()),
-    };
-    let has_tls_param = parsed.query_pairs().any(|(k, _)| k == "tls");
-    let url = match (parsed.scheme(), has_tls_param, loopback) {
-        ("smtps", _, _) | ("smtp", true, _) | ("smtp", false, true) => url.to_string(),
-        ("smtp", false, false) => {
-            let sep = if parsed.query().is_some() { '&' } else { '?' };
-            format!("{url}{sep}tls=required")
-        }
-        (other, _, _) => {
-            return Err(format!(
-                "SMTP URL scheme must be smtp or smtps, not {other}"
-            ))
-        }
-    };
-    // lettre spells "no TLS" as the absence of the parameter.
-    let url = url.replace("?tls=none", "").replace("&tls=none", "");
-    let lettre = url::Url::parse(&url).map_err(|e| format!("SMTP URL: {e}"))?;
-    let tls = lettre
-        .query_pairs()
-        .find(|(k, _)| k == "tls")
-        .map(|(_, v)| v.into_owned());
-    let mode = match (lettre.scheme(), tls.as_deref()) {
-        ("smtps", _) => SmtpTls::Wrapper,
-        (_, Some("required")) => SmtpTls::StartTlsRequired,
-        (_, Some("opportunistic")) => SmtpTls::StartTlsOpportunistic,
-        (_, None) => SmtpTls::None,
-        (_, Some(other)) => return Err(format!("SMTP URL: unknown tls={other}")),
-    };
-    Ok((url, mode))
-}
-
 impl Mailer {
     /// The mailer; it delivers once `attach`ed to the database (`AppState` does that).
     pub fn start(transport: Transport, from: &str) -> Result<Mailer, MailError> {
@@ -187,10 +139,26 @@ impl Mailer {
             .parse()
             .map_err(|_| MailError::Address(from.to_string()))?;
         Ok(Mailer {
-            from,
-            transport,
+            routing: Arc::new(Routing {
+                transport,
+                from,
+                sender_fixed: true,
+                tokens: TokenCache::new(),
+            }),
             queue: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// `SYNCGATE_MAIL_FROM` is not set: the sender saved on /admin/settings is used.
+    pub fn with_console_sender(mut self) -> Mailer {
+        if let Some(routing) = Arc::get_mut(&mut self.routing) {
+            routing.sender_fixed = false;
+        }
+        self
+    }
+
+    pub fn routing(&self) -> &Routing {
+        &self.routing
     }
 
     /// Starts this instance's worker over the database's queue (once; later calls do nothing).
@@ -204,8 +172,7 @@ impl Mailer {
             return;
         }
         let single = database.kind() == store::Kind::Sqlite;
-        let transport = self.transport.clone();
-        tokio::spawn(work(queue, transport, single));
+        tokio::spawn(work(queue, self.routing.clone(), single));
     }
 
     /// Stores an invitation for delivery; does not wait for it (attendees are not the user,
@@ -225,7 +192,7 @@ impl Mailer {
         ))
         .map_err(|e| MailError::Delivery(e.to_string()))?;
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(self.routing.from.clone())
             .reply_to(reply_to)
             .to(to)
             .subject(invitation.subject)
@@ -272,7 +239,7 @@ impl Mailer {
                 lines.push(field);
             }
         }
-        lines.insert(0, format!("From: {}", self.from));
+        lines.insert(0, format!("From: {}", self.routing.from));
         lines.insert(1, format!("Reply-To: {reply_to}"));
         let raw = format!("{}\r\n\r\n{body}", lines.join("\r\n"));
         for to in recipients {
@@ -316,29 +283,10 @@ impl Mailer {
     /// Stores the message, then waits (bounded) for its first attempts.
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         let queue = self.queue.get().ok_or(MailError::NotStarted)?;
-        let to: Mailbox = email
-            .to
-            .parse()
-            .map_err(|_| MailError::Address(email.to.clone()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(email.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(email.html),
-                    ),
-            )
-            .map_err(|e| MailError::Delivery(e.to_string()))?;
-        let id = self.enqueue(&email.to, &message, email.outbox_hint).await?;
+        let message = build(&self.routing.from, &email)?;
+        let id = self
+            .enqueue(&email.to, &message, email.outbox_hint.clone())
+            .await?;
         let waited = tokio::time::timeout(WAIT, async {
             loop {
                 match mail_queue::outcome(&queue.pool, id).await {
@@ -354,6 +302,32 @@ impl Mailer {
         .await;
         waited.unwrap_or(Err(MailError::Timeout))
     }
+}
+
+/// The message of an `Email` (plain text and HTML) from `from`.
+pub(crate) fn build(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|_| MailError::Address(email.to.clone()))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(email.html.clone()),
+                ),
+        )
+        .map_err(|e| MailError::Delivery(e.to_string()))
 }
 
 /// A message's header block and body (CRLF or LF line ends).
@@ -382,6 +356,44 @@ pub fn unfolded(head: &str) -> Vec<String> {
     fields
 }
 
+/// The message with its `From` replaced by the sender in effect now (it may have changed
+/// since the message was queued); every other line is kept as it was.
+pub fn with_sender(message: &str, from: &Mailbox) -> String {
+    let mut header = lettre::message::header::Headers::new();
+    header.set(lettre::message::header::From::from(
+        lettre::message::Mailboxes::from(from.clone()),
+    ));
+    let from_line = header.to_string();
+    let (head, body) = split_head(message);
+    let mut out = String::with_capacity(message.len() + from_line.len());
+    let mut skipping = false;
+    let mut replaced = false;
+    for line in head.split_inclusive('\n') {
+        let folded = line.starts_with([' ', '\t']);
+        if folded && skipping {
+            continue;
+        }
+        skipping = line.len() >= 5 && line[..5].eq_ignore_ascii_case("from:");
+        if skipping {
+            if !replaced {
+                out.push_str(&from_line);
+                replaced = true;
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    if !replaced {
+        out.insert_str(0, &from_line);
+    }
+    if !out.ends_with('\n') {
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -391,7 +403,7 @@ fn unix_now() -> i64 {
 
 /// One instance's worker: due messages one at a time, then a nap until woken or a second
 /// passed (messages queued by other instances, retries coming due).
-async fn work(queue: Queue, transport: Transport, single_instance: bool) {
+async fn work(queue: Queue, routing: Arc<Routing>, single_instance: bool) {
     let me = format!("{:016x}", rand::random::<u64>());
     if single_instance {
         // SQLite has one instance: a claim still standing is from before a crash.
@@ -402,7 +414,7 @@ async fn work(queue: Queue, transport: Transport, single_instance: bool) {
     loop {
         let now = unix_now();
         match mail_queue::claim_next(&queue.pool, &me, now, now + CLAIM_SECS).await {
-            Ok(Some(job)) => deliver(&queue, &transport, job).await,
+            Ok(Some(job)) => deliver(&queue, &routing, job).await,
             Ok(None) => {
                 let _ = tokio::time::timeout(Duration::from_secs(1), queue.wake.notified()).await;
             }
@@ -414,7 +426,7 @@ async fn work(queue: Queue, transport: Transport, single_instance: bool) {
     }
 }
 
-async fn deliver(queue: &Queue, transport: &Transport, job: mail_queue::Queued) {
+async fn deliver(queue: &Queue, routing: &Routing, job: mail_queue::Queued) {
     let opened = queue
         .secrets
         .open(QUEUE_OWNER, &job.sealed())
@@ -428,7 +440,10 @@ async fn deliver(queue: &Queue, transport: &Transport, job: mail_queue::Queued) 
         let _ = mail_queue::delivered(&queue.pool, job.id).await;
         return;
     };
-    let result = attempt_once(transport, &job.recipient, &payload).await;
+    let result = match console::route(routing, &queue.pool, &queue.secrets).await {
+        Ok(route) => attempt_once(&route, &routing.tokens, &job.recipient, &payload).await,
+        Err(e) => Err(e),
+    };
     let stored = match result {
         Ok(()) => mail_queue::delivered(&queue.pool, job.id).await,
         Err(e) if job.attempts + 1 >= ATTEMPTS_AT_MOST => {
@@ -453,45 +468,57 @@ async fn deliver(queue: &Queue, transport: &Transport, job: mail_queue::Queued) 
     }
 }
 
-async fn attempt_once(transport: &Transport, to: &str, payload: &Queued) -> Result<(), String> {
+async fn attempt_once(
+    route: &console::Route,
+    tokens: &TokenCache,
+    to: &str,
+    payload: &Queued,
+) -> Result<(), String> {
     let hint = payload.hint.as_deref();
-    match transport {
-        Transport::Smtp(smtp) => {
+    match &route.destination {
+        console::Destination::Smtp(server) => {
             let envelope = lettre::address::Envelope::new(
-                None,
+                Some(route.from.email.clone()),
                 vec![to.parse().map_err(|e| format!("bad address: {e}"))?],
             )
             .map_err(|e| e.to_string())?;
-            smtp.send_raw(&envelope, payload.message.as_bytes())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            let message = with_sender(&payload.message, &route.from);
+            let outcome = delivery::deliver(server, tokens, &envelope, message.as_bytes()).await;
+            outcome.result.map_err(|f| console::describe(&f))
         }
-        Transport::Outbox(dir) => {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| e.to_string())?;
-            let name = format!(
-                "{}-{:08x}.eml",
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0),
-                rand::random::<u32>()
-            );
-            let path = dir.join(name);
-            write_private(&path, payload.message.clone().into_bytes())
-                .await
-                .map_err(|e| e.to_string())?;
-            match hint {
-                Some(h) => {
-                    tracing::info!(path = %path.display(), "mail written to the outbox ({h})")
-                }
-                None => tracing::info!(path = %path.display(), "mail written to the outbox"),
-            }
-            Ok(())
+        console::Destination::Outbox(dir) => {
+            write_to_outbox(dir, payload.message.clone().into_bytes(), hint).await
         }
     }
+}
+
+/// Writes one message as an `.eml` file in the outbox folder (its code, if any, is logged:
+/// the outbox is for trying syncgate without a mail server).
+pub(crate) async fn write_to_outbox(
+    dir: &std::path::Path,
+    message: Vec<u8>,
+    hint: Option<&str>,
+) -> Result<(), String> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let name = format!(
+        "{}-{:08x}.eml",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0),
+        rand::random::<u32>()
+    );
+    let path = dir.join(name);
+    write_private(&path, message)
+        .await
+        .map_err(|e| e.to_string())?;
+    match hint {
+        Some(h) => tracing::info!(path = %path.display(), "mail written to the outbox ({h})"),
+        None => tracing::info!(path = %path.display(), "mail written to the outbox"),
+    }
+    Ok(())
 }
 
 /// An outbox file holds a security code: readable by its owner only (0600).
@@ -532,7 +559,8 @@ mod tests {
     #[tokio::test]
     async fn outbox_writes_a_multipart_eml() {
         let dir = tempfile::tempdir().unwrap();
-        let (mailer, db) = attached(Transport::Outbox(dir.path().join("outbox")), dir.path()).await;
+        let (mailer, db) =
+            attached(Transport::Console(dir.path().join("outbox")), dir.path()).await;
         mailer.send(email("anna@example.it")).await.unwrap();
         assert_eq!(
             mail_queue::waiting(&db.pool).await.unwrap(),
@@ -562,7 +590,7 @@ mod tests {
     #[tokio::test]
     async fn a_bad_recipient_is_refused_before_queueing() {
         let dir = tempfile::tempdir().unwrap();
-        let (mailer, db) = attached(Transport::Outbox(dir.path().to_path_buf()), dir.path()).await;
+        let (mailer, db) = attached(Transport::Console(dir.path().to_path_buf()), dir.path()).await;
         assert!(matches!(
             mailer.send(email("not an address")).await,
             Err(MailError::Address(_))

@@ -12,7 +12,7 @@ pub async fn state() -> (tempfile::TempDir, AppState, UserId, UserId) {
         std::sync::Arc::new(crate::backend::clock::SystemClock),
         [7; 32],
         crate::backend::mail::Mailer::start(
-            crate::backend::mail::Transport::Outbox(dir.path().join("outbox")),
+            crate::backend::mail::Transport::Console(dir.path().join("outbox")),
             "syncgate <noreply@example.it>",
         )
         .unwrap(),

@@ -187,7 +187,7 @@ mod tests {
         let pool = crate::backend::store::temporary(dir.path()).await;
         let clock = ManualClock::starting_at(1_000_000);
         let mailer = crate::backend::mail::Mailer::start(
-            crate::backend::mail::Transport::Outbox(dir.path().join("outbox")),
+            crate::backend::mail::Transport::Console(dir.path().join("outbox")),
             "noreply@example.it",
         )
         .unwrap();

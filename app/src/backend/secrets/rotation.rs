@@ -5,6 +5,7 @@ use crate::backend::audit::{self, Origin};
 use crate::backend::error::Error;
 use crate::backend::secrets::Sealed;
 use crate::backend::state::AppState;
+use crate::backend::store::mail_settings::{self, Secret, ORGANISATION};
 use crate::backend::store::{second_factor, users};
 use crate::domain::ids::UserId;
 use crate::domain::model::AuditAction;
@@ -21,17 +22,31 @@ pub struct Resealed {
     pub unreadable: Vec<UserId>,
 }
 
-/// The two kinds of sealed secret a user can have.
+/// The kinds of sealed secret: a user's two, and the organisation's mail secrets.
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     SyncPassword,
     AppSecret,
+    Mail(Secret),
 }
+
+const KINDS: [Kind; 4] = [
+    Kind::SyncPassword,
+    Kind::AppSecret,
+    Kind::Mail(Secret::Password),
+    Kind::Mail(Secret::ClientSecret),
+];
 
 async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(UserId, Sealed)>, Error> {
     match kind {
         Kind::SyncPassword => users::sealed_sync_passwords(&state.pool).await,
         Kind::AppSecret => second_factor::sealed_app_secrets(&state.pool).await,
+        Kind::Mail(which) => mail_settings::sealed_secrets(&state.pool).await.map(|all| {
+            all.into_iter()
+                .filter(|(w, _)| *w == which)
+                .map(|(_, s)| (ORGANISATION, s))
+                .collect()
+        }),
     }
     .map_err(Error::internal)
 }
@@ -46,6 +61,7 @@ async fn replace(
     match kind {
         Kind::SyncPassword => users::reseal_sync_password(&state.pool, owner, old, new).await,
         Kind::AppSecret => second_factor::reseal_app_secret(&state.pool, owner, old, new).await,
+        Kind::Mail(which) => mail_settings::reseal(&state.pool, which, old, new).await,
     }
     .map_err(Error::internal)
 }
@@ -55,7 +71,7 @@ async fn replace(
 /// organisation's audit trail.
 pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, Error> {
     let mut report = Resealed::default();
-    for kind in [Kind::SyncPassword, Kind::AppSecret] {
+    for kind in KINDS {
         for (owner, old) in sealed(state, kind).await? {
             match state.secrets.reseal(owner, &old) {
                 Ok(None) => report.current += 1,
@@ -84,7 +100,7 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
 pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, Error> {
     let current = state.secrets.key_id();
     let mut owners = Vec::new();
-    for kind in [Kind::SyncPassword, Kind::AppSecret] {
+    for kind in KINDS {
         owners.extend(
             sealed(state, kind)
                 .await?

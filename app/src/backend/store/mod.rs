@@ -13,6 +13,7 @@ pub mod copy;
 pub mod devices;
 pub mod email_codes;
 pub mod mail_queue;
+pub mod mail_settings;
 pub mod notify;
 pub mod pim;
 pub mod second_factor;

@@ -43,10 +43,12 @@ pub enum AuditAction {
     /// The organisation's "Two-factor method": any, or the app only.
     OrgTwoFactorAnyMethod,
     OrgTwoFactorAppOnly,
+    /// Mail delivery changed on /admin/settings (never the secrets themselves).
+    MailSettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::UserCreated,
         AuditAction::Deactivated,
         AuditAction::Reactivated,
@@ -80,6 +82,7 @@ impl AuditAction {
         AuditAction::RecoveryCodeUsed,
         AuditAction::OrgTwoFactorAnyMethod,
         AuditAction::OrgTwoFactorAppOnly,
+        AuditAction::MailSettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +120,7 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "recovery_code_used",
             AuditAction::OrgTwoFactorAnyMethod => "org_two_factor_any_method",
             AuditAction::OrgTwoFactorAppOnly => "org_two_factor_app_only",
+            AuditAction::MailSettingsChanged => "mail_settings_changed",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod event_form;
 pub mod folders;
 pub mod import;
+pub mod mail;
 
 pub use crate::domain::activesync::DeviceCredential;
 pub use crate::domain::device_setup::DeviceEndpoint;
@@ -20,3 +21,4 @@ pub use crate::domain::two_factor::TwoFactorMethod;
 pub use account::*;
 pub use activesync::*;
 pub use audit::*;
+pub use mail::*;

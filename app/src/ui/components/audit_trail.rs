@@ -41,6 +41,7 @@ pub fn action_text(a: AuditAction, t: &Texts) -> &'static str {
         AuditAction::RecoveryCodeUsed => t.audit_recovery_code_used,
         AuditAction::OrgTwoFactorAnyMethod => t.audit_org_two_factor_any_method,
         AuditAction::OrgTwoFactorAppOnly => t.audit_org_two_factor_app_only,
+        AuditAction::MailSettingsChanged => t.audit_mail_settings_changed,
         AuditAction::ContactsSyncOn => t.audit_contacts_sync_on,
         AuditAction::ContactsSyncOff => t.audit_contacts_sync_off,
         AuditAction::CalendarSyncOn => t.audit_calendar_sync_on,

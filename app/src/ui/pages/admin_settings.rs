@@ -5,6 +5,7 @@ use crate::api::settings::{
 };
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::field::{form_error, ErrorAlert, StatusNote, Switch};
+use crate::ui::components::mail_delivery::MailSection;
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::resource::server_resource;
 use crate::ui::session::text;
@@ -107,6 +108,7 @@ pub(super) fn Settings() -> impl IntoView {
             <ErrorAlert message=form_error(method.value(), t)/>
             <StatusNote message=saved/>
         </section>
+        <MailSection/>
         <AuditSection events=audit/>
     }
 }

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::date::Date;
 use crate::domain::ids::UserId;
+use crate::ui::components::mail_delivery::{provide_banner_refresh, MailSecretBanner};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -80,9 +81,15 @@ pub enum AdminPage {
 
 #[island(lazy)]
 pub fn AdminPages(page: AdminPage) -> impl IntoView {
-    match page {
+    provide_banner_refresh();
+    let page = match page {
         AdminPage::Users => view! { <admin_users::Users/> }.into_any(),
         AdminPage::User(id) => view! { <admin_user::User id=id/> }.into_any(),
         AdminPage::Settings => view! { <admin_settings::Settings/> }.into_any(),
+    };
+    // Every admin page warns while the Office 365 client secret for mail nears its expiry.
+    view! {
+        <MailSecretBanner/>
+        {page}
     }
 }

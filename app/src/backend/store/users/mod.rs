@@ -51,6 +51,15 @@ pub async fn by_id(pool: &Pool, id: UserId) -> Result<Option<UserRecord>, sqlx::
         .await
 }
 
+/// Active admins with an email address (whom organisation warnings are mailed to).
+pub async fn admins_with_email(pool: &Pool) -> Result<Vec<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE is_admin AND active AND email <> '' ORDER BY id"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
 /// Usernames are stored lowercased; the lookup lowercases too.
 pub async fn by_username(pool: &Pool, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
