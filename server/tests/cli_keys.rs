@@ -182,6 +182,83 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     stop(child);
 }
 
+/// The mail server's password saved on /admin/settings is sealed like the sync passwords:
+/// `rotate-key` re-encrypts it, and the restarted server still opens it.
+#[tokio::test]
+async fn rotate_key_re_encrypts_the_saved_mail_password() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server(dir.path())
+        .args([
+            "create-user",
+            "mara",
+            "--email",
+            "mara@example.it",
+            "--admin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "mara-password-1").unwrap();
+    assert!(child.wait().unwrap().success());
+    let port = free_port();
+    let (running, _) = start(dir.path(), port);
+    let mara = reauthed_client(port, "mara", "mara-password-1").await;
+    // A mail server that is down: the test email stops at the connection, after the saved
+    // password was opened (a password that cannot be opened is a server error instead).
+    let dead = free_port().to_string();
+    let form = serde_json::json!({ "form": {
+        "host": "127.0.0.1", "port": dead, "security": "none",
+        "from_address": "noreply@example.it", "from_name": "", "sign_in": "password",
+        "username": "relay", "password": "relay-secret-1", "tenant_id": "", "client_id": "",
+        "client_secret": "", "secret_expires_on": "", "token_url": ""
+    }});
+    let saved = mara
+        .post(format!("http://127.0.0.1:{port}/api/settings/mail-save"))
+        .header("Accept", "application/json")
+        .json(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        saved.status().is_success(),
+        "{}",
+        saved.text().await.unwrap()
+    );
+    let pool = open_db(dir.path()).await;
+    let key_ids = || async {
+        app::backend::store::mail_settings::sealed_secrets(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| s.key_id)
+            .collect::<Vec<_>>()
+    };
+    let before = key_ids().await;
+    assert_eq!(before.len(), 1);
+    let stored: (Vec<u8>,) = sqlx::query_as("SELECT password_ciphertext FROM mail_settings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&stored.0).contains("relay-secret"));
+    stop(running);
+
+    let out = run_ok(dir.path(), &["rotate-key"]);
+    assert!(out.contains("Re-encrypted 1 stored secret(s)"), "{out}");
+    let after = key_ids().await;
+    assert_ne!(after, before, "under the new key");
+    // Nothing needs the old key any more: it can go.
+    run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
+
+    let (running, _) = start(dir.path(), port);
+    let mara = reauthed_client(port, "mara", "mara-password-1").await;
+    let report = api(&mara, port, "settings/mail-test", &[]).await;
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["failure"]["at"], "Connect", "{report}");
+    stop(running);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_data_folder_is_private_and_an_exposed_key_file_is_refused() {
