@@ -252,12 +252,25 @@ async fn rotate_key(config: &Config) -> anyhow::Result<()> {
     );
     if !report.unreadable.is_empty() {
         anyhow::bail!(
-            "{} secret(s) could not be opened with any key (user ids {:?}): clear them and ask the users to set new ones",
+            "{} secret(s) could not be opened with any key ({}): clear them and ask the users to set new ones (the mail settings: enter the secret again on /admin/settings)",
             report.unreadable.len(),
-            report.unreadable
+            owners(&report.unreadable)
         );
     }
     Ok(())
+}
+
+/// Whose secrets these are: user ids, and the organisation's mail settings (owner 0).
+fn owners(ids: &[app::domain::ids::UserId]) -> String {
+    let users: Vec<i64> = ids.iter().map(|u| u.0).filter(|id| *id != 0).collect();
+    let mut parts = Vec::new();
+    if !users.is_empty() {
+        parts.push(format!("user ids {users:?}"));
+    }
+    if ids.iter().any(|u| u.0 == 0) {
+        parts.push("the mail settings".to_string());
+    }
+    parts.join(", ")
 }
 
 /// Removes the retired keys, refusing while a stored secret is still sealed under one.
@@ -274,9 +287,9 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
         .map_err(describe)?;
     if !waiting.is_empty() {
         anyhow::bail!(
-            "{} stored secret(s) are still sealed under a retired key (user ids {:?}): run `server rotate-key` first, then drop the retired keys",
+            "{} stored secret(s) are still sealed under a retired key ({}): run `server rotate-key` first, then drop the retired keys",
             waiting.len(),
-            waiting
+            owners(&waiting)
         );
     }
     let codes = rotation::recovery_codes_under_retired_keys(&state)
@@ -306,7 +319,7 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = startup::open_state(&config).await?;
     startup::bootstrap_admin(&state).await?;
-    app::backend::mail::admin::spawn_reminders(state.clone());
+    app::backend::mail::expiry::spawn_reminders(state.clone());
     let store = router::session_store(&state).await?;
     let secure = config.cookie_secure();
     if secure && config.public_url.starts_with("http://") {

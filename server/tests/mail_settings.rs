@@ -27,7 +27,7 @@ fn office365(server: &TestServer, overrides: &[(&str, &str)]) -> Value {
         "tenant_id": TENANT,
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
-        "secret_expires_on": "",
+        "secret_expires_on": date_in(server, 365),
         "token_url": endpoint.url(TENANT),
     });
     for (k, v) in overrides {
@@ -241,7 +241,7 @@ async fn bad_settings_are_refused_field_by_field_and_change_nothing() {
     let mut b = admin(&server).await;
     // (fields changed, the field named in the answer, its message)
     type Row<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
-    let rows: [Row; 8] = [
+    let rows: [Row; 10] = [
         (&[("host", "")], "host", "Required"),
         (&[("host", "smtp .it")], "host", "MailHostInvalid"),
         (&[("port", "70000")], "port", "MailPortInvalid"),
@@ -266,6 +266,13 @@ async fn bad_settings_are_refused_field_by_field_and_change_nothing() {
             "secret_expires_on",
             "DateInvalid",
         ),
+        // Azure gives every secret an expiry: without it no warning could come.
+        (
+            &[("secret_expires_on", "")],
+            "secret_expires_on",
+            "DateInvalid",
+        ),
+        (&[("username", "not a mailbox")], "username", "EmailFormat"),
     ];
     for (overrides, field, msg) in rows {
         let r = save(&mut b, &office365(&server, overrides)).await;
@@ -286,6 +293,59 @@ async fn bad_settings_are_refused_field_by_field_and_change_nothing() {
     assert!(r.body.contains("client_secret"), "{}", r.body);
     let r = b.call("settings/mail", &[]).await;
     assert_eq!(r.json()["source"], "Outbox");
+}
+
+#[tokio::test]
+async fn a_saved_secret_never_follows_a_new_destination() {
+    let server = TestServer::start_with_console_mail().await;
+    let mut b = admin(&server).await;
+    let r = save(&mut b, &office365(&server, &[])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Kept while it goes to the same endpoint for the same app...
+    let r = save(
+        &mut b,
+        &office365(&server, &[("client_secret", ""), ("from_name", "CRM")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // ...but another endpoint (or app) must be given the secret again.
+    let elsewhere = "https://login.example.it/t/oauth2/v2.0/token";
+    for changed in [("token_url", elsewhere), ("client_id", "ffffffff-0000")] {
+        let r = save(
+            &mut b,
+            &office365(&server, &[("client_secret", ""), changed]),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{changed:?}: {}",
+            r.body
+        );
+        assert!(r.body.contains("client_secret"), "{}", r.body);
+    }
+    // The same for a password and its server.
+    let password = |host: &str, pw: &str| {
+        json!({ "form": {
+            "host": host, "port": "587", "security": "starttls", "from_address": "noreply@contoso.it",
+            "from_name": "", "sign_in": "password", "username": "relay", "password": pw,
+            "tenant_id": "", "client_id": "", "client_secret": "", "secret_expires_on": "",
+            "token_url": ""
+        }})
+    };
+    let r = save(&mut b, &password("smtp.contoso.it", "relay-secret-1")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["password_saved"], true);
+    let r = save(&mut b, &password("smtp.contoso.it", "")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "kept for the same server: {}",
+        r.body
+    );
+    let r = save(&mut b, &password("smtp.elsewhere.it", "")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("password"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -362,7 +422,7 @@ async fn the_secret_expiry_warns_admins_at_30_7_and_1_days() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["expiry"], "Fine", "{}", r.body);
-    let remind = || app::backend::mail::admin::remind(&server.state);
+    let remind = || app::backend::mail::expiry::remind(&server.state);
     assert_eq!(remind().await.unwrap(), 0, "40 days left: nothing yet");
     let r = b.call("settings/mail-warning", &[]).await;
     assert!(r.json().is_null(), "{}", r.body);

@@ -102,8 +102,8 @@ pub async fn send_test_email() -> Result<MailTestReport, AppError> {
 #[server(endpoint = "settings/mail-warning")]
 pub async fn get_mail_warning() -> Result<Option<MailSecretWarning>, AppError> {
     use crate::api::context::Request;
-    use crate::backend::mail::admin;
+    use crate::backend::mail::expiry;
     let rq = Request::extract().await?;
     let (_, admin) = rq.admin().await?;
-    Ok(admin::warning(&rq.state, &admin).await?)
+    Ok(expiry::warning(&rq.state, &admin).await?)
 }

@@ -40,10 +40,7 @@ pub fn may_try(tries: i64, since: i64, now: i64) -> Result<(), i64> {
 
 /// A code as typed: spaces and dashes dropped (apps show "123 456").
 pub fn normalized(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect()
+    crate::domain::text::without_separators(typed)
 }
 
 /// Whether a typed text has the shape of an app code (6 digits).
@@ -75,15 +72,7 @@ pub fn otpauth_uri(issuer: &str, account: &str, base32: &str) -> String {
 
 /// Percent-escapes a part of the label (a username may hold spaces, `@`, `/`, `:`).
 fn escape(label: &str) -> String {
-    label
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::domain::text::percent_encode(label, &[])
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod recovery_codes;
 pub mod redirect;
 pub mod session_rule;
 pub mod sync_state;
+pub mod text;
 pub mod throttle;
 pub mod two_factor;
 pub mod validation;

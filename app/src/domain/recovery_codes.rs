@@ -16,11 +16,7 @@ pub fn shown(raw: &str) -> String {
 
 /// A typed code as compared: lower case, without spaces and dashes.
 pub fn normalized(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::domain::text::without_separators(typed).to_lowercase()
 }
 
 /// Whether a typed text can be a recovery code at all (checked before any lookup).

@@ -24,30 +24,18 @@ pub async fn challenge(
     user: &UserRecord,
     lang: Lang,
 ) -> Result<ReauthChallenge, Error> {
-    match user.two_factor() {
-        TwoFactorMethod::Off => {
-            return Ok(ReauthChallenge {
-                code_to: None,
-                wait_secs: None,
-                app: false,
-            })
+    // Only email has something to send: the app shows its own code, no 2FA asks the password.
+    let (code_to, wait_secs) = match user.two_factor() {
+        TwoFactorMethod::Off | TwoFactorMethod::App => (None, None),
+        TwoFactorMethod::Email => {
+            let sent = email::send_code(state, user, Purpose::Reauth, lang, false).await?;
+            (Some(mask_email(&user.email)), sent.wait_secs())
         }
-        TwoFactorMethod::App => {
-            return Ok(ReauthChallenge {
-                code_to: None,
-                wait_secs: None,
-                app: true,
-            })
-        }
-        TwoFactorMethod::Email => {}
-    }
-    let wait_secs = email::send_code(state, user, Purpose::Reauth, lang, false)
-        .await?
-        .wait_secs();
+    };
     Ok(ReauthChallenge {
-        code_to: Some(mask_email(&user.email)),
+        code_to,
         wait_secs,
-        app: false,
+        app: user.two_factor() == TwoFactorMethod::App,
     })
 }
 

@@ -45,11 +45,44 @@ struct SignedIn {
     token: Option<String>,
 }
 
+/// A value held in the session for `user_id` while a change waits for its proof (a sealed
+/// secret during an enrolment, a new address until its code comes back).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-/// A secret sealed for `user_id`, held in the session while an enrolment waits for its proof.
-struct HeldSecret {
+struct Held<T> {
     user_id: UserId,
-    sealed: Sealed,
+    // The names these values were first stored under.
+    #[serde(alias = "sealed", alias = "email")]
+    value: T,
+}
+
+async fn hold<T: Serialize + Send + Sync>(
+    session: &Session,
+    key: &str,
+    user_id: UserId,
+    value: T,
+) -> Result<(), Error> {
+    session
+        .insert(key, Held { user_id, value })
+        .await
+        .map_err(Error::internal)
+}
+
+/// What is held under `key` for `user_id` (nothing for another user).
+async fn held<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+    user_id: UserId,
+) -> Result<Option<T>, Error> {
+    let held = session.get::<Held<T>>(key).await.map_err(Error::internal)?;
+    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.value))
+}
+
+async fn release(session: &Session, key: &str) -> Result<(), Error> {
+    session
+        .remove_value(key)
+        .await
+        .map(drop)
+        .map_err(Error::internal)
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -142,10 +175,7 @@ pub async fn hold_sync_password(
     user_id: UserId,
     sealed: Sealed,
 ) -> Result<(), Error> {
-    session
-        .insert(HELD_SYNC_PASSWORD, HeldSecret { user_id, sealed })
-        .await
-        .map_err(Error::internal)
+    hold(session, HELD_SYNC_PASSWORD, user_id, sealed).await
 }
 
 /// The sync password held for `user_id`'s enrolment, if any.
@@ -153,11 +183,11 @@ pub async fn held_sync_password(
     session: &Session,
     user_id: UserId,
 ) -> Result<Option<Sealed>, Error> {
-    let held = session
-        .get::<HeldSecret>(HELD_SYNC_PASSWORD)
-        .await
-        .map_err(Error::internal)?;
-    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
+    held(session, HELD_SYNC_PASSWORD, user_id).await
+}
+
+pub async fn drop_held_sync_password(session: &Session) -> Result<(), Error> {
+    release(session, HELD_SYNC_PASSWORD).await
 }
 
 /// The new authenticator app's secret (sealed), until a code from the app proves it.
@@ -166,73 +196,31 @@ pub async fn hold_app_secret(
     user_id: UserId,
     sealed: Sealed,
 ) -> Result<(), Error> {
-    session
-        .insert(HELD_APP_SECRET, HeldSecret { user_id, sealed })
-        .await
-        .map_err(Error::internal)
+    hold(session, HELD_APP_SECRET, user_id, sealed).await
 }
 
 pub async fn held_app_secret(session: &Session, user_id: UserId) -> Result<Option<Sealed>, Error> {
-    let held = session
-        .get::<HeldSecret>(HELD_APP_SECRET)
-        .await
-        .map_err(Error::internal)?;
-    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.sealed))
+    held(session, HELD_APP_SECRET, user_id).await
 }
 
 pub async fn drop_held_app_secret(session: &Session) -> Result<(), Error> {
-    session
-        .remove_value(HELD_APP_SECRET)
-        .await
-        .map(drop)
-        .map_err(Error::internal)
-}
-
-pub async fn drop_held_sync_password(session: &Session) -> Result<(), Error> {
-    session
-        .remove_value(HELD_SYNC_PASSWORD)
-        .await
-        .map(drop)
-        .map_err(Error::internal)
-}
-
-/// The new address a user asked for, until the code sent there confirms it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct NewEmail {
-    user_id: UserId,
-    email: String,
+    release(session, HELD_APP_SECRET).await
 }
 
 const NEW_EMAIL: &str = "new_email";
 
+/// The new address a user asked for, until the code sent there confirms it.
 pub async fn hold_new_email(session: &Session, user_id: UserId, email: &str) -> Result<(), Error> {
-    session
-        .insert(
-            NEW_EMAIL,
-            NewEmail {
-                user_id,
-                email: email.to_string(),
-            },
-        )
-        .await
-        .map_err(Error::internal)
+    hold(session, NEW_EMAIL, user_id, email.to_string()).await
 }
 
 /// The address awaiting its code for `user_id`.
 pub async fn held_new_email(session: &Session, user_id: UserId) -> Result<Option<String>, Error> {
-    let held = session
-        .get::<NewEmail>(NEW_EMAIL)
-        .await
-        .map_err(Error::internal)?;
-    Ok(held.filter(|h| h.user_id == user_id).map(|h| h.email))
+    held(session, NEW_EMAIL, user_id).await
 }
 
 pub async fn drop_new_email(session: &Session) -> Result<(), Error> {
-    session
-        .remove_value(NEW_EMAIL)
-        .await
-        .map(drop)
-        .map_err(Error::internal)
+    release(session, NEW_EMAIL).await
 }
 
 /// When this session last re-authenticated.

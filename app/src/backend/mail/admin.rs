@@ -1,32 +1,30 @@
 //! Mail delivery on /admin/settings (admins only): the settings in effect, saving new ones
-//! (re-authenticated, audited, secrets sealed and never shown again), "Send test email", and
-//! the Office 365 client secret's expiry (the banner, reminder mails at 30, 7 and 1 days).
+//! (re-authenticated, audited, secrets sealed and never shown again), "Send test email".
 
-use super::console::{self, Destination, CLIENT_SECRET_PREFIX, PASSWORD_PREFIX};
+use super::console::{self, CLIENT_SECRET_PREFIX, PASSWORD_PREFIX};
+use super::expiry::today;
 use super::notices::{compose, html_escape};
-use super::{delivery, Login, SmtpTls, Transport};
+use super::{message, Login, Transport};
 use crate::backend::audit::{self, Origin};
 use crate::backend::error::Error;
 use crate::backend::identity::proofs::{Admin, Reauthenticated};
+use crate::backend::secrets::{Sealed, SecretBox};
 use crate::backend::state::AppState;
 use crate::backend::store::mail_settings::{self, MailRow, ORGANISATION};
-use crate::backend::store::users::{self, UserRecord};
+use crate::backend::store::users::UserRecord;
 use crate::domain::date::Date;
 use crate::domain::mail_delivery::{
-    is_loopback, reminder_due, secret_expiry, should_remind, valid_client_id, valid_host,
-    valid_tenant, valid_token_url, SecretExpiry, Security, SignIn, DEFAULT_PORT,
+    is_loopback, secret_expiry, valid_client_id, valid_host, valid_tenant, valid_token_url,
+    Security, SignIn, DEFAULT_PORT,
 };
 use crate::domain::messages::Msg;
 use crate::domain::model::{
-    AuditAction, MailSecretWarning, MailSettings, MailSettingsForm, MailSource, MailStep,
-    MailTestReport,
+    AuditAction, MailSettings, MailSettingsForm, MailSource, MailTestReport,
 };
 use crate::i18n::{fill, Lang};
 
-fn today(state: &AppState) -> Date {
-    Date::from_days_since_epoch(state.now().div_euclid(86_400))
-        .unwrap_or_else(|| Date::new(1970, 1, 1).expect("the epoch is a date"))
-}
+/// A password or client secret longer than this is not one.
+const SECRET_MAX: usize = 1024;
 
 /// The settings in effect, as the page shows them (`me`: the admin, whose address the test
 /// email goes to).
@@ -57,11 +55,7 @@ pub async fn settings(state: &AppState, _: &Admin, me: &UserRecord) -> Result<Ma
             view.source = MailSource::Environment;
             view.host = server.host.clone();
             view.port = server.port;
-            view.security = match server.tls {
-                SmtpTls::Wrapper => Security::Tls,
-                SmtpTls::StartTlsRequired | SmtpTls::StartTlsOpportunistic => Security::StartTls,
-                SmtpTls::None => Security::None,
-            };
+            view.security = server.tls.security();
             if let Login::Password { username, .. } = &server.login {
                 view.sign_in = SignIn::Password;
                 view.username = username.clone();
@@ -69,7 +63,7 @@ pub async fn settings(state: &AppState, _: &Admin, me: &UserRecord) -> Result<Ma
             }
         }
         Transport::Console(_) => {
-            if let Some(row) = stored(state).await? {
+            if let Some(row) = console::saved(&state.pool).await.map_err(Error::internal)? {
                 fill_from_row(&mut view, &row, routing.sender_fixed, today(state));
             }
         }
@@ -77,17 +71,10 @@ pub async fn settings(state: &AppState, _: &Admin, me: &UserRecord) -> Result<Ma
     Ok(view)
 }
 
-async fn stored(state: &AppState) -> Result<Option<MailRow>, Error> {
-    Ok(mail_settings::read(&state.pool)
-        .await
-        .map_err(Error::internal)?
-        .filter(|row| !row.host.is_empty()))
-}
-
 fn fill_from_row(view: &mut MailSettings, row: &MailRow, sender_fixed: bool, today: Date) {
     view.source = MailSource::Console;
     view.host = row.host.clone();
-    view.port = u16::try_from(row.port).unwrap_or(DEFAULT_PORT);
+    view.port = console::port(row);
     view.security = Security::parse(&row.security).unwrap_or(Security::StartTls);
     if !sender_fixed {
         view.from_address = row.from_address.clone();
@@ -121,21 +108,59 @@ pub async fn save(
     if matches!(routing.transport, Transport::Smtp(_)) {
         return Err(Error::invalid("host", Msg::MailSetByEnvironment));
     }
+    // Checked before the proof is asked for, so a refusal comes first; checked again against
+    // the row as it is inside the transaction (two admins saving at once).
     let old = mail_settings::read(&state.pool)
         .await
         .map_err(Error::internal)?;
-    let row = checked(form, old.as_ref(), routing.sender_fixed, state)?;
+    checked(&form, old.as_ref(), routing.sender_fixed, state)?;
     if reauth.is_none() {
         return Err(Error::ReauthRequired);
     }
     let mut change = audit::Change::begin(state).await?;
+    let old = mail_settings::read(change.db())
+        .await
+        .map_err(Error::internal)?;
+    let row = checked(&form, old.as_ref(), routing.sender_fixed, state)?;
     mail_settings::save(change.db(), &row)
         .await
         .map_err(Error::internal)?;
     change
         .commit(origin, None, AuditAction::MailSettingsChanged)
         .await?;
+    // Mail that failed under the old settings is tried at once under the new ones.
+    if let Err(e) = state.mailer.retry_now().await {
+        tracing::warn!("mail queue: {e}");
+    }
     settings(state, admin, me).await
+}
+
+/// A secret as typed: kept as it is (spaces may be part of it), bounded, one line.
+fn secret<'a>(s: &'a str, field: &'static str) -> Result<&'a str, Error> {
+    if s.len() > SECRET_MAX {
+        return Err(Error::invalid(field, Msg::TooLong));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::invalid(field, Msg::Required));
+    }
+    Ok(s)
+}
+
+/// The saved secret, kept when the field is left empty — but only while it goes where it went
+/// (`same_destination`): a secret never follows a changed host, user or endpoint.
+fn kept_or_new(
+    typed: &str,
+    field: &'static str,
+    saved: Option<Sealed>,
+    same_destination: bool,
+    seal: impl Fn(&str) -> Sealed,
+) -> Result<Sealed, Error> {
+    match secret(typed, field)? {
+        "" => saved
+            .filter(|_| same_destination)
+            .ok_or(Error::invalid(field, Msg::Required)),
+        new => Ok(seal(new)),
+    }
 }
 
 fn text(s: &str, field: &'static str, max: usize) -> Result<String, Error> {
@@ -159,7 +184,7 @@ fn required(s: &str, field: &'static str, max: usize) -> Result<String, Error> {
 
 /// The row the form describes, checked field by field; secrets left empty keep the saved ones.
 fn checked(
-    form: MailSettingsForm,
+    form: &MailSettingsForm,
     old: Option<&MailRow>,
     sender_fixed: bool,
     state: &AppState,
@@ -193,10 +218,9 @@ fn checked(
     };
     let sign_in =
         SignIn::parse(form.sign_in.trim()).ok_or(Error::invalid("sign_in", Msg::Required))?;
-    let seal = |prefix: &str, secret: &str| {
-        state
-            .secrets
-            .seal(ORGANISATION, &format!("{prefix}{secret}"))
+    let secrets: &SecretBox = &state.secrets;
+    let seal = |prefix: &'static str| {
+        move |secret: &str| secrets.seal(ORGANISATION, &format!("{prefix}{secret}"))
     };
     let mut row = MailRow {
         host,
@@ -223,16 +247,24 @@ fn checked(
         SignIn::None => {}
         SignIn::Password => {
             row.username = required(&form.username, "username", 254)?;
-            let password = match form.password.as_str() {
-                "" => old.and_then(MailRow::password),
-                new => Some(seal(PASSWORD_PREFIX, new)),
-            };
-            row.set_password(Some(
-                password.ok_or(Error::invalid("password", Msg::Required))?,
-            ));
+            let same = old.is_some_and(|o| {
+                o.sign_in == row.sign_in && o.host == row.host && o.username == row.username
+            });
+            let saved = old.and_then(MailRow::password);
+            let password = kept_or_new(
+                &form.password,
+                "password",
+                saved,
+                same,
+                seal(PASSWORD_PREFIX),
+            )?;
+            row.set_password(Some(password));
         }
         SignIn::OAuth2 => {
             row.username = text(&form.username, "username", 254)?;
+            if !row.username.is_empty() && row.username.parse::<lettre::Address>().is_err() {
+                return Err(Error::invalid("username", Msg::EmailFormat));
+            }
             row.tenant_id = required(&form.tenant_id, "tenant_id", 100)?;
             if !valid_tenant(&row.tenant_id) {
                 return Err(Error::invalid("tenant_id", Msg::MailIdInvalid));
@@ -241,26 +273,32 @@ fn checked(
             if !valid_client_id(&row.client_id) {
                 return Err(Error::invalid("client_id", Msg::MailIdInvalid));
             }
-            let replaced = !form.client_secret.is_empty();
-            let secret = match form.client_secret.as_str() {
-                "" => old.and_then(MailRow::client_secret),
-                new => Some(seal(CLIENT_SECRET_PREFIX, new)),
-            };
-            row.set_client_secret(Some(
-                secret.ok_or(Error::invalid("client_secret", Msg::Required))?,
-            ));
-            row.secret_expires_on = match form.secret_expires_on.trim() {
-                "" => None,
-                d => Some(
-                    Date::parse(d)
-                        .ok_or(Error::invalid("secret_expires_on", Msg::DateInvalid))?
-                        .to_string(),
-                ),
-            };
             row.token_url = text(&form.token_url, "token_url", 500)?;
             if !row.token_url.is_empty() && !valid_token_url(&row.token_url) {
                 return Err(Error::invalid("token_url", Msg::MailTokenUrlInvalid));
             }
+            let replaced = !form.client_secret.is_empty();
+            // The secret goes to the token endpoint, for this app: the same one, or none.
+            let same = old.is_some_and(|o| {
+                o.sign_in == row.sign_in
+                    && o.client_id == row.client_id
+                    && console::token_url(o) == console::token_url(&row)
+            });
+            let saved = old.and_then(MailRow::client_secret);
+            let secret = kept_or_new(
+                &form.client_secret,
+                "client_secret",
+                saved,
+                same,
+                seal(CLIENT_SECRET_PREFIX),
+            )?;
+            row.set_client_secret(Some(secret));
+            // Azure gives every secret an expiry: without it no warning could come.
+            row.secret_expires_on = Some(
+                Date::parse(form.secret_expires_on.trim())
+                    .ok_or(Error::invalid("secret_expires_on", Msg::DateInvalid))?
+                    .to_string(),
+            );
             // Reminders already mailed count for the same secret and date only.
             row.expiry_reminded = old
                 .filter(|o| !replaced && o.secret_expires_on == row.secret_expires_on)
@@ -296,125 +334,16 @@ pub async fn send_test(
     let route = console::route(routing, &state.pool, &state.secrets)
         .await
         .map_err(Error::internal)?;
-    let message = super::build(&route.from, &email).map_err(Error::internal)?;
-    match &route.destination {
-        Destination::Outbox(dir) => {
-            super::write_to_outbox(dir, message.formatted(), None)
-                .await
-                .map_err(Error::internal)?;
-            Ok(MailTestReport {
-                to,
-                steps: vec![MailStep::WrittenToOutbox],
-                failure: None,
-            })
-        }
-        Destination::Smtp(server) => {
-            let envelope = lettre::address::Envelope::new(
-                Some(route.from.email.clone()),
-                vec![to
-                    .parse()
-                    .map_err(|_| Error::invalid("test", Msg::EmailFormat))?],
-            )
-            .map_err(Error::internal)?;
-            let outcome =
-                delivery::deliver(server, &routing.tokens, &envelope, &message.formatted()).await;
-            if let Err(f) = &outcome.result {
-                tracing::info!("test email not delivered: {}", console::describe(f));
-            }
-            Ok(MailTestReport {
-                to,
-                steps: outcome.steps,
-                failure: outcome.result.err(),
-            })
-        }
+    let built = message::build(&route.from, &email)
+        .map_err(|_| Error::invalid("test", Msg::EmailFormat))?;
+    let text = String::from_utf8_lossy(&built.formatted()).into_owned();
+    let outcome = console::send_now(&route, &routing.tokens, &to, &text, None).await;
+    if let Err(f) = &outcome.result {
+        tracing::info!("test email not delivered: {}", console::describe(f));
     }
-}
-
-/// The client secret's warning, when it expires within 30 days or has expired.
-pub async fn warning(state: &AppState, _: &Admin) -> Result<Option<MailSecretWarning>, Error> {
-    if matches!(state.mailer.routing().transport, Transport::Smtp(_)) {
-        return Ok(None);
-    }
-    Ok(stored(state)
-        .await?
-        .and_then(|row| secret_warning(&row, today(state))))
-}
-
-fn secret_warning(row: &MailRow, today: Date) -> Option<MailSecretWarning> {
-    if SignIn::parse(&row.sign_in) != Some(SignIn::OAuth2) {
-        return None;
-    }
-    let expires_on = row.secret_expires_on.as_deref().and_then(Date::parse)?;
-    match secret_expiry(today, expires_on) {
-        SecretExpiry::Fine => None,
-        expiry => Some(MailSecretWarning { expires_on, expiry }),
-    }
-}
-
-/// Mails the reminder due now (30, 7 or 1 days before the client secret expires) to every
-/// active admin with an address, once per reminder whatever the number of instances; the
-/// number of admins mailed.
-pub async fn remind(state: &AppState) -> Result<usize, Error> {
-    if matches!(state.mailer.routing().transport, Transport::Smtp(_)) {
-        return Ok(0);
-    }
-    let Some(row) = stored(state).await? else {
-        return Ok(0);
-    };
-    let Some(warning) = secret_warning(&row, today(state)) else {
-        return Ok(0);
-    };
-    let SecretExpiry::Soon { days_left } = warning.expiry else {
-        return Ok(0);
-    };
-    let due = reminder_due(days_left);
-    if !should_remind(due, row.expiry_reminded) {
-        return Ok(0);
-    }
-    let (Some(due), Some(date)) = (due, row.secret_expires_on.as_deref()) else {
-        return Ok(0);
-    };
-    if !mail_settings::take_reminder(&state.pool, date, due)
-        .await
-        .map_err(Error::internal)?
-    {
-        return Ok(0);
-    }
-    let admins = users::admins_with_email(&state.pool)
-        .await
-        .map_err(Error::internal)?;
-    for admin in &admins {
-        let lang = admin.language.unwrap_or(Lang::En);
-        let t = lang.texts();
-        let body = fill(t.mail_secret_expiring_body, warning.expires_on);
-        let email = compose(
-            lang,
-            &admin.email,
-            t.mail_secret_expiring_subject,
-            &html_escape(&body),
-            &body,
-            t.mail_secret_expiring_footer,
-        );
-        let mailer = state.mailer.clone();
-        let id = admin.id;
-        tokio::spawn(async move {
-            if let Err(e) = mailer.send(email).await {
-                tracing::warn!(user = %id, "client secret reminder not delivered: {e}");
-            }
-        });
-    }
-    Ok(admins.len())
-}
-
-/// Checks the reminders at start and then every hour, for as long as the server runs.
-pub fn spawn_reminders(state: AppState) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            if let Err(e) = remind(&state).await {
-                tracing::warn!("client secret reminders: {e:?}");
-            }
-        }
-    });
+    Ok(MailTestReport {
+        to,
+        steps: outcome.steps,
+        failure: outcome.result.err(),
+    })
 }

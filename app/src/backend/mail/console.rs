@@ -2,13 +2,16 @@
 //! the settings saved on /admin/settings (read from the database each time, so a change
 //! reaches every instance at its next mail without a restart), otherwise the outbox folder.
 
+use super::delivery::{self, Outcome};
+use super::message::with_sender;
+use super::oauth::TokenCache;
 use super::server::{Login, OAuthApp, SmtpServer, SmtpTls};
-use super::{Routing, Transport};
+use super::{Routing, Transport, DEFAULT_FROM};
 use crate::backend::secrets::SecretBox;
 use crate::backend::store::mail_settings::{self, MailRow, ORGANISATION};
 use crate::backend::store::Pool;
 use crate::domain::mail_delivery::{microsoft_token_url, Security, SignIn};
-use crate::domain::model::{MailFailedAt, MailFailure};
+use crate::domain::model::{MailFailedAt, MailFailure, MailStep};
 use lettre::message::Mailbox;
 use std::path::PathBuf;
 use zeroize::Zeroizing;
@@ -35,11 +38,11 @@ pub async fn route(routing: &Routing, pool: &Pool, secrets: &SecretBox) -> Resul
             from: routing.from.clone(),
         }),
         Transport::Console(outbox) => {
-            let row = mail_settings::read(pool)
+            let row = saved(pool)
                 .await
                 .map_err(|e| format!("reading the mail settings: {e}"))?;
             match row {
-                Some(row) if !row.host.is_empty() => {
+                Some(row) => {
                     let mut server = smtp_server(&row, secrets)?;
                     let from = if routing.sender_fixed {
                         routing.from.clone()
@@ -64,6 +67,64 @@ pub async fn route(routing: &Routing, pool: &Pool, secrets: &SecretBox) -> Resul
             }
         }
     }
+}
+
+/// The mail server saved on /admin/settings, if one is.
+pub async fn saved(pool: &Pool) -> Result<Option<MailRow>, sqlx::Error> {
+    Ok(mail_settings::read(pool)
+        .await?
+        .filter(|row| !row.host.is_empty()))
+}
+
+/// Sends one message by `route` now: to the mail server step by step, or into the outbox.
+pub async fn send_now(
+    route: &Route,
+    tokens: &TokenCache,
+    to: &str,
+    message: &str,
+    hint: Option<&str>,
+) -> Outcome {
+    let failed = |detail: String| Outcome {
+        steps: Vec::new(),
+        result: Err(MailFailure {
+            at: MailFailedAt::Send,
+            code: None,
+            token: None,
+            detail,
+        }),
+    };
+    match &route.destination {
+        Destination::Smtp(server) => {
+            let Ok(recipient) = to.parse() else {
+                return failed(format!("bad address: {to}"));
+            };
+            // The built-in default is no mailbox: say no sender rather than a made-up one.
+            let sender = (route.from.email.to_string() != default_address())
+                .then(|| route.from.email.clone());
+            let envelope = match lettre::address::Envelope::new(sender, vec![recipient]) {
+                Ok(e) => e,
+                Err(e) => return failed(e.to_string()),
+            };
+            let message = with_sender(message, &route.from);
+            delivery::deliver(server, tokens, &envelope, message.as_bytes()).await
+        }
+        Destination::Outbox(dir) => {
+            match super::write_to_outbox(dir, message.as_bytes().to_vec(), hint).await {
+                Ok(()) => Outcome {
+                    steps: vec![MailStep::WrittenToOutbox],
+                    result: Ok(()),
+                },
+                Err(e) => failed(e),
+            }
+        }
+    }
+}
+
+fn default_address() -> String {
+    DEFAULT_FROM
+        .parse::<Mailbox>()
+        .map(|m| m.email.to_string())
+        .unwrap_or_default()
 }
 
 /// The saved sender, when it is a valid address.
@@ -93,12 +154,9 @@ pub fn open_secret(
 
 /// The mail server the saved row describes.
 pub fn smtp_server(row: &MailRow, secrets: &SecretBox) -> Result<SmtpServer, String> {
-    let tls = match Security::parse(&row.security) {
-        Some(Security::StartTls) => SmtpTls::StartTlsRequired,
-        Some(Security::Tls) => SmtpTls::Wrapper,
-        Some(Security::None) => SmtpTls::None,
-        None => return Err(format!("unknown mail security {:?}", row.security)),
-    };
+    let tls = Security::parse(&row.security)
+        .map(SmtpTls::of)
+        .ok_or_else(|| format!("unknown mail security {:?}", row.security))?;
     let login = match SignIn::parse(&row.sign_in) {
         Some(SignIn::None) => Login::None,
         Some(SignIn::Password) => Login::Password {
@@ -116,10 +174,15 @@ pub fn smtp_server(row: &MailRow, secrets: &SecretBox) -> Result<SmtpServer, Str
     };
     Ok(SmtpServer {
         host: row.host.clone(),
-        port: u16::try_from(row.port).unwrap_or(crate::domain::mail_delivery::DEFAULT_PORT),
+        port: port(row),
         tls,
         login,
     })
+}
+
+/// The saved port (checked when saved; the default if the row says otherwise).
+pub fn port(row: &MailRow) -> u16 {
+    u16::try_from(row.port).unwrap_or(crate::domain::mail_delivery::DEFAULT_PORT)
 }
 
 /// The token endpoint: the one saved, or Microsoft's for the tenant.

@@ -8,10 +8,13 @@
 pub mod admin;
 pub mod console;
 pub mod delivery;
+pub mod expiry;
+pub mod message;
 pub mod notices;
 pub mod oauth;
 pub mod server;
 
+pub use message::{split_head, unfolded, with_sender};
 pub use server::{smtp_plan, smtp_transport, Login, OAuthApp, SmtpServer, SmtpTls, SmtpUrl};
 
 use crate::backend::secrets::SecretBox;
@@ -30,7 +33,7 @@ const ATTEMPTS_BEFORE_TELLING: i64 = 3;
 /// Attempts after which a message is dropped (about a day of retries).
 const ATTEMPTS_AT_MOST: i64 = 12;
 const WAIT: Duration = Duration::from_secs(20);
-/// How long a claim lasts: longer than one SMTP attempt (15 s), after which another instance
+/// How long a claim lasts: longer than one delivery (40 s at most), after which another instance
 /// may take the message of an instance that died mid-send.
 const CLAIM_SECS: i64 = 60;
 /// The sender until one is configured (`SYNCGATE_MAIL_FROM` or /admin/settings).
@@ -175,6 +178,17 @@ impl Mailer {
         tokio::spawn(work(queue, self.routing.clone(), single));
     }
 
+    /// Tries every waiting message now (the settings changed: waiting out a backoff made
+    /// under the old ones would only delay codes).
+    pub async fn retry_now(&self) -> Result<(), MailError> {
+        let queue = self.queue.get().ok_or(MailError::NotStarted)?;
+        mail_queue::due_now(&queue.pool, unix_now())
+            .await
+            .map_err(|e| MailError::Queue(e.to_string()))?;
+        queue.wake.notify_one();
+        Ok(())
+    }
+
     /// Stores an invitation for delivery; does not wait for it (attendees are not the user,
     /// whose change is done whether or not their mail server answers now).
     pub async fn queue_invitation(&self, invitation: Invitation) -> Result<(), MailError> {
@@ -283,7 +297,7 @@ impl Mailer {
     /// Stores the message, then waits (bounded) for its first attempts.
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         let queue = self.queue.get().ok_or(MailError::NotStarted)?;
-        let message = build(&self.routing.from, &email)?;
+        let message = message::build(&self.routing.from, &email)?;
         let id = self
             .enqueue(&email.to, &message, email.outbox_hint.clone())
             .await?;
@@ -302,96 +316,6 @@ impl Mailer {
         .await;
         waited.unwrap_or(Err(MailError::Timeout))
     }
-}
-
-/// The message of an `Email` (plain text and HTML) from `from`.
-pub(crate) fn build(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
-    let to: Mailbox = email
-        .to
-        .parse()
-        .map_err(|_| MailError::Address(email.to.clone()))?;
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(email.subject.clone())
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(email.text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(email.html.clone()),
-                ),
-        )
-        .map_err(|e| MailError::Delivery(e.to_string()))
-}
-
-/// A message's header block and body (CRLF or LF line ends).
-pub fn split_head(message: &str) -> (&str, &str) {
-    for sep in ["\r\n\r\n", "\n\n"] {
-        if let Some(at) = message.find(sep) {
-            return (&message[..at], &message[at + sep.len()..]);
-        }
-    }
-    (message, "")
-}
-
-/// The header fields of a header block, each on one line (RFC 5322 unfolding).
-pub fn unfolded(head: &str) -> Vec<String> {
-    let mut fields: Vec<String> = Vec::new();
-    for line in head.lines() {
-        let line = line.trim_end_matches('\r');
-        match fields.last_mut() {
-            Some(last) if line.starts_with([' ', '\t']) => {
-                last.push(' ');
-                last.push_str(line.trim_start());
-            }
-            _ => fields.push(line.to_string()),
-        }
-    }
-    fields
-}
-
-/// The message with its `From` replaced by the sender in effect now (it may have changed
-/// since the message was queued); every other line is kept as it was.
-pub fn with_sender(message: &str, from: &Mailbox) -> String {
-    let mut header = lettre::message::header::Headers::new();
-    header.set(lettre::message::header::From::from(
-        lettre::message::Mailboxes::from(from.clone()),
-    ));
-    let from_line = header.to_string();
-    let (head, body) = split_head(message);
-    let mut out = String::with_capacity(message.len() + from_line.len());
-    let mut skipping = false;
-    let mut replaced = false;
-    for line in head.split_inclusive('\n') {
-        let folded = line.starts_with([' ', '\t']);
-        if folded && skipping {
-            continue;
-        }
-        skipping = line.len() >= 5 && line[..5].eq_ignore_ascii_case("from:");
-        if skipping {
-            if !replaced {
-                out.push_str(&from_line);
-                replaced = true;
-            }
-            continue;
-        }
-        out.push_str(line);
-    }
-    if !replaced {
-        out.insert_str(0, &from_line);
-    }
-    if !out.ends_with('\n') {
-        out.push_str("\r\n");
-    }
-    out.push_str("\r\n");
-    out.push_str(body);
-    out
 }
 
 fn unix_now() -> i64 {
@@ -441,7 +365,17 @@ async fn deliver(queue: &Queue, routing: &Routing, job: mail_queue::Queued) {
         return;
     };
     let result = match console::route(routing, &queue.pool, &queue.secrets).await {
-        Ok(route) => attempt_once(&route, &routing.tokens, &job.recipient, &payload).await,
+        Ok(route) => {
+            let hint = payload.hint.as_deref();
+            let sent = console::send_now(
+                &route,
+                &routing.tokens,
+                &job.recipient,
+                &payload.message,
+                hint,
+            );
+            sent.await.result.map_err(|f| console::describe(&f))
+        }
         Err(e) => Err(e),
     };
     let stored = match result {
@@ -465,30 +399,6 @@ async fn deliver(queue: &Queue, routing: &Routing, job: mail_queue::Queued) {
     };
     if let Err(e) = stored {
         tracing::warn!("mail queue: {e}");
-    }
-}
-
-async fn attempt_once(
-    route: &console::Route,
-    tokens: &TokenCache,
-    to: &str,
-    payload: &Queued,
-) -> Result<(), String> {
-    let hint = payload.hint.as_deref();
-    match &route.destination {
-        console::Destination::Smtp(server) => {
-            let envelope = lettre::address::Envelope::new(
-                Some(route.from.email.clone()),
-                vec![to.parse().map_err(|e| format!("bad address: {e}"))?],
-            )
-            .map_err(|e| e.to_string())?;
-            let message = with_sender(&payload.message, &route.from);
-            let outcome = delivery::deliver(server, tokens, &envelope, message.as_bytes()).await;
-            outcome.result.map_err(|f| console::describe(&f))
-        }
-        console::Destination::Outbox(dir) => {
-            write_to_outbox(dir, payload.message.clone().into_bytes(), hint).await
-        }
     }
 }
 

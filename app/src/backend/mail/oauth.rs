@@ -155,12 +155,16 @@ impl TokenCache {
 /// An endpoint may echo what it was sent: the secret never leaves in a diagnosis.
 fn scrub(text: &str, app: &OAuthApp) -> String {
     let secret = app.client_secret.as_str();
-    let text: String = text.chars().take(300).collect();
+    let mut text = text.to_string();
     if secret.len() >= 4 {
-        text.replace(secret, "•••")
-    } else {
-        text
+        // As sent, and as a form or a URL would carry it.
+        let encoded = crate::domain::text::percent_encode(secret, &[]);
+        for form in [secret, encoded.as_str(), &encoded.replace("%20", "+")] {
+            text = text.replace(form, "•••");
+        }
     }
+    // Cut after the secret is gone, so no part of it is left at the edge.
+    text.chars().take(300).collect()
 }
 
 #[cfg(test)]
@@ -183,6 +187,15 @@ mod tests {
             scrub("invalid_client: bad secret s3cr3t-value given", &a),
             "invalid_client: bad secret ••• given"
         );
+    }
+
+    #[test]
+    fn an_echo_in_any_form_or_at_the_edge_is_scrubbed() {
+        let a = app("a b~c/d+e");
+        assert_eq!(scrub("got a%20b~c%2Fd%2Be", &a), "got •••");
+        assert_eq!(scrub("got a+b~c%2Fd%2Be", &a), "got •••");
+        let long = format!("{}{}", "x".repeat(295), "a b~c/d+e");
+        assert!(!scrub(&long, &a).contains("a b"), "cut after scrubbing");
     }
 
     #[test]

@@ -58,6 +58,28 @@ pub enum SmtpTls {
     None,
 }
 
+impl SmtpTls {
+    /// The protection a security choice on /admin/settings asks for.
+    pub fn of(security: crate::domain::mail_delivery::Security) -> SmtpTls {
+        use crate::domain::mail_delivery::Security;
+        match security {
+            Security::StartTls => SmtpTls::StartTlsRequired,
+            Security::Tls => SmtpTls::Wrapper,
+            Security::None => SmtpTls::None,
+        }
+    }
+
+    /// The security choice it stands for (an opportunistic URL counts as STARTTLS).
+    pub fn security(self) -> crate::domain::mail_delivery::Security {
+        use crate::domain::mail_delivery::Security;
+        match self {
+            SmtpTls::Wrapper => Security::Tls,
+            SmtpTls::StartTlsRequired | SmtpTls::StartTlsOpportunistic => Security::StartTls,
+            SmtpTls::None => Security::None,
+        }
+    }
+}
+
 /// The server `SYNCGATE_SMTP_URL` names (see `smtp_plan`).
 pub fn smtp_transport(url: &SmtpUrl) -> Result<SmtpServer, String> {
     let (lettre_url, tls) = smtp_plan(url.expose())?;
@@ -100,12 +122,7 @@ pub fn smtp_plan(url: &str) -> Result<(String, SmtpTls), String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
     let loopback = match parsed.host() {
         // For a non-special scheme like smtp, the url crate leaves IP addresses as text.
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost")
-                || d.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
+        Some(url::Host::Domain(d)) => crate::domain::mail_delivery::is_loopback(d),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => return Err("SMTP URL has no host".into()),

@@ -171,9 +171,7 @@ pub async fn confirm_enrolment(
     origin: &Origin,
     langs: (Lang, Lang),
 ) -> Result<Enrolled, Error> {
-    may_turn_on(user, TwoFactorMethod::Email)?;
-    proven_with_current_method(session, user).await?;
-    let sync_password = held_sync_password(session, user).await?;
+    let sync_password = prepare(session, user, TwoFactorMethod::Email).await?;
     email::check_code(state, user.id, Purpose::Enrol, code).await?;
     let enrolment = Enrolment {
         to: TwoFactorMethod::Email,
@@ -194,9 +192,7 @@ pub async fn confirm_app_enrolment(
     origin: &Origin,
     langs: (Lang, Lang),
 ) -> Result<Enrolled, Error> {
-    may_turn_on(user, TwoFactorMethod::App)?;
-    proven_with_current_method(session, user).await?;
-    let sync_password = held_sync_password(session, user).await?;
+    let sync_password = prepare(session, user, TwoFactorMethod::App).await?;
     let sealed = sessions::held_app_secret(session, user.id)
         .await?
         // The page was left meanwhile (or another tab started again): start over.
@@ -209,6 +205,19 @@ pub async fn confirm_app_enrolment(
         sync_password: sync_password.as_ref(),
     };
     finish(state, session, user, enrolment, origin, langs).await
+}
+
+/// What both confirmations check before their proof: the change is allowed, the
+/// re-authentication was made with the method the user has now; and the sync password held
+/// for the enrolment, if any.
+async fn prepare(
+    session: &Session,
+    user: &UserRecord,
+    to: TwoFactorMethod,
+) -> Result<Option<Sealed>, Error> {
+    may_turn_on(user, to)?;
+    proven_with_current_method(session, user).await?;
+    held_sync_password(session, user).await
 }
 
 /// Commits a proven enrolment, renews this session, tells the user.
@@ -256,7 +265,6 @@ async fn commit_enrolment(
 ) -> Result<(i64, Vec<String>), Error> {
     let now = state.now();
     let from = user.two_factor();
-    let codes_left = recovery::left(state, user.id).await?;
     let mut change = audit::Change::begin(state).await?;
     if let Some(sealed) = enrolment.sync_password {
         users::set_sync_password(change.db(), user.id, Some(sealed), now)
@@ -279,6 +287,11 @@ async fn commit_enrolment(
             .await
             .map_err(Error::internal)?,
     }
+    // Counted in the transaction, after the user's row is written: a code used meanwhile is
+    // seen (the last one used during a switch means a new set).
+    let codes_left = store::recovery_codes_left(change.db(), user.id)
+        .await
+        .map_err(Error::internal)?;
     let recovery_codes = if from == TwoFactorMethod::Off || codes_left == 0 {
         recovery::make_set(state, change.db(), user.id).await?
     } else {

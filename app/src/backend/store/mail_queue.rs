@@ -102,6 +102,15 @@ pub async fn outcome(pool: &Pool, id: i64) -> Result<Option<(i64, String)>, sqlx
 }
 
 /// Claims left by a process that is gone (SQLite: the only instance, just started).
+/// Makes every waiting message due now (the mail settings changed: the next try may work).
+pub async fn due_now(pool: &Pool, now: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("UPDATE mail_queue SET next_attempt_at = $1 WHERE next_attempt_at > $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn release_all(pool: &Pool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE mail_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL",

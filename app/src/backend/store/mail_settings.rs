@@ -85,7 +85,8 @@ fn split(s: Option<Sealed>) -> SealedColumns {
     }
 }
 
-pub async fn read(pool: &Pool) -> Result<Option<MailRow>, sqlx::Error> {
+/// The row (also inside a caller's transaction, so a save reads what it replaces).
+pub async fn read<'e>(db: impl Executes<'e>) -> Result<Option<MailRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT host, port, security, from_address, from_name, sign_in, username, \
          password_ciphertext, password_nonce, password_key_id, tenant_id, client_id, \
@@ -93,7 +94,7 @@ pub async fn read(pool: &Pool) -> Result<Option<MailRow>, sqlx::Error> {
          secret_expires_on, token_url, expiry_reminded, updated_at \
          FROM mail_settings WHERE id = 1",
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 

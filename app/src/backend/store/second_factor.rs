@@ -196,13 +196,16 @@ pub async fn use_recovery_code(
     Ok(done.rows_affected() >= 1)
 }
 
-/// How many unused recovery codes the user has.
-pub async fn recovery_codes_left(pool: &Pool, user_id: UserId) -> Result<i64, sqlx::Error> {
+/// How many unused recovery codes the user has (also inside a caller's transaction).
+pub async fn recovery_codes_left<'e>(
+    db: impl Executes<'e>,
+    user_id: UserId,
+) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
     )
     .bind(user_id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(n)
 }

@@ -41,8 +41,9 @@ pub struct MailSettings {
     pub test_to: Option<String>,
 }
 
-/// What the admin saves. An empty password or client secret keeps the saved one.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What the admin saves. An empty password or client secret keeps the saved one (while the
+/// server, user or endpoint it goes to is the same).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailSettingsForm {
     pub host: String,
     pub port: String,
@@ -58,6 +59,20 @@ pub struct MailSettingsForm {
     /// `YYYY-MM-DD`, or empty.
     pub secret_expires_on: String,
     pub token_url: String,
+}
+
+/// Never prints the password or the client secret.
+impl std::fmt::Debug for MailSettingsForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettingsForm")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("sign_in", &self.sign_in)
+            .field("username", &self.username)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A step of a delivery that went well.

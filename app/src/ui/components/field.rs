@@ -59,6 +59,33 @@ pub fn Field(
     }
 }
 
+/// The email address and its Save button, in the user's own form and in the admin's.
+#[component]
+pub fn EmailField(
+    current: String,
+    autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    let t = crate::ui::session::use_texts();
+    view! {
+        <Field
+            name="email"
+            kind="email"
+            autocomplete=autocomplete
+            required=required
+            value=current
+            label=Signal::derive(text(t, |t| t.email))
+            hint=Signal::derive(text(t, |t| t.email_hint))
+            error=error
+        />
+        <button type="submit" disabled=move || pending.get()>
+            {text(t, |t| t.save)}
+        </button>
+    }
+}
+
 /// The message for `field` out of an action's last result.
 pub fn field_error<T, S>(
     value: S,

@@ -22,14 +22,7 @@ fn login_redirect() -> impl IntoView {
 
 /// Percent-encodes a path for a query value.
 fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::domain::text::percent_encode(s, b"/")
 }
 
 /// Where a user who must set up 2FA is sent from every other page.

@@ -1,29 +1,17 @@
-//! "Mail delivery" on /admin/settings (SMTP, password or Office 365 OAuth2, "Send test
-//! email"), and the banner on admin pages when the Office 365 client secret nears its expiry.
+//! "Mail delivery" on /admin/settings: SMTP, password or Office 365 OAuth2, "Send test email".
 
 use crate::api::dto::{
-    MailFailedAt, MailFailure, MailSecretWarning, MailSettings, MailSettingsForm, MailSource,
-    MailStep, MailTestReport,
+    MailFailedAt, MailFailure, MailSettings, MailSettingsForm, MailSource, MailStep, MailTestReport,
 };
-use crate::api::settings::{get_mail_settings, get_mail_warning, SaveMailSettings, SendTestEmail};
-use crate::domain::mail_delivery::{
-    microsoft_token_url, SecretExpiry, Security, SignIn, TokenProblem,
-};
+use crate::api::settings::{get_mail_settings, SaveMailSettings, SendTestEmail};
+use crate::domain::mail_delivery::{microsoft_token_url, Security, SignIn, TokenProblem};
 use crate::i18n::{fill, Texts};
 use crate::ui::components::field::{field_error, form_error, ErrorAlert, StatusNote};
+use crate::ui::components::mail_banner::BannerRefresh;
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::resource::server_resource;
 use crate::ui::session::{text, use_texts};
 use leptos::prelude::*;
-
-/// Bumped when mail settings are saved, so the banner above the page reads the expiry again.
-#[derive(Clone, Copy)]
-pub struct BannerRefresh(pub RwSignal<u32>);
-
-/// Called by the admin pages' root, above both the banner and the page.
-pub fn provide_banner_refresh() {
-    provide_context(BannerRefresh(RwSignal::new(0)));
-}
 
 #[component]
 pub fn MailSection() -> impl IntoView {
@@ -86,6 +74,7 @@ fn MailInput(
     #[prop(into)] label: Signal<&'static str>,
     value: RwSignal<String>,
     #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] disabled: bool,
     #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(into)] error: Signal<Option<String>>,
@@ -98,6 +87,7 @@ fn MailInput(
             <input
                 id=id
                 type=kind
+                inputmode=inputmode
                 autocomplete="off"
                 disabled=disabled
                 prop:value=move || value.get()
@@ -120,6 +110,7 @@ fn MailInput(
 fn MailForm(s: MailSettings, save: ReauthAction<SaveMailSettings>) -> impl IntoView {
     let t = use_texts();
     let locked = s.source == MailSource::Environment;
+    let test_to = s.test_to.clone();
     let sender_locked = locked || s.sender_from_environment;
     let host = RwSignal::new(s.host.clone());
     let port = RwSignal::new(s.port.to_string());
@@ -210,7 +201,7 @@ fn MailForm(s: MailSettings, save: ReauthAction<SaveMailSettings>) -> impl IntoV
             {source_note.map(|n| view! { <p class="alert warning" id="mail-source">{n}</p> })}
             <div class="grid2">
                 <MailInput id="mail_host" label=text(t, |t| t.mail_host) value=host disabled=locked error=err("host")/>
-                <MailInput id="mail_port" kind="number" label=text(t, |t| t.mail_port) value=port disabled=locked error=err("port")/>
+                <MailInput id="mail_port" inputmode="numeric" label=text(t, |t| t.mail_port) value=port disabled=locked error=err("port")/>
             </div>
             <div class="field">
                 <label for="mail_security">{text(t, |t| t.mail_security)}</label>
@@ -269,45 +260,7 @@ fn MailForm(s: MailSettings, save: ReauthAction<SaveMailSettings>) -> impl IntoV
                 </div>
             })}
         </form>
-    }
-}
-
-/// The client secret's expiry in words (page and banner).
-#[component]
-fn ExpiryNote(warning: MailSecretWarning) -> impl IntoView {
-    let t = use_texts();
-    let date = warning.expires_on.to_string();
-    let words = move || {
-        let t = t.get();
-        match warning.expiry {
-            SecretExpiry::Expired => fill(t.mail_expiry_expired, &date),
-            SecretExpiry::Soon { days_left } => format!(
-                "{} {}",
-                fill(t.mail_expiry_soon, &date),
-                fill(t.mail_expiry_days, days_left)
-            ),
-            SecretExpiry::Fine => String::new(),
-        }
-    };
-    (warning.expiry != SecretExpiry::Fine)
-        .then(|| view! { <p class="alert warning mail-expiry" role="alert">{words}</p> })
-}
-
-/// Shown above every admin page while the Office 365 client secret expires within 30 days
-/// or has expired.
-#[component]
-pub fn MailSecretBanner() -> impl IntoView {
-    let version = use_context::<BannerRefresh>().map(|BannerRefresh(v)| v);
-    let warning = server_resource(move || version.map(|v| v.get()), |_| get_mail_warning());
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match warning.await {
-                    Ok(Some(w)) => view! { <ExpiryNote warning=w/> }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
-        </Transition>
+        {test_to.map(|to| view! { <p class="hint" id="mail-test-to">{move || fill(t.get().mail_test_to, &to)}</p> })}
     }
 }
 
@@ -394,7 +347,7 @@ fn TestReport(report: MailTestReport) -> impl IntoView {
         })
     };
     view! {
-        <div class="mail-test" role="status" aria-live="polite">
+        <div class="mail-test" role=if ok { "status" } else { "alert" }>
             <p class=if ok { "status-note" } else { "field-error" }>{summary}</p>
             <ul class="mail-steps">
                 {steps_view}

@@ -6,6 +6,7 @@ pub mod dialog;
 pub mod field;
 pub mod guard;
 pub mod header;
+pub mod mail_banner;
 pub mod mail_delivery;
 pub mod reauth;
 pub mod recovery_codes;

@@ -10,16 +10,10 @@ pub const FILE_NAME: &str = "syncgate-recovery-codes.txt";
 
 /// Percent-encodes a text for a `data:` URL (spaces as `%20`, not `+`).
 fn data_url(text: &str) -> String {
-    let mut out = String::from("data:text/plain;charset=utf-8,");
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    format!(
+        "data:text/plain;charset=utf-8,{}",
+        crate::domain::text::percent_encode(text, &[])
+    )
 }
 
 fn print_page() {

@@ -16,7 +16,7 @@ use crate::ui::components::activesync::EnrolSyncPasswordDialog;
 use crate::ui::components::code_input::CodeInput;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::field::{
-    field_error, form_error, ErrorAlert, Field, SendNewCode, StatusNote,
+    field_error, form_error, EmailField, ErrorAlert, SendNewCode, StatusNote,
 };
 use crate::ui::components::reauth::{resubmit, ReauthAction};
 use crate::ui::components::recovery_codes::RecoveryCodes;
@@ -389,19 +389,13 @@ pub fn EmailForm(profile: Profile, actions: EmailActions) -> impl IntoView {
             <h2 id="email-title">{text(t, |t| t.email_title)}</h2>
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action.action() node_ref=form attr:aria-labelledby="email-title">
-                <Field
-                    name="email"
-                    kind="email"
+                <EmailField
+                    current=profile.email.clone()
                     autocomplete="email"
                     required=true
-                    value=profile.email.clone()
-                    label=Signal::derive(text(t, |t| t.email))
-                    hint=Signal::derive(text(t, |t| t.email_hint))
                     error=field_error(value, "email", t)
+                    pending=action.pending()
                 />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {text(t, |t| t.save)}
-                </button>
             </ActionForm>
             {move || code_to.get().map(|to| {
                 let cvalue = confirm.value();

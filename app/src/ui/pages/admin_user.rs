@@ -11,7 +11,7 @@ use crate::ui::components::activesync::ActiveSyncBlock;
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{
-    field_error, form_error, ErrorAlert, Field, StatusNote, Switch,
+    field_error, form_error, EmailField, ErrorAlert, Field, StatusNote, Switch,
 };
 use crate::ui::components::reauth::ReauthAction;
 use crate::ui::components::role_and_login::RoleAndLogin;
@@ -300,18 +300,12 @@ fn EmailEdit(
             <ErrorAlert message=form_error(value, t)/>
             <ActionForm action=action.action() node_ref=form attr:aria-labelledby="email-admin-title">
                 <input type="hidden" name="id" value=profile.id.0.to_string()/>
-                <Field
-                    name="email"
-                    kind="email"
+                <EmailField
+                    current=profile.email.clone()
                     autocomplete="off"
-                    value=profile.email.clone()
-                    label=Signal::derive(text(t, |t| t.email))
-                    hint=Signal::derive(text(t, |t| t.email_hint))
                     error=field_error(value, "email", t)
+                    pending=action.pending()
                 />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {text(t, |t| t.save)}
-                </button>
             </ActionForm>
             <StatusNote message=saved/>
         </section>

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::domain::date::Date;
 use crate::domain::ids::UserId;
-use crate::ui::components::mail_delivery::{provide_banner_refresh, MailSecretBanner};
+use crate::ui::components::mail_banner::{provide_banner_refresh, MailSecretBanner};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -68,7 +68,12 @@ fn contact_table(t: Signal<&'static Texts>, page: ContactPage, search: String) -
     }
     let (start, total) = (page.offset, page.total);
     let page_no = start / PAGE_SIZE + 1;
-    let link = move |n: i64| format!("/contacts?q={}&page={n}", query_escape(&search));
+    let link = move |n: i64| {
+        format!(
+            "/contacts?q={}&page={n}",
+            crate::domain::text::percent_encode(&search, &[])
+        )
+    };
     let rows = page
         .contacts
         .into_iter()
@@ -103,18 +108,6 @@ fn contact_table(t: Signal<&'static Texts>, page: ContactPage, search: String) -
         </nav>
     }
     .into_any()
-}
-
-/// Percent-encodes a search for the paging links.
-fn query_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One contact, read-only (rendered on the server), with Edit and the Delete control.
