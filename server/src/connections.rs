@@ -5,14 +5,19 @@
 //!   closed after it too; a Ping waiting for changes has sent its head and is not touched);
 //! - the head is at most 64 KB (431 beyond), and a body that stalls for `header_timeout`
 //!   between two pieces ends the request;
-//! - one client address holds at most `unfinished_per_address` connections that have not
-//!   finished a request head yet; the newest beyond is closed (addresses of trusted proxies
-//!   are not counted: their clients are behind them);
+//! - one client address holds at most `unfinished_per_address` connections that are
+//!   unfinished (no request head yet) or unauthenticated (no request yet whose credentials or
+//!   session were accepted); the newest beyond is closed (addresses of trusted proxies are not
+//!   counted: their clients are behind them). A connection leaves the count when the door or
+//!   the console accepts who is on it (`http::Share::release`), so phones waiting in Ping behind one
+//!   carrier address are not counted, and a client that keeps a connection alive with refused
+//!   requests is;
 //! - near the open-files limit new connections are answered 503 with `Retry-After` instead of
 //!   failing `accept` in a loop;
 //! - on shutdown the listener closes, waiting Pings are answered (`Draining`), and what is in
 //!   flight gets `drain` to finish.
 
+use crate::http::Share;
 use app::domain::proxies::Cidr;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -74,7 +79,8 @@ struct Unfinished {
     by_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
-/// One unfinished connection; counted until the first head arrives or the connection ends.
+/// One unfinished or unauthenticated connection; counted until it is released (see `Share`)
+/// or the connection ends.
 struct UnfinishedSlot {
     table: Arc<Unfinished>,
     address: IpAddr,
@@ -205,8 +211,8 @@ pub async fn serve(
     }
 }
 
-/// What one connection's requests go through: the first head releases the connection's
-/// "unfinished" slot; the peer's address is given to the app; a stalled body ends.
+/// What one connection's requests go through: each carries the connection's `Share`; the
+/// peer's address is given to the app; a stalled body ends.
 fn connection_service(
     app: Router,
     peer: SocketAddr,
@@ -218,13 +224,13 @@ fn connection_service(
     Error = std::convert::Infallible,
     Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
 > + Clone {
-    let slot = Arc::new(Mutex::new(slot));
+    let share = Share::new(slot.map(|s| Box::new(s) as Box<dyn Send>));
     hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         let mut request = request.map(|body| {
             axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))
         });
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(share.clone());
         app.clone().oneshot(request)
     })
 }

@@ -1,6 +1,32 @@
 //! HTTP details the console and the door read alike.
 
 use axum::http::HeaderMap;
+use std::sync::{Arc, Mutex};
+
+/// The console's session cookie.
+pub const SESSION_COOKIE: &str = "syncgate_session";
+
+/// A connection's place in its address's count of unfinished or unauthenticated connections
+/// (kept by `connections`), given to each of its requests: the door and the console
+/// `release` it once they accept who is on the connection.
+#[derive(Clone)]
+pub struct Share(Arc<Mutex<Option<Box<dyn Send>>>>);
+
+impl Share {
+    /// `place`: what ends the count when dropped (`None`: not counted).
+    pub fn new(place: Option<Box<dyn Send>>) -> Share {
+        Share(Arc::new(Mutex::new(place)))
+    }
+
+    pub fn release(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Still counted (nobody accepted yet).
+    pub fn held(&self) -> bool {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+}
 
 /// Every `X-Forwarded-For` line, in order, as one list: a proxy that adds its own line after
 /// the client's must not leave the client's forged one to be read alone.

@@ -68,7 +68,7 @@ pub fn build_with_waiting(
     // Other instances' announced changes (PostgreSQL only).
     app::backend::changes::listen(state.clone());
     let sessions = SessionManagerLayer::new(store)
-        .with_name("syncgate_session")
+        .with_name(crate::http::SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(cookie_secure)
@@ -113,6 +113,10 @@ pub fn build_with_waiting(
         .leptos_routes_with_handler(routes, get(page_handler))
         // Static files first; anything else is rendered by the app (its 404 page).
         .fallback_service(ServeDir::new(site_root).not_found_service(pages))
+        .layer(middleware::from_fn_with_state(
+            server_state.clone(),
+            crate::console::release_signed_in,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn_with_state(

@@ -100,13 +100,142 @@ fn one_address_holds_its_share_of_unfinished_connections_and_others_are_served()
     // Another address is served meanwhile.
     let mut other = connect_from(Ipv4Addr::new(127, 0, 0, 2), port);
     assert!(healthz(&mut other).starts_with("HTTP/1.1 200"));
-    // One of the three finishes its head: the address has room again.
+    // One of the three finishes its request and is closed: the address has room again (once
+    // the server has let go of the connection, just after the client sees it close).
     held[0]
         .write_all(b"Host: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     assert!(read_to_close(&mut held[0]).0.starts_with("HTTP/1.1 200"));
+    std::thread::sleep(Duration::from_millis(200));
     let mut again = connect_from(Ipv4Addr::LOCALHOST, port);
     assert!(healthz(&mut again).starts_with("HTTP/1.1 200"));
+    binary::stop(child);
+}
+
+/// Sends one request and reads its answer, keeping the connection open.
+fn ask(stream: &mut TcpStream, request: &str) -> String {
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    // The answers here are small: read until the head is in and its body's length with it.
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&all);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+fn door_options(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!(
+        "OPTIONS /Microsoft-Server-ActiveSync HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {credentials}\r\n\r\n"
+    )
+}
+
+/// Refused: closed without an answer.
+fn refused(mut stream: TcpStream) -> bool {
+    let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (answer, closed) = read_to_close(&mut stream);
+    closed && answer.is_empty()
+}
+
+#[test]
+fn unauthenticated_connections_count_against_their_address_and_accepted_ones_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    binary::create_user(dir.path(), None, "anna");
+    binary::run_ok(dir.path(), &["activesync", "on", "anna"]);
+    let port = binary::free_port();
+    let (child, _) = binary::start_with(
+        dir.path(),
+        port,
+        &[("SYNCGATE_UNFINISHED_PER_ADDRESS", "3")],
+    );
+    let healthz_kept = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Three connections that finished their requests but never signed in stay counted...
+    let mut idle: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::LOCALHOST, port);
+            assert!(ask(&mut s, healthz_kept).starts_with("HTTP/1.1 200"));
+            s
+        })
+        .collect();
+    // ...and so do refused sign-ins kept alive: the fourth from the address is closed.
+    let mut wrong = connect_from(Ipv4Addr::new(127, 0, 0, 2), port);
+    assert!(ask(&mut wrong, &door_options("anna", "wrong")).starts_with("HTTP/1.1 401"));
+    assert!(refused(connect_from(Ipv4Addr::LOCALHOST, port)));
+    // A phone the door accepts leaves the count: many from one address (a carrier's NAT).
+    let phones: Vec<TcpStream> = (0..5)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 3), port);
+            let answer = ask(&mut s, &door_options("anna", "anna-password-1"));
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.80}");
+            s
+        })
+        .collect();
+    let mut fresh: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 3), port);
+            assert!(ask(&mut s, healthz_kept).starts_with("HTTP/1.1 200"));
+            s
+        })
+        .collect();
+    assert!(
+        refused(connect_from(Ipv4Addr::new(127, 0, 0, 3), port)),
+        "the phones did not count; three unauthenticated ones do"
+    );
+    // One of the first address's connections signs in to the door: room again there.
+    assert!(ask(&mut idle[0], &door_options("anna", "anna-password-1")).starts_with("HTTP/1.1 200"));
+    let mut again = connect_from(Ipv4Addr::LOCALHOST, port);
+    assert!(healthz(&mut again).starts_with("HTTP/1.1 200"));
+    // A browser that signs in on the console leaves the count too, at its next request.
+    let mut browser = connect_from(Ipv4Addr::new(127, 0, 0, 4), port);
+    let form = "username=anna&password=anna-password-1";
+    let login = ask(
+        &mut browser,
+        &format!(
+            "POST /api/login HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(login.starts_with("HTTP/1.1 200"), "{login:.200}");
+    let cookie = login
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let signed_in = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n");
+    assert!(ask(&mut browser, &signed_in).starts_with("HTTP/1.1 200"));
+    let others: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 4), port);
+            assert!(ask(&mut s, healthz_kept).starts_with("HTTP/1.1 200"));
+            s
+        })
+        .collect();
+    assert!(refused(connect_from(Ipv4Addr::new(127, 0, 0, 4), port)));
+    drop((phones, fresh.pop(), others));
     binary::stop(child);
 }
 

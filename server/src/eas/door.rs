@@ -7,6 +7,7 @@ use super::commands;
 use super::exchange::{Exchange, Unsupported};
 use super::request;
 use super::wbxml;
+use crate::http::Share;
 use app::backend::activesync::door::{self, Sighting};
 use app::backend::activesync::gate::{Gate, Outcome};
 use app::backend::state::AppState;
@@ -76,6 +77,7 @@ fn refused(outcome: Outcome) -> Response {
 pub async fn handle(
     State(door): State<Door>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    share: Option<axum::Extension<Share>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -84,7 +86,8 @@ pub async fn handle(
     match method {
         Method::POST => {
             let address = client_ip(&door.app, peer.ip(), &headers);
-            post(&door, address, &uri, &headers, body).await
+            let share = share.map(|axum::Extension(s)| s);
+            post(&door, address, share.as_ref(), &uri, &headers, body).await
         }
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -107,6 +110,9 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
     let outcome = authenticate(&door.gate, &door.app, headers, None, address).await;
     if !matches!(outcome, Outcome::Allowed(_)) {
         return refused(outcome);
+    }
+    if let Some(share) = request.extensions().get::<Share>() {
+        share.release();
     }
     (
         StatusCode::OK,
@@ -136,6 +142,7 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
 async fn post(
     door: &Door,
     peer: std::net::IpAddr,
+    share: Option<&Share>,
     uri: &Uri,
     headers: &HeaderMap,
     body: Bytes,
@@ -147,6 +154,11 @@ async fn post(
         Outcome::Allowed(user) => user,
         refusal => return refused(refusal),
     };
+    // Someone the door knows: this connection (a Ping may hold it for an hour) no longer
+    // counts against its address's share of unauthenticated ones.
+    if let Some(share) = share {
+        share.release();
+    }
     let exchange = match parsed {
         Ok(r) => Exchange::new(r, headers),
         Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
