@@ -186,22 +186,8 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
 /// `rotate-key` re-encrypts it, and the restarted server still opens it.
 #[tokio::test]
 async fn rotate_key_re_encrypts_the_saved_mail_password() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
-        .args([
-            "create-user",
-            "mara",
-            "--email",
-            "mara@example.it",
-            "--admin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "mara-password-1").unwrap();
-    assert!(child.wait().unwrap().success());
+    create_admin(dir.path(), "mara");
     let port = free_port();
     let (running, _) = start(dir.path(), port);
     let mara = reauthed_client(port, "mara", "mara-password-1").await;

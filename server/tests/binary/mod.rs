@@ -79,18 +79,28 @@ pub async fn can_log_in(port: u16, user: &str, password: &str) -> bool {
 /// `create-user NAME --email NAME@example.it` with the password `NAME-password-1` on standard
 /// input, on the data folder's database or `database` when given.
 pub fn create_user(data: &Path, database: Option<&str>, name: &str) {
+    create(data, database, name, false);
+}
+
+/// An administrator `name` with the address `name@example.it` and the password
+/// `name-password-1`.
+pub fn create_admin(data: &Path, name: &str) {
+    create(data, None, name, true);
+}
+
+fn create(data: &Path, database: Option<&str>, name: &str, admin: bool) {
     use std::io::Write;
     let mut cmd = server(data);
     if let Some(url) = database {
         cmd.env("SYNCGATE_DATABASE_URL", url);
     }
+    let email = format!("{name}@example.it");
+    let mut args = vec!["create-user", name, "--email", &email];
+    if admin {
+        args.push("--admin");
+    }
     let mut child = cmd
-        .args([
-            "create-user",
-            name,
-            "--email",
-            &format!("{name}@example.it"),
-        ])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
