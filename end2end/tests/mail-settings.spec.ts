@@ -358,6 +358,15 @@ test.describe('Office 365 with OAuth2 on a server of its own', () => {
     const replace = await field(mail, 'Replace client secret', 'mail_client_secret');
     await expect(replace).toHaveValue('');
     await replace.fill('wrong-secret');
+
+    // A bad port is refused beside its field, and what was typed stays to be corrected.
+    const port = await field(mail, 'Port', 'mail_port');
+    await port.fill('70000');
+    await mail.getByRole('button', { name: 'Save mail settings' }).click();
+    await expect(mail.getByText('Enter a port from 1 to 65535 (587 for STARTTLS, 465 for TLS).')).toBeVisible();
+    await expect(port).toHaveValue('70000');
+    await expect(replace).toHaveValue('wrong-secret');
+    await port.fill(String(OAUTH_SMTP_PORT));
     await saveMailSettings(page, mail, admin.password);
 
     const mailsBefore = (await sinkMails(request, admin.email)).length;

@@ -17,15 +17,19 @@ use leptos::prelude::*;
 pub fn MailSection() -> impl IntoView {
     let t = use_texts();
     let save = ReauthAction::<SaveMailSettings>::new();
-    if let Some(BannerRefresh(version)) = use_context::<BannerRefresh>() {
-        Effect::new(move |_| {
-            if matches!(save.value().get(), Some(Ok(_))) {
+    // Reloaded after a save that went through only: a refused one keeps what was typed.
+    let saves = RwSignal::new(0u32);
+    let banner = use_context::<BannerRefresh>();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            saves.update(|n| *n += 1);
+            if let Some(BannerRefresh(version)) = banner {
                 version.update(|n| *n += 1);
             }
-        });
-    }
+        }
+    });
     let test = ServerAction::<SendTestEmail>::new();
-    let settings = server_resource(move || save.version().get(), |_| get_mail_settings());
+    let settings = server_resource(move || saves.get(), |_| get_mail_settings());
     let saved =
         Signal::derive(move || matches!(save.value().get(), Some(Ok(_))).then(|| t.get().saved));
     view! {
