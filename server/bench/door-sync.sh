@@ -59,7 +59,8 @@ status=0
 if [ "$MODE" = sync ]; then
   timeout 1000 "../../$PYTHON" -u sync.py "$PORT" "$server" "$BARE_PORT" "$@" || status=$?
 else
-  timeout 700 "../../$PYTHON" -u push.py "$PORT" "$server" "$@" || status=$?
+  # push.py's own budget grows with N (600 s + 40 ms a device); this is a last stop.
+  timeout $((700 + ${1:-10000} / 20)) "../../$PYTHON" -u push.py "$PORT" "$server" "$@" || status=$?
 fi
 cd ../..
 if grep -qiE "error|panic" "$log"; then

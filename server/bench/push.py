@@ -3,11 +3,13 @@ once (default 10,000: 10 devices for each of N/10 users), on a release server on
 started by door-sync.sh. Prints figures; asserts nothing about time.
 
 - setup: the users (created by the admin through the console API, "Enable ActiveSync" ticked,
-  then each signs in and chooses their own password), then every device provisions (both
+  then each signs in and chooses their own password), then every device (50 to a loopback
+  source address, 127.0.0.2 and up: `source_address`) provisions (both
   steps), syncs its folder list and primes Contacts (Sync with key 0, then with its key until
   nothing more is waiting), each on its own keep-alive connection;
 - the server's resident memory (VmRSS) before the Pings and while all N wait (heartbeat
   3540 s, so none ends on its own);
+- a new phone's first connection while all N wait: sign-in, Provision, FolderSync (20 phones);
 - push latency: for a sample of users, one console change (round 1 adds a contact, round 2
   edits it) made as that user through the console API; for each of the user's waiting devices
   the time from the console's answer (the commit) to the device's Ping answer (status 2).
@@ -52,14 +54,18 @@ class Http:
     """One keep-alive HTTP/1.1 connection to 127.0.0.1:port. `answered_at`: when the status
     line of the last answer arrived (perf_counter)."""
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
         self.port = port
+        # The local address to connect from (127.0.0.2 and up: many phones, many addresses).
+        self.source = source
         self.reader = None
         self.writer = None
         self.answered_at = 0.0
 
     async def open(self):
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        local = (self.source, 0) if self.source else None
+        self.reader, self.writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, local_addr=local)
 
     def close(self):
         if self.writer is not None:
@@ -208,8 +214,8 @@ class SyncAnswer:
 class Device:
     """One phone: its own keep-alive connection, policy key and Contacts sync key."""
 
-    def __init__(self, port, user, password, device_id, device_type="BenchPhone"):
-        self.http = Http(port)
+    def __init__(self, port, user, password, device_id, device_type="BenchPhone", source=None):
+        self.http = Http(port, source)
         self.user = user
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.device_id = device_id
@@ -418,7 +424,47 @@ def ms(seconds):
 
 # ---------------------------------------------------------------- the push benchmark
 
-async def push(port, pid, n, sample, budget=600.0):
+PHONES_PER_ADDRESS = 50
+
+
+def source_address(i):
+    """Phone i's address: 50 phones to each of 127.0.0.2, .3, … and on into 127.0.1.x, so
+    no address runs out of ports or fills the server's per-address share of connections not
+    yet signed in (100 by default) when every phone connects at once."""
+    n = i // PHONES_PER_ADDRESS
+    return f"127.0.{n // 250}.{2 + n % 250}"
+
+
+async def new_phones(port, users, waiting, count=20):
+    """While `waiting` Pings wait: `count` new phones of existing users, one after another,
+    each signing in (its first request checks the password), provisioning and FolderSyncing;
+    prints how long the FolderSync took, and the whole first connection."""
+    step = max(1, len(users) // count)
+    folder_syncs, wholes, problems = [], [], []
+    for i, u in enumerate(users[::step][:count]):
+        d = Device(port, u, PASSWORD, f"NEW{i:04d}", device_type="NewPhone")
+        try:
+            t = time.perf_counter()
+            await d.provision()
+            f = time.perf_counter()
+            await d.folder_sync()
+            done = time.perf_counter()
+            folder_syncs.append(done - f)
+            wholes.append(done - t)
+        except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
+            problems.append(f"{d.device_id}: {type(e).__name__}: {e}")
+        finally:
+            d.http.close()
+    if folder_syncs:
+        print(f"a new phone while {waiting:,} Pings wait ({len(folder_syncs)} phones, one at a "
+              f"time): FolderSync p50 {ms(pct(folder_syncs, 50))}, max {ms(max(folder_syncs))}; "
+              f"sign-in + Provision x2 + FolderSync p50 {ms(pct(wholes, 50))}, "
+              f"max {ms(max(wholes))}", flush=True)
+    if problems:
+        print(f"  ODD: {len(problems)} new phones failed; the first: {problems[:3]}")
+
+
+async def push(port, pid, n, sample, budget):
     start = time.monotonic()
     deadline = start + budget
     users = [f"push{i:05d}" for i in range((n + DEVICES_PER_USER - 1) // DEVICES_PER_USER)]
@@ -439,7 +485,7 @@ async def push(port, pid, n, sample, budget=600.0):
     all_devices = []
     for i in range(n):
         u = users[i // DEVICES_PER_USER]
-        d = Device(port, u, PASSWORD, f"P{i:06d}")
+        d = Device(port, u, PASSWORD, f"P{i:06d}", source=source_address(i))
         devices[u].append(d)
         all_devices.append(d)
     t = time.perf_counter()
@@ -463,6 +509,11 @@ async def push(port, pid, n, sample, budget=600.0):
     print(f"server RSS after setup, no Ping waiting: {before:.0f} MB "
           f"({open_fds(pid):,} open files)")
 
+    # The server has closed the idle connections of setup by now (after its header timeout):
+    # each Ping goes on a new one, and the old sockets are let go first.
+    for d in all_devices:
+        d.http.close()
+    await asyncio.sleep(0.5)
     t = time.perf_counter()
     for d in all_devices:
         d.arm()
@@ -482,6 +533,8 @@ async def push(port, pid, n, sample, budget=600.0):
     print(f"server RSS while {len(all_devices) - len(early):,} Pings wait: {waiting_rss:.0f} MB "
           f"(+{waiting_rss - before:.0f} MB, {1024 * (waiting_rss - before) / max(1, len(all_devices)):.1f} KB "
           f"a Ping; {open_fds(pid):,} open files)", flush=True)
+
+    await new_phones(port, users, len(all_devices) - len(early))
 
     # The sample: evenly spread over the users.
     step = max(1, len(users) // sample)
@@ -580,7 +633,9 @@ def main():
     port, pid = int(sys.argv[1]), int(sys.argv[2])
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
     sample = int(sys.argv[4]) if len(sys.argv) > 4 else 50
-    asyncio.run(asyncio.wait_for(push(port, pid, n, sample), timeout=660))
+    # Setting up takes about 16 ms a device (one password check each) on 2 cores.
+    budget = 600 + 0.04 * n
+    asyncio.run(asyncio.wait_for(push(port, pid, n, sample, budget), timeout=budget + 60))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=3312
-cargo build --release -q -p server --bin server
-data=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
-trap cleanup EXIT
-export SYNCGATE_DATA_DIR="$data" SYNCGATE_SITE_ROOT="$data" SYNCGATE_LOG=warn
+. server/bench/lib.sh
+bench_setup
 echo "bench-password-1" | ./target/release/server create-user bench --admin --email bench@example.it >/dev/null
 python3 - "$data/syncgate.db" <<'PY'
 import random, sqlite3, sys, time
@@ -34,9 +30,7 @@ with db:
                 "first_seen, last_seen, last_address) VALUES (?, ?, 'iPhone', 'Apple-iPhone/1', '16.1', ?, ?, '127.0.0.1')",
                 (cur.lastrowid, f"PHONE{i}", now - 86_400, now - random.randrange(86_400)))
 PY
-SYNCGATE_LISTEN=127.0.0.1:$PORT SYNCGATE_ADMIN_PASSWORD=bench-admin-1 ./target/release/server serve >/dev/null &
-pid=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
+start_server "$PORT"
 python3 - "$PORT" <<'PY'
 import statistics, sys, time
 sys.path.insert(0, "server/bench")

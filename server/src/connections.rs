@@ -190,7 +190,8 @@ pub async fn serve(
         open.fetch_add(1, Ordering::Relaxed);
         let open_slot = OpenSlot(open.clone());
         let _ = stream.set_nodelay(true);
-        let service = connection_service(app.clone(), peer, slot, limits.header_timeout);
+        let share = Share::new(slot.map(|s| Box::new(s) as Box<dyn Send>));
+        let service = connection_service(app.clone(), peer, share.clone(), limits.header_timeout);
         let conn = builder.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
@@ -198,6 +199,9 @@ pub async fn serve(
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended");
             }
+            // The place goes with the connection, even if something still holds one of its
+            // requests (each carries a clone of the share).
+            share.release();
         });
     }
     drop(listener);
@@ -216,7 +220,7 @@ pub async fn serve(
 fn connection_service(
     app: Router,
     peer: SocketAddr,
-    slot: Option<UnfinishedSlot>,
+    share: Share,
     body_timeout: Duration,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
@@ -224,7 +228,6 @@ fn connection_service(
     Error = std::convert::Infallible,
     Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
 > + Clone {
-    let share = Share::new(slot.map(|s| Box::new(s) as Box<dyn Send>));
     hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut request = request.map(|body| {
             axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))

@@ -38,3 +38,30 @@ pub fn forwarded_for(headers: &HeaderMap) -> Option<String> {
         .collect();
     (!lines.is_empty()).then(|| lines.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Frees its address's place when dropped.
+    struct Place(Arc<AtomicBool>);
+    impl Drop for Place {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_release_frees_the_place_for_every_request_of_the_connection() {
+        let freed = Arc::new(AtomicBool::new(false));
+        let share = Share::new(Some(Box::new(Place(freed.clone()))));
+        let kept_by_a_request = share.clone();
+        assert!(kept_by_a_request.held());
+        // The connection ends while a request still holds its clone.
+        share.release();
+        assert!(freed.load(Ordering::SeqCst), "the place is freed at once");
+        assert!(!kept_by_a_request.held());
+        drop(kept_by_a_request);
+    }
+}

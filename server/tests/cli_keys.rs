@@ -3,8 +3,17 @@
 
 mod binary;
 
+use app::backend::store::columns::Sealed;
 use binary::*;
 use std::path::Path;
+
+/// The key ids of sealed rows as the store lists them.
+fn key_ids<T>(rows: Result<Vec<(T, Sealed)>, sqlx::Error>) -> Vec<String> {
+    rows.expect("the sealed rows")
+        .into_iter()
+        .map(|(_, s)| s.key_id)
+        .collect()
+}
 
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -56,30 +65,18 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     )
     .await;
     let pool = open_db(dir.path()).await;
-    let app_key_ids = || async {
-        app::backend::store::second_factor::sealed_app_secrets(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(_, s)| s.key_id)
-            .collect::<Vec<_>>()
-    };
-    let key_ids = || async {
-        app::backend::store::users::sealed_sync_passwords(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(_, s)| s.key_id)
-            .collect::<Vec<_>>()
-    };
-    let before = key_ids().await;
+    let app_key_ids =
+        || async { key_ids(app::backend::store::second_factor::sealed_app_secrets(&pool).await) };
+    let sync_key_ids =
+        || async { key_ids(app::backend::store::users::sealed_sync_passwords(&pool).await) };
+    let before = sync_key_ids().await;
     assert_eq!(before.len(), 2);
     assert_eq!(before[0], before[1]);
 
     let out = run_ok(dir.path(), &["rotate-key"]);
     assert!(out.contains("Re-encrypted 3 stored secret(s)"), "{out}");
     assert!(out.contains("1 retired key(s)"), "{out}");
-    let after = key_ids().await;
+    let after = sync_key_ids().await;
     assert_ne!(after[0], before[0], "under the new key");
     assert_eq!(after[0], after[1]);
     assert_eq!(
@@ -123,7 +120,7 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
         ],
     )
     .await;
-    assert_eq!(key_ids().await, after);
+    assert_eq!(sync_key_ids().await, after);
     let events = app::backend::store::audit::organisation(&pool, 5)
         .await
         .unwrap();
@@ -213,15 +210,9 @@ async fn rotate_key_re_encrypts_the_saved_mail_password() {
         saved.text().await.unwrap()
     );
     let pool = open_db(dir.path()).await;
-    let key_ids = || async {
-        app::backend::store::mail_settings::sealed_secrets(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(_, s)| s.key_id)
-            .collect::<Vec<_>>()
-    };
-    let before = key_ids().await;
+    let mail_key_ids =
+        || async { key_ids(app::backend::store::mail_settings::sealed_secrets(&pool).await) };
+    let before = mail_key_ids().await;
     assert_eq!(before.len(), 1);
     let stored: (Vec<u8>,) = sqlx::query_as("SELECT password_ciphertext FROM mail_settings")
         .fetch_one(&pool)
@@ -232,7 +223,7 @@ async fn rotate_key_re_encrypts_the_saved_mail_password() {
 
     let out = run_ok(dir.path(), &["rotate-key"]);
     assert!(out.contains("Re-encrypted 1 stored secret(s)"), "{out}");
-    let after = key_ids().await;
+    let after = mail_key_ids().await;
     assert_ne!(after, before, "under the new key");
     // Nothing needs the old key any more: it can go.
     run_ok(dir.path(), &["rotate-key", "--drop-retired"]);

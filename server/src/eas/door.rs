@@ -149,7 +149,12 @@ async fn post(
 ) -> Response {
     let parsed = request::parse(uri.query());
     let device_id = parsed.as_ref().ok().map(|r| r.device_id.as_str());
-    let outcome = authenticate(&door.gate, &door.app, headers, device_id, peer).await;
+    // Boxed, as the commands are (`commands::dispatch`): a Ping waiting for an hour holds
+    // none of the room these steps took.
+    let outcome = Box::pin(authenticate(
+        &door.gate, &door.app, headers, device_id, peer,
+    ))
+    .await;
     let user = match outcome {
         Outcome::Allowed(user) => user,
         refusal => return refused(refusal),
@@ -172,7 +177,7 @@ async fn post(
         address: &peer.to_string(),
         at: door.app.now(),
     };
-    let device = match door::seen(&door.app, sighting).await {
+    let device = match Box::pin(door::seen(&door.app, sighting)).await {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
@@ -212,6 +217,8 @@ async fn post(
             )
         }
     };
+    // The body may share hyper's read buffer (8 KB or more); a Ping would keep it for an hour.
+    drop(body);
     let cx = commands::Context {
         state: &door.app,
         user: &user,

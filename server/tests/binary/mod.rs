@@ -25,21 +25,47 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A running `serve`, stopped when dropped: a test that fails midway does not leave its
+/// server behind (which would also keep `cargo test` waiting on its output).
+pub struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `serve`, returns the process and every stdout line up to "listening".
-pub fn start(data: &Path, port: u16) -> (Child, Vec<String>) {
+pub fn start(data: &Path, port: u16) -> (Running, Vec<String>) {
     start_with(data, port, &[])
 }
 
 /// `start` with more environment (e.g. another database).
-pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> (Child, Vec<String>) {
-    let mut child = server(data)
-        .arg("serve")
-        .envs(env.iter().copied())
-        .env("SYNCGATE_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn server");
+pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> (Running, Vec<String>) {
+    let mut child = Running(
+        server(data)
+            .arg("serve")
+            .envs(env.iter().copied())
+            .env("SYNCGATE_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn server"),
+    );
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -60,9 +86,9 @@ pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> (Child, Vec<S
     panic!("server did not start: {lines:?}");
 }
 
-pub fn stop(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+/// Stops the server now (as dropping it would).
+pub fn stop(running: Running) {
+    drop(running);
 }
 
 pub async fn can_log_in(port: u16, user: &str, password: &str) -> bool {

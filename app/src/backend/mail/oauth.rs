@@ -85,8 +85,14 @@ impl TokenCache {
         }
         *held = None;
         let (token, lifetime) = self.fetch(app).await?;
-        self.fetched.fetch_add(1, Ordering::Relaxed);
+        let fetched = self.fetched.fetch_add(1, Ordering::Relaxed) + 1;
         let keep = lifetime.saturating_sub(RENEW_BEFORE).max(lifetime / 2);
+        // One line per token (about one an hour): how often the endpoint is asked, no secret.
+        tracing::info!(
+            fetched_since_start = fetched,
+            kept_secs = keep.as_secs(),
+            "mail: OAuth2 access token fetched"
+        );
         *held = Some(Held {
             fingerprint: key,
             token: token.clone(),

@@ -44,20 +44,22 @@ pub async fn dispatch(
     }
     let empty = Element::new("AirSync", "Sync");
     let body = document.unwrap_or(&empty);
+    // Each command's future is boxed: inline, every request (a Ping waiting for an hour among
+    // them) would hold room for the largest command's state, Sync's.
     Ok(Some(match command {
-        Command::Provision => provision::handle(cx, body).await?,
-        Command::FolderSync => folder_sync::handle(cx, body).await?,
-        Command::Settings => settings::handle(cx, body).await?,
-        Command::Sync => return sync::handle(cx, document).await,
-        Command::Ping => ping::handle(cx, document).await?,
-        Command::GetItemEstimate => estimate::handle(cx, body).await?,
-        Command::ItemOperations => item_operations::handle(cx, body).await?,
-        Command::Search => harmless::search(cx, body).await?,
-        Command::ResolveRecipients => harmless::resolve_recipients(cx, body).await?,
+        Command::Provision => Box::pin(provision::handle(cx, body)).await?,
+        Command::FolderSync => Box::pin(folder_sync::handle(cx, body)).await?,
+        Command::Settings => Box::pin(settings::handle(cx, body)).await?,
+        Command::Sync => return Box::pin(sync::handle(cx, document)).await,
+        Command::Ping => Box::pin(ping::handle(cx, document)).await?,
+        Command::GetItemEstimate => Box::pin(estimate::handle(cx, body)).await?,
+        Command::ItemOperations => Box::pin(item_operations::handle(cx, body)).await?,
+        Command::Search => Box::pin(harmless::search(cx, body)).await?,
+        Command::ResolveRecipients => Box::pin(harmless::resolve_recipients(cx, body)).await?,
         Command::MoveItems => harmless::move_items(cx, body),
         Command::ValidateCert => harmless::validate_cert(),
-        Command::MeetingResponse => meeting_response::handle(cx, body).await?,
-        Command::SendMail => return send_mail::handle(cx, body).await,
+        Command::MeetingResponse => Box::pin(meeting_response::handle(cx, body)).await?,
+        Command::SendMail => return Box::pin(send_mail::handle(cx, body)).await,
         Command::SmartReply | Command::SmartForward => harmless::compose(command.name()),
     }))
 }
