@@ -87,7 +87,7 @@ pub async fn handle(
         Method::POST => {
             let address = client_ip(&door.app, peer.ip(), &headers);
             let share = share.map(|axum::Extension(s)| s);
-            post(&door, address, share.as_ref(), &uri, &headers, body).await
+            post(&door, address, share.as_ref(), uri, headers, body).await
         }
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -143,8 +143,8 @@ async fn post(
     door: &Door,
     peer: std::net::IpAddr,
     share: Option<&Share>,
-    uri: &Uri,
-    headers: &HeaderMap,
+    uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let parsed = request::parse(uri.query());
@@ -152,7 +152,7 @@ async fn post(
     // Boxed, as the commands are (`commands::dispatch`): a Ping waiting for an hour holds
     // none of the room these steps took.
     let outcome = Box::pin(authenticate(
-        &door.gate, &door.app, headers, device_id, peer,
+        &door.gate, &door.app, &headers, device_id, peer,
     ))
     .await;
     let user = match outcome {
@@ -165,7 +165,7 @@ async fn post(
         share.release();
     }
     let exchange = match parsed {
-        Ok(r) => Exchange::new(r, headers),
+        Ok(r) => Exchange::new(r, &headers),
         Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
     };
     let sighting = Sighting {
@@ -217,8 +217,9 @@ async fn post(
             )
         }
     };
-    // The body may share hyper's read buffer (8 KB or more); a Ping would keep it for an hour.
-    drop(body);
+    // The body, the header values and the URI may share hyper's read buffer (8 KB or more), which a
+    // Ping would otherwise keep for an hour; what the command needs is in `exchange`.
+    drop((body, headers, uri));
     let cx = commands::Context {
         state: &door.app,
         user: &user,
