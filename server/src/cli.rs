@@ -8,7 +8,8 @@ use app::backend::audit::Origin;
 use app::backend::identity::accounts::{self, NewUser};
 use app::backend::identity::proofs::{Admin, Reauthenticated};
 use app::backend::secrets::keyring;
-use app::backend::{activesync::sync_password, second_factor::lifecycle, secrets::rotation};
+use app::backend::secrets::rotation::{self, Holder};
+use app::backend::{activesync::sync_password, second_factor::lifecycle};
 use app::i18n::Lang;
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
@@ -252,23 +253,36 @@ async fn rotate_key(config: &Config) -> anyhow::Result<()> {
     );
     if !report.unreadable.is_empty() {
         anyhow::bail!(
-            "{} secret(s) could not be opened with any key ({}): clear them and ask the users to set new ones (the mail settings: enter the secret again on /admin/settings)",
+            "{} secret(s) could not be opened with any key ({}): clear them and ask the users to set new ones (the mail settings: enter the secret again on /admin/settings; queued mail: dropped when it comes due)",
             report.unreadable.len(),
-            owners(&report.unreadable)
+            holders(&report.unreadable)
         );
     }
     Ok(())
 }
 
-/// Whose secrets these are: user ids, and the organisation's mail settings (owner 0).
-fn owners(ids: &[app::domain::ids::UserId]) -> String {
-    let users: Vec<i64> = ids.iter().map(|u| u.0).filter(|id| *id != 0).collect();
+/// Where these secrets are kept, for the operator: user ids, the mail settings, queued mail.
+fn holders(holders: &[Holder]) -> String {
+    let users: Vec<i64> = holders
+        .iter()
+        .filter_map(|h| match h {
+            Holder::User(user) => Some(user.0),
+            _ => None,
+        })
+        .collect();
+    let queued = holders
+        .iter()
+        .filter(|h| matches!(h, Holder::QueuedMail(_)))
+        .count();
     let mut parts = Vec::new();
     if !users.is_empty() {
         parts.push(format!("user ids {users:?}"));
     }
-    if ids.iter().any(|u| u.0 == 0) {
+    if holders.contains(&Holder::MailSettings) {
         parts.push("the mail settings".to_string());
+    }
+    if queued > 0 {
+        parts.push(format!("{queued} queued mail message(s)"));
     }
     parts.join(", ")
 }
@@ -289,7 +303,7 @@ async fn drop_retired_keys(config: &Config) -> anyhow::Result<()> {
         anyhow::bail!(
             "{} stored secret(s) are still sealed under a retired key ({}): run `server rotate-key` first, then drop the retired keys",
             waiting.len(),
-            owners(&waiting)
+            holders(&waiting)
         );
     }
     let codes = rotation::recovery_codes_under_retired_keys(&state)
@@ -423,5 +437,29 @@ async fn copy_db(config: &Config, to: &str) -> anyhow::Result<()> {
         Err(CopyError::Db(e)) => Err(anyhow::anyhow!(
             "copying into {shown} failed, nothing was copied: {e}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::ids::UserId;
+
+    #[test]
+    fn holders_name_users_the_mail_settings_and_queued_mail() {
+        assert_eq!(holders(&[]), "");
+        assert_eq!(
+            holders(&[Holder::User(UserId(3)), Holder::User(UserId(7))]),
+            "user ids [3, 7]"
+        );
+        assert_eq!(
+            holders(&[
+                Holder::User(UserId(3)),
+                Holder::MailSettings,
+                Holder::QueuedMail(10),
+                Holder::QueuedMail(11)
+            ]),
+            "user ids [3], the mail settings, 2 queued mail message(s)"
+        );
     }
 }

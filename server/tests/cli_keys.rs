@@ -179,10 +179,11 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     stop(child);
 }
 
-/// The mail server's password saved on /admin/settings is sealed like the sync passwords:
-/// `rotate-key` re-encrypts it, and the restarted server still opens it.
+/// The mail server's password saved on /admin/settings, and mail waiting in the queue, are
+/// sealed like the sync passwords: `rotate-key` re-encrypts them, the retired key is not dropped
+/// while one is still under it, and the restarted server still opens them.
 #[tokio::test]
-async fn rotate_key_re_encrypts_the_saved_mail_password() {
+async fn rotate_key_re_encrypts_the_saved_mail_password_and_queued_mail() {
     let dir = tempfile::tempdir().unwrap();
     create_admin(dir.path(), "mara");
     let port = free_port();
@@ -219,13 +220,52 @@ async fn rotate_key_re_encrypts_the_saved_mail_password() {
         .await
         .unwrap();
     assert!(!String::from_utf8_lossy(&stored.0).contains("relay-secret"));
+    // A code by email while the mail server is down: the message waits in the queue.
+    let enrol = mara
+        .post(format!("http://127.0.0.1:{port}/api/two-factor/enrol"))
+        .header("Accept", "application/json")
+        .form(&[("resend", "false"), ("method", "email")])
+        .send()
+        .await
+        .unwrap();
+    assert!(enrol.text().await.unwrap().contains("MailFailed"));
     stop(running);
+    let queued_key_ids =
+        || async { key_ids(app::backend::store::mail_queue::sealed_all(&pool).await) };
+    let queued_before = queued_key_ids().await;
+    assert_eq!(queued_before.len(), 1, "the code's mail is queued");
 
     let out = run_ok(dir.path(), &["rotate-key"]);
-    assert!(out.contains("Re-encrypted 1 stored secret(s)"), "{out}");
+    assert!(out.contains("Re-encrypted 2 stored secret(s)"), "{out}");
     let after = mail_key_ids().await;
     assert_ne!(after, before, "under the new key");
-    // Nothing needs the old key any more: it can go.
+    assert_eq!(queued_key_ids().await, after, "the queued mail too");
+    // Nothing needs the old key any more: it can go, and the queued mail still opens.
+    run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
+    let key_file = dir.path().join("secret.key");
+    let secrets = app::backend::secrets::SecretBox::from_file(&key_file).unwrap();
+    let queued = app::backend::store::mail_queue::sealed_all(&pool)
+        .await
+        .unwrap();
+    let message = secrets
+        .open(app::backend::store::mail_queue::OWNER, &queued[0].1)
+        .expect("the queued mail opens with the key left");
+    assert!(message.contains("mara@example.it"), "{}", message.as_str());
+
+    // A new key put in by hand, nothing re-encrypted: dropping the old one would lose both.
+    let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
+    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
+    let out = server(dir.path())
+        .args(["rotate-key", "--drop-retired"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("2 stored secret(s) are still sealed under a retired key (the mail settings, 1 queued mail message(s))"),
+        "{said}"
+    );
+    run_ok(dir.path(), &["rotate-key"]);
     run_ok(dir.path(), &["rotate-key", "--drop-retired"]);
 
     let (running, _) = start(dir.path(), port);

@@ -13,7 +13,9 @@ use crate::backend::store::Pool;
 use crate::domain::mail_delivery::{microsoft_token_url, Security, SignIn};
 use crate::domain::model::{MailFailedAt, MailFailure, MailStep};
 use lettre::message::Mailbox;
+use lettre::Address;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use zeroize::Zeroizing;
 
 /// Sealed with these prefixes, so one secret cannot stand in for another.
@@ -99,7 +101,7 @@ pub async fn send_now(
                 return failed(format!("bad address: {to}"));
             };
             // The built-in default is no mailbox: say no sender rather than a made-up one.
-            let sender = (route.from.email.to_string() != default_address())
+            let sender = (Some(&route.from.email) != DEFAULT_ADDRESS.as_ref())
                 .then(|| route.from.email.clone());
             let envelope = match lettre::address::Envelope::new(sender, vec![recipient]) {
                 Ok(e) => e,
@@ -120,12 +122,9 @@ pub async fn send_now(
     }
 }
 
-fn default_address() -> String {
-    DEFAULT_FROM
-        .parse::<Mailbox>()
-        .map(|m| m.email.to_string())
-        .unwrap_or_default()
-}
+/// The address of `DEFAULT_FROM`, parsed once.
+static DEFAULT_ADDRESS: LazyLock<Option<Address>> =
+    LazyLock::new(|| DEFAULT_FROM.parse::<Mailbox>().ok().map(|m| m.email));
 
 /// The saved sender, when it is a valid address.
 pub fn sender(row: &MailRow) -> Option<Mailbox> {

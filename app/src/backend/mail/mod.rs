@@ -19,9 +19,9 @@ pub use server::{smtp_plan, smtp_transport, Login, OAuthApp, SmtpServer, SmtpTls
 
 use crate::backend::secrets::SecretBox;
 use crate::backend::store::{self, mail_queue, Pool};
-use crate::domain::ids::UserId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
+use mail_queue::OWNER as QUEUE_OWNER;
 use oauth::TokenCache;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -38,8 +38,6 @@ const WAIT: Duration = Duration::from_secs(20);
 const CLAIM_SECS: i64 = 60;
 /// The sender until one is configured (`SYNCGATE_MAIL_FROM` or /admin/settings).
 pub const DEFAULT_FROM: &str = "syncgate <noreply@localhost>";
-/// The queue's sealed messages belong to no user.
-const QUEUE_OWNER: UserId = UserId(0);
 
 /// Seconds to wait after the `n`-th failed attempt.
 pub fn backoff(failed_attempts: i64) -> i64 {

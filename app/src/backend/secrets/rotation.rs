@@ -6,7 +6,7 @@ use crate::backend::error::Error;
 use crate::backend::secrets::Sealed;
 use crate::backend::state::AppState;
 use crate::backend::store::mail_settings::{self, Secret, ORGANISATION};
-use crate::backend::store::{second_factor, users};
+use crate::backend::store::{mail_queue, second_factor, users};
 use crate::domain::ids::UserId;
 use crate::domain::model::AuditAction;
 
@@ -16,35 +16,70 @@ pub struct Resealed {
     pub moved: usize,
     /// Already under the current key.
     pub current: usize,
-    /// Changed by their owner meanwhile (so already sealed under a loaded key).
+    /// Changed by their owner meanwhile (so already sealed under a loaded key), or a queued
+    /// message delivered meanwhile.
     pub changed: usize,
-    /// Owners whose secret no loaded key opens (damaged, or sealed under a key that is gone).
-    pub unreadable: Vec<UserId>,
+    /// Secrets no loaded key opens (damaged, or sealed under a key that is gone).
+    pub unreadable: Vec<Holder>,
 }
 
-/// The kinds of sealed secret: a user's two, and the organisation's mail secrets.
+/// Where a sealed secret is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    /// A user's sync password or authenticator-app secret.
+    User(UserId),
+    /// The organisation's mail settings (the mail server's password or client secret).
+    MailSettings,
+    /// A message waiting in the mail queue, by id.
+    QueuedMail(i64),
+}
+
+impl Holder {
+    /// Whose the secret is: bound into its seal.
+    fn owner(self) -> UserId {
+        match self {
+            Holder::User(user) => user,
+            Holder::MailSettings => ORGANISATION,
+            Holder::QueuedMail(_) => mail_queue::OWNER,
+        }
+    }
+}
+
+/// The kinds of sealed secret: a user's two, the organisation's mail secrets, queued mail.
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     SyncPassword,
     AppSecret,
     Mail(Secret),
+    QueuedMail,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 5] = [
     Kind::SyncPassword,
     Kind::AppSecret,
     Kind::Mail(Secret::Password),
     Kind::Mail(Secret::ClientSecret),
+    Kind::QueuedMail,
 ];
 
-async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(UserId, Sealed)>, Error> {
+fn by_user(all: Vec<(UserId, Sealed)>) -> Vec<(Holder, Sealed)> {
+    all.into_iter().map(|(u, s)| (Holder::User(u), s)).collect()
+}
+
+async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(Holder, Sealed)>, Error> {
+    let pool = &state.pool;
     match kind {
-        Kind::SyncPassword => users::sealed_sync_passwords(&state.pool).await,
-        Kind::AppSecret => second_factor::sealed_app_secrets(&state.pool).await,
-        Kind::Mail(which) => mail_settings::sealed_secrets(&state.pool).await.map(|all| {
+        Kind::SyncPassword => users::sealed_sync_passwords(pool).await.map(by_user),
+        Kind::AppSecret => second_factor::sealed_app_secrets(pool).await.map(by_user),
+        Kind::Mail(which) => mail_settings::sealed_secrets(pool).await.map(|all| {
             all.into_iter()
                 .filter(|(w, _)| *w == which)
-                .map(|(_, s)| (ORGANISATION, s))
+                .map(|(_, s)| (Holder::MailSettings, s))
+                .collect()
+        }),
+        Kind::QueuedMail => mail_queue::sealed_all(pool).await.map(|all| {
+            all.into_iter()
+                .map(|(id, s)| (Holder::QueuedMail(id), s))
                 .collect()
         }),
     }
@@ -54,37 +89,44 @@ async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(UserId, Sealed)>, E
 async fn replace(
     state: &AppState,
     kind: Kind,
-    owner: UserId,
+    holder: Holder,
     old: &Sealed,
     new: &Sealed,
 ) -> Result<bool, Error> {
-    match kind {
-        Kind::SyncPassword => users::reseal_sync_password(&state.pool, owner, old, new).await,
-        Kind::AppSecret => second_factor::reseal_app_secret(&state.pool, owner, old, new).await,
-        Kind::Mail(which) => mail_settings::reseal(&state.pool, which, old, new).await,
+    let pool = &state.pool;
+    match (kind, holder) {
+        (Kind::SyncPassword, Holder::User(u)) => {
+            users::reseal_sync_password(pool, u, old, new).await
+        }
+        (Kind::AppSecret, Holder::User(u)) => {
+            second_factor::reseal_app_secret(pool, u, old, new).await
+        }
+        (Kind::Mail(which), _) => mail_settings::reseal(pool, which, old, new).await,
+        (Kind::QueuedMail, Holder::QueuedMail(id)) => mail_queue::reseal(pool, id, old, new).await,
+        _ => unreachable!("`sealed` pairs each kind with its holder"),
     }
     .map_err(Error::internal)
 }
 
-/// Re-encrypts every stored secret (sync passwords, authenticator-app secrets) under the
-/// current key of `state.secrets` (which the caller has just loaded), and records it in the
-/// organisation's audit trail.
+/// Re-encrypts every stored secret (sync passwords, authenticator-app secrets, the mail
+/// settings' secrets, queued mail) under the current key of `state.secrets` (which the caller
+/// has just loaded), and records it in the organisation's audit trail.
 pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, Error> {
     let mut report = Resealed::default();
     for kind in KINDS {
-        for (owner, old) in sealed(state, kind).await? {
-            match state.secrets.reseal(owner, &old) {
+        for (holder, old) in sealed(state, kind).await? {
+            match state.secrets.reseal(holder.owner(), &old) {
                 Ok(None) => report.current += 1,
                 Ok(Some(new)) => {
-                    if replace(state, kind, owner, &old, &new).await? {
+                    if replace(state, kind, holder, &old, &new).await? {
                         report.moved += 1;
                     } else {
                         report.changed += 1;
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(user = %owner, ?kind, "cannot re-encrypt a secret: {e}");
-                    report.unreadable.push(owner);
+                    tracing::warn!(?holder, ?kind, "cannot re-encrypt a secret: {e}");
+                    report.unreadable.push(holder);
                 }
             }
         }
@@ -95,23 +137,23 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
     Ok(report)
 }
 
-/// The owners of stored secrets still sealed under a retired key (dropping the retired keys
+/// Where stored secrets are still sealed under a retired key (dropping the retired keys
 /// would make them unreadable).
-pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<UserId>, Error> {
+pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<Holder>, Error> {
     let current = state.secrets.key_id();
-    let mut owners = Vec::new();
+    let mut holders = Vec::new();
     for kind in KINDS {
-        owners.extend(
+        holders.extend(
             sealed(state, kind)
                 .await?
                 .into_iter()
                 .filter(|(_, sealed)| sealed.key_id != current)
-                .map(|(owner, _)| owner),
+                .map(|(holder, _)| holder),
         );
     }
-    owners.sort_unstable_by_key(|o| o.0);
-    owners.dedup();
-    Ok(owners)
+    holders.sort_unstable();
+    holders.dedup();
+    Ok(holders)
 }
 
 /// The owners of unused recovery codes made under a retired key: dropping it would void them

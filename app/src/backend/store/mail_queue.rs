@@ -2,7 +2,12 @@
 
 use super::columns::Sealed;
 use super::Pool;
+use crate::domain::ids::UserId;
 use sqlx::FromRow;
+
+/// Whose the queue's sealed messages are, bound into their seal: the organisation's, like
+/// the mail settings (the value is in every queued message's seal: it cannot change).
+pub const OWNER: UserId = super::mail_settings::ORGANISATION;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Queued {
@@ -101,7 +106,6 @@ pub async fn outcome(pool: &Pool, id: i64) -> Result<Option<(i64, String)>, sqlx
         .await
 }
 
-/// Claims left by a process that is gone (SQLite: the only instance, just started).
 /// Makes every waiting message due now (the mail settings changed: the next try may work).
 pub async fn due_now(pool: &Pool, now: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("UPDATE mail_queue SET next_attempt_at = $1 WHERE next_attempt_at > $1")
@@ -111,6 +115,7 @@ pub async fn due_now(pool: &Pool, now: i64) -> Result<u64, sqlx::Error> {
     Ok(done.rows_affected())
 }
 
+/// Claims left by a process that is gone (SQLite: the only instance, just started).
 pub async fn release_all(pool: &Pool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE mail_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL",
@@ -118,6 +123,44 @@ pub async fn release_all(pool: &Pool) -> Result<u64, sqlx::Error> {
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Every waiting message's sealed content, by id (`rotate-key`).
+pub async fn sealed_all(pool: &Pool) -> Result<Vec<(i64, Sealed)>, sqlx::Error> {
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>, String)> =
+        sqlx::query_as("SELECT id, ciphertext, nonce, key_id FROM mail_queue ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, ciphertext, nonce, key_id)| {
+            (
+                id,
+                Sealed {
+                    ciphertext,
+                    nonce,
+                    key_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Replaces a message's sealed content by the same under another key, unless it was
+/// delivered (or dropped) since `old` was read: `false` then.
+pub async fn reseal(pool: &Pool, id: i64, old: &Sealed, new: &Sealed) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_queue SET ciphertext = $1, nonce = $2, key_id = $3 \
+         WHERE id = $4 AND nonce = $5",
+    )
+    .bind(new.ciphertext.as_slice())
+    .bind(new.nonce.as_slice())
+    .bind(new.key_id.as_str())
+    .bind(id)
+    .bind(old.nonce.as_slice())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Messages still waiting (the admin's view, the tests).
