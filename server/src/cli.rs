@@ -345,7 +345,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !config.site_root.join("pkg").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no built front-end found; pages will not hydrate (run `make build`)");
     }
-    let (app, waiting) = router::build_with_waiting(state, leptos, store, secure);
+    let (app, door) = router::build_with_door(state, leptos, store, secure);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -357,10 +357,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     crate::connections::serve(
         listener,
         app,
+        door,
         config.connections.clone(),
         config.trusted_proxies.clone(),
         shutdown_signal(),
-        move || waiting.drain(),
     )
     .await;
     tracing::info!("stopped");

@@ -14,10 +14,15 @@
 //!   requests is;
 //! - near the open-files limit new connections are answered 503 with `Retry-After` instead of
 //!   failing `accept` in a loop;
-//! - on shutdown the listener closes, waiting Pings are answered (`Draining`), and what is in
+//! - a phone's plain requests to the door are read and answered without hyper
+//!   (`phone_connections`): a phone waiting in Ping holds its socket and its request's state,
+//!   not hyper's two 8 KB buffers; any other request hands the connection to hyper;
+//! - on shutdown the listener closes, the door's waiting Pings are answered (`Waiting::drain`), and what is in
 //!   flight gets `drain` to finish.
 
+use crate::eas::door::Door;
 use crate::http::Share;
+use crate::phone_connections::{self, Ended, Rewind};
 use app::domain::proxies::Cidr;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -31,10 +36,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tower::ServiceExt;
 
-/// A request head (all its header lines) may be at most this long.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+use crate::http::MAX_HEAD_BYTES;
 /// File descriptors kept for the database, the key file, mail and logs, below the limit.
 const RESERVED_FILES: u64 = 256;
 
@@ -126,22 +131,25 @@ impl Drop for OpenSlot {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains: `draining` runs first
-/// (it answers the waiting Pings), and in-flight requests get `limits.drain` to finish.
+/// Serves `app` (and phones' plain requests with `door`) on `listener` until `shutdown`
+/// resolves, then drains: the door's waiting Pings are answered, and in-flight requests get
+/// `limits.drain` to finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    door: Door,
     limits: Limits,
     trusted_proxies: Vec<Cidr>,
     shutdown: impl Future<Output = ()>,
-    draining: impl FnOnce(),
 ) {
     let max_open = limits
         .max_connections
         .unwrap_or_else(|| usize::try_from(raise_open_files_limit()).unwrap_or(usize::MAX));
     let open = Arc::new(AtomicUsize::new(0));
     let unfinished = Arc::new(Unfinished::default());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Turns true at shutdown; every connection holds a receiver until it ends, so the drain
+    // waits for them all (`closed`).
+    let (stop, _) = watch::channel(false);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -150,6 +158,9 @@ pub async fn serve(
         // Bounds what one connection can pin before its head is parsed.
         .max_buf_size(MAX_HEAD_BYTES + 16 * 1024)
         .keep_alive(true);
+    let builder = Arc::new(builder);
+    // Each connection holds a pointer to it, not a copy of its state.
+    let door = Arc::new(door);
     tokio::pin!(shutdown);
     let mut exhausted_logged = false;
     loop {
@@ -191,13 +202,26 @@ pub async fn serve(
         let open_slot = OpenSlot(open.clone());
         let _ = stream.set_nodelay(true);
         let share = Share::new(slot.map(|s| Box::new(s) as Box<dyn Send>));
-        let service = connection_service(app.clone(), peer, share.clone(), limits.header_timeout);
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let (app, door, builder) = (app.clone(), door.clone(), builder.clone());
+        let stopping = stop.subscribe();
+        let timeout = limits.header_timeout;
         tokio::spawn(async move {
             let _open = open_slot;
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended");
+            let served = phone_connections::Served {
+                door: &door,
+                peer,
+                share: &share,
+                timeout,
+                stopping: &stopping,
+            };
+            // A phone's plain requests are served without hyper; anything else is hyper's
+            // (boxed: a phone's task is not sized for hyper's connection state).
+            if let Ended::Handoff(rest) = phone_connections::serve(stream, served).await {
+                let service = connection_service(app, peer, share.clone(), timeout);
+                let conn = builder.serve_connection(TokioIo::new(rest), service);
+                if let Err(e) = Box::pin(until_stopped(conn, stopping)).await {
+                    tracing::debug!(error = %e, "connection ended");
+                }
             }
             // The place goes with the connection, even if something still holds one of its
             // requests (each carries a clone of the share).
@@ -206,13 +230,34 @@ pub async fn serve(
     }
     drop(listener);
     tracing::info!("draining: no new connections; waiting requests are answered");
-    draining();
+    // Stopping first: a Ping the drain answers says `connection: close`.
+    let _ = stop.send(true);
+    door.waiting.drain();
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("drained"),
+        () = stop.closed() => tracing::info!("drained"),
         () = tokio::time::sleep(limits.drain) => {
             tracing::warn!(secs = limits.drain.as_secs(), "drain period over; closing what is left");
         }
     }
+}
+
+/// Serves a hyper connection until it ends; once the server stops, it finishes the request in
+/// flight and closes.
+async fn until_stopped<S>(
+    conn: hyper::server::conn::http1::Connection<TokioIo<Rewind>, S>,
+    mut stopping: watch::Receiver<bool>,
+) -> hyper::Result<()>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = axum::body::Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tokio::pin!(conn);
+    tokio::select! {
+        ended = conn.as_mut() => return ended,
+        _ = stopping.wait_for(|s| *s) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    conn.await
 }
 
 /// What one connection's requests go through: each carries the connection's `Share`; the

@@ -3,6 +3,9 @@
 use axum::http::HeaderMap;
 use std::sync::{Arc, Mutex};
 
+/// A request head (all its header lines) may be at most this long (431 beyond).
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// The console's session cookie.
 pub const SESSION_COOKIE: &str = "syncgate_session";
 

@@ -9,6 +9,7 @@ pub mod database_errors;
 pub mod eas;
 pub mod http;
 pub mod interchange;
+pub mod phone_connections;
 pub mod pictures;
 pub mod router;
 pub mod security;

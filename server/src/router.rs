@@ -55,16 +55,17 @@ pub fn build(
     store: Sessions,
     cookie_secure: bool,
 ) -> Router {
-    build_with_waiting(state, leptos, store, cookie_secure).0
+    build_with_door(state, leptos, store, cookie_secure).0
 }
 
-/// `build`, and the door's register of waiting Pings (answered at once when the server drains).
-pub fn build_with_waiting(
+/// `build`, and the door: the connection layer answers phones' plain requests with it, and
+/// its register of waiting Pings is answered at once when the server drains.
+pub fn build_with_door(
     state: AppState,
     leptos: LeptosOptions,
     store: Sessions,
     cookie_secure: bool,
-) -> (Router, std::sync::Arc<crate::eas::Waiting>) {
+) -> (Router, crate::eas::door::Door) {
     // Other instances' announced changes (PostgreSQL only).
     app::backend::changes::listen(state.clone());
     let sessions = SessionManagerLayer::new(store)
@@ -105,7 +106,7 @@ pub fn build_with_waiting(
             security::refuse_cross_site,
         ));
 
-    let waiting = std::sync::Arc::new(crate::eas::Waiting::default());
+    let door = crate::eas::door(app.clone(), std::sync::Arc::default());
     let router = Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
@@ -126,8 +127,8 @@ pub fn build_with_waiting(
         .with_state(server_state.clone())
         // The ActiveSync door has no cookies: every request carries its credentials. It
         // finds the client's address itself, only when it needs it (`eas::auth::client_ip`).
-        .merge(crate::eas::routes(app, waiting.clone()));
-    (router, waiting)
+        .merge(crate::eas::routes(door.clone()));
+    (router, door)
 }
 
 async fn healthz(State(state): State<ServerState>) -> Response {

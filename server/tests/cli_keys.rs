@@ -15,6 +15,20 @@ fn key_ids<T>(rows: Result<Vec<(T, Sealed)>, sqlx::Error>) -> Vec<String> {
         .collect()
 }
 
+/// A new key put in the key file by hand, nothing re-encrypted under it: `--drop-retired`
+/// must refuse (dropping the old key would lose what is sealed under it); what it said.
+fn new_key_by_hand_then_drop_refused(data: &Path) -> String {
+    let key_file = data.join("secret.key");
+    let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
+    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
+    let out = server(data)
+        .args(["rotate-key", "--drop-retired"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -153,18 +167,8 @@ async fn rotate_key_re_encrypts_every_secret_while_the_server_keeps_serving() {
     let key_file = dir.path().join("secret.key");
     let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
     assert_eq!(ring.retired_count(), 0);
-    // A new key put in by hand, nothing re-encrypted yet: dropping would lose the secrets.
-    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
-    let out = server(dir.path())
-        .args(["rotate-key", "--drop-retired"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("still sealed under a retired key"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let said = new_key_by_hand_then_drop_refused(dir.path());
+    assert!(said.contains("still sealed under a retired key"), "{said}");
     assert_eq!(
         app::backend::secrets::keyring::read(&key_file)
             .unwrap()
@@ -252,15 +256,7 @@ async fn rotate_key_re_encrypts_the_saved_mail_password_and_queued_mail() {
         .expect("the queued mail opens with the key left");
     assert!(message.contains("mara@example.it"), "{}", message.as_str());
 
-    // A new key put in by hand, nothing re-encrypted: dropping the old one would lose both.
-    let ring = app::backend::secrets::keyring::read(&key_file).unwrap();
-    app::backend::secrets::keyring::replace(&key_file, &ring.rotated()).unwrap();
-    let out = server(dir.path())
-        .args(["rotate-key", "--drop-retired"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    let said = new_key_by_hand_then_drop_refused(dir.path());
     assert!(
         said.contains("2 stored secret(s) are still sealed under a retired key (the mail settings, 1 queued mail message(s))"),
         "{said}"

@@ -307,3 +307,87 @@ Content-Length: 50000000\r\n\r\n",
     assert!(started.elapsed() < Duration::from_secs(5));
     binary::stop(child);
 }
+
+/// Reads until `answers` complete answers (small ones, each with its length) have come.
+fn read_answers(stream: &mut TcpStream, answers: usize) -> String {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    while String::from_utf8_lossy(&all).matches("HTTP/1.1 ").count() < answers
+        || !String::from_utf8_lossy(&all).ends_with("\r\n\r\n")
+    {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+/// A phone's plain requests are answered by the connection layer itself (a waiting Ping holds
+/// no HTTP buffers): several on one connection, two sent at once, a refusal; then a browser's
+/// request on the same connection is hyper's, and so is a door request framed in chunks.
+#[test]
+fn a_phone_s_connection_carries_its_requests_and_hands_the_rest_to_hyper() {
+    let dir = tempfile::tempdir().unwrap();
+    binary::create_user(dir.path(), None, "anna");
+    binary::run_ok(dir.path(), &["activesync", "on", "anna"]);
+    let port = binary::free_port();
+    let (child, _) = binary::start(dir.path(), port);
+    let mut phone = connect_from(Ipv4Addr::LOCALHOST, port);
+    let first = ask(&mut phone, &door_options("anna", "anna-password-1"));
+    assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{first}");
+    let lower = first.to_ascii_lowercase();
+    assert!(
+        lower.contains("ms-asprotocolversions: 14.0,14.1,16.0,16.1\r\n"),
+        "{first}"
+    );
+    assert!(lower.contains("content-length: 0\r\n"), "{first}");
+    assert!(lower.contains("\r\ndate: "), "{first}");
+    assert!(!lower.contains("connection: close"), "{first}");
+    // Two sent at once: two answers, in order.
+    let twice = door_options("anna", "anna-password-1").repeat(2);
+    phone.write_all(twice.as_bytes()).unwrap();
+    let both = read_answers(&mut phone, 2);
+    assert_eq!(both.matches("HTTP/1.1 200 OK").count(), 2, "{both}");
+    // A wrong password: 401 asking for Basic, and the connection stays.
+    let wrong = ask(&mut phone, &door_options("anna", "wrong"));
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    assert!(
+        wrong
+            .to_ascii_lowercase()
+            .contains("www-authenticate: basic"),
+        "{wrong}"
+    );
+    // A browser's request on the same connection: hyper's from now on.
+    let health = ask(&mut phone, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("ok"),
+        "{health}"
+    );
+    assert!(ask(&mut phone, &door_options("anna", "anna-password-1")).starts_with("HTTP/1.1 200"));
+
+    // A door request in chunks is hyper's, answered as the door answers it.
+    let mut chunked = connect_from(Ipv4Addr::LOCALHOST, port);
+    let answer = ask(
+        &mut chunked,
+        "POST /Microsoft-Server-ActiveSync?Cmd=Ping&User=anna&DeviceId=D1&DeviceType=T HTTP/1.1\r\n\
+Host: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    // `Connection: close`: the answer says so, and the connection ends.
+    let mut closing = connect_from(Ipv4Addr::LOCALHOST, port);
+    let last = door_options("anna", "anna-password-1")
+        .replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+    closing.write_all(last.as_bytes()).unwrap();
+    let (answer, closed) = read_to_close(&mut closing);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("connection: close\r\n"),
+        "{answer}"
+    );
+    assert!(closed);
+    binary::stop(child);
+}

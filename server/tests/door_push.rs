@@ -388,6 +388,49 @@ async fn a_long_poll_sync_waits_for_the_change_and_brings_it() {
     assert_eq!(added.len(), 1, "{}", wbxml::to_xml(&a));
 }
 
+/// A phone that hangs up while its Ping waits leaves no wait behind: the connection layer
+/// notices the hang-up without reading the connection (it holds no buffer for it).
+#[tokio::test]
+async fn a_phone_that_hangs_up_leaves_no_wait_behind() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    primed(&phone).await;
+    let (gave_up, ()) = tokio::join!(
+        // The phone stops waiting after 2 s: its connection is closed mid-request.
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"])))
+        ),
+        async {
+            until_waiting().await;
+            assert_eq!(server.waiting.count(), 1, "the Ping waits");
+        }
+    );
+    assert!(gave_up.is_err(), "no answer within 2 s: it waited");
+    let started = std::time::Instant::now();
+    while server.waiting.count() > 0 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        server.waiting.count(),
+        0,
+        "the wait ended with the connection"
+    );
+    // The phone comes back and waits again.
+    let (again, ()) = tokio::join!(
+        tokio::time::timeout(
+            Duration::from_secs(1),
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"])))
+        ),
+        async {
+            until_waiting().await;
+            assert_eq!(server.waiting.count(), 1);
+        }
+    );
+    assert!(again.is_err());
+}
+
 /// Issue 26: a draining instance (SIGTERM) answers its waiting Pings at once, "nothing
 /// changed", so each phone asks again, through the proxy, of another instance.
 #[tokio::test]

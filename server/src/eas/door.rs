@@ -105,13 +105,28 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
-    let headers = request.headers();
+    options(
+        &door,
+        peer,
+        request.extensions().get::<Share>(),
+        request.headers(),
+    )
+    .await
+}
+
+async fn options(
+    door: &Door,
+    peer: std::net::IpAddr,
+    share: Option<&Share>,
+    headers: &HeaderMap,
+) -> Response {
     let address = client_ip(&door.app, peer, headers);
-    let outcome = authenticate(&door.gate, &door.app, headers, None, address).await;
+    // Boxed, as in `post`: a phone's connection task is not sized for the sign-in's state.
+    let outcome = Box::pin(authenticate(&door.gate, &door.app, headers, None, address)).await;
     if !matches!(outcome, Outcome::Allowed(_)) {
         return refused(outcome);
     }
-    if let Some(share) = request.extensions().get::<Share>() {
+    if let Some(share) = share {
         share.release();
     }
     (
@@ -135,6 +150,24 @@ pub async fn handle_options(State(door): State<Door>, request: axum::extract::Re
         ],
     )
         .into_response()
+}
+
+/// A phone's plain request read by the connection layer (`phone_connections`): answered as
+/// the routes answer it, without the router's layers and boxes around a Ping's wait.
+pub async fn answer_plain(
+    door: &Door,
+    peer: std::net::IpAddr,
+    share: &Share,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(door, peer, Some(share), &headers).await;
+    }
+    let address = client_ip(&door.app, peer, &headers);
+    post(door, address, Some(share), uri, headers, body).await
 }
 
 /// A command: read once, authenticated once (also a malformed request: an anonymous caller

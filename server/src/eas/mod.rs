@@ -19,15 +19,18 @@ use std::sync::Arc;
 
 pub use commands::ping::Waiting;
 
-/// The door's routes; `watch` starts the look at other processes' changes (off in tests
-/// that want to count database reads).
-pub fn routes(app: app::backend::state::AppState, waiting: Arc<Waiting>) -> Router {
+/// The door; it starts the look at other processes' changes.
+pub fn door(app: app::backend::state::AppState, waiting: Arc<Waiting>) -> door::Door {
     app::backend::activesync::door::watch_other_processes(
         app.clone(),
         std::time::Duration::from_secs(2),
     );
     let gate = Arc::new(app::backend::activesync::gate::Gate::new(&app));
-    let door = door::Door { app, gate, waiting };
+    door::Door { app, gate, waiting }
+}
+
+/// The door's routes (a phone's plain requests skip them: `phone_connections`).
+pub fn routes(door: door::Door) -> Router {
     Router::new()
         .route(
             door::PATH,

@@ -70,6 +70,8 @@ pub struct TestServer {
     pub database_url: String,
     /// The Office 365-like token endpoint (`start_with_console_mail` only).
     pub token_endpoint: Option<oauth::TokenEndpoint>,
+    /// The door's waiting Pings (and Syncs), by device.
+    pub waiting: Arc<server::eas::Waiting>,
     /// Ends serving as SIGTERM does (`drain`).
     stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     _dir: tempfile::TempDir,
@@ -173,8 +175,8 @@ impl TestServer {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos = server::router::leptos_options(dir.path(), addr);
-        let (app, waiting) =
-            server::router::build_with_waiting(state.clone(), leptos, sessions, false);
+        let (app, door) = server::router::build_with_door(state.clone(), leptos, sessions, false);
+        let waiting = door.waiting.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The connection layer the binary uses; the per-address share is the binary tests'
         // business (these tests open hundreds of connections from 127.0.0.1 at once).
@@ -186,12 +188,12 @@ impl TestServer {
         tokio::spawn(server::connections::serve(
             listener,
             app,
+            door,
             limits,
             state.trusted_proxies.to_vec(),
             async move {
                 let _ = stopped.await;
             },
-            move || waiting.drain(),
         ));
         TestServer {
             base: format!("http://{addr}"),
@@ -200,6 +202,7 @@ impl TestServer {
             smtp,
             token_endpoint,
             database_url: url,
+            waiting,
             stop: std::sync::Mutex::new(Some(stop)),
             _dir: dir,
         }

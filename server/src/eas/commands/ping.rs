@@ -176,7 +176,8 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Eleme
     let mut changes = cx.state.folders.subscribe(cx.user.id);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(heartbeat as u64);
     loop {
-        if let Some(answer) = look(cx, &folders_list).await? {
+        // Boxed: its database reads' state is not kept in the wait's for the hour it may last.
+        if let Some(answer) = Box::pin(look(cx, &folders_list)).await? {
             return Ok(answer);
         }
         if let Woken::Over = wait(&mut changes, &guard, deadline).await {
