@@ -263,13 +263,13 @@ async fn rotate_key(config: &Config) -> anyhow::Result<()> {
 
 /// Where these secrets are kept, for the operator: user ids, the mail settings, queued mail.
 fn holders(holders: &[Holder]) -> String {
-    let users: Vec<i64> = holders
+    let mut users: Vec<i64> = holders
         .iter()
-        .filter_map(|h| match h {
-            Holder::User(user) => Some(user.0),
-            _ => None,
-        })
+        .filter_map(|h| h.user())
+        .map(|u| u.0)
         .collect();
+    users.sort_unstable();
+    users.dedup();
     let queued = holders
         .iter()
         .filter(|h| matches!(h, Holder::QueuedMail(_)))
@@ -278,7 +278,7 @@ fn holders(holders: &[Holder]) -> String {
     if !users.is_empty() {
         parts.push(format!("user ids {users:?}"));
     }
-    if holders.contains(&Holder::MailSettings) {
+    if holders.iter().any(|h| matches!(h, Holder::MailSettings(_))) {
         parts.push("the mail settings".to_string());
     }
     if queued > 0 {
@@ -443,19 +443,25 @@ async fn copy_db(config: &Config, to: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::backend::store::mail_settings::Secret;
     use app::domain::ids::UserId;
 
     #[test]
     fn holders_name_users_the_mail_settings_and_queued_mail() {
         assert_eq!(holders(&[]), "");
         assert_eq!(
-            holders(&[Holder::User(UserId(3)), Holder::User(UserId(7))]),
+            holders(&[
+                Holder::SyncPassword(UserId(7)),
+                Holder::AppSecret(UserId(3)),
+                Holder::SyncPassword(UserId(3))
+            ]),
             "user ids [3, 7]"
         );
         assert_eq!(
             holders(&[
-                Holder::User(UserId(3)),
-                Holder::MailSettings,
+                Holder::AppSecret(UserId(3)),
+                Holder::MailSettings(Secret::Password),
+                Holder::MailSettings(Secret::ClientSecret),
                 Holder::QueuedMail(10),
                 Holder::QueuedMail(11)
             ]),

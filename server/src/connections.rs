@@ -203,7 +203,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let share = Share::new(slot.map(|s| Box::new(s) as Box<dyn Send>));
         let (app, door, builder) = (app.clone(), door.clone(), builder.clone());
-        let stopping = stop.subscribe();
+        let mut stopping = stop.subscribe();
         let timeout = limits.header_timeout;
         tokio::spawn(async move {
             let _open = open_slot;
@@ -212,7 +212,7 @@ pub async fn serve(
                 peer,
                 share: &share,
                 timeout,
-                stopping: &stopping,
+                stopping: &mut stopping,
             };
             // A phone's plain requests are served without hyper; anything else is hyper's
             // (boxed: a phone's task is not sized for hyper's connection state).

@@ -52,24 +52,24 @@ pub struct Served<'a> {
     /// For a request head (also the idle time before it), and between two pieces of a body.
     pub timeout: Duration,
     /// Turns true when the server stops: an idle connection closes, a busy one after its answer.
-    pub stopping: &'a watch::Receiver<bool>,
+    pub stopping: &'a mut watch::Receiver<bool>,
 }
 
 /// Serves the connection's requests while they are plain requests to the door.
-pub async fn serve(mut stream: TcpStream, served: Served<'_>) -> Ended {
+pub async fn serve(mut stream: TcpStream, mut served: Served<'_>) -> Ended {
     // Bytes read and not yet used: the start of the next request.
     let mut unread: Vec<u8> = Vec::new();
+    // Reading and writing are boxed while they run: the connection's task keeps room only for
+    // what a waiting Ping needs, not for their timers and buffers.
     loop {
-        let head_len = match read_head(&mut stream, &mut unread, &served).await {
-            Head::Complete(n) => n,
-            Head::TooLong => return Ended::Handoff(Rewind::new(unread, stream)),
-            Head::Gone => return Ended::Closed,
-        };
-        let Some(plain) = plain_request(&unread[..head_len]) else {
-            return Ended::Handoff(Rewind::new(unread, stream));
-        };
-        let Ok(body) = read_body(&mut stream, &mut unread, head_len, plain.length, &served).await
-        else {
+        let (plain, head_len) =
+            match Box::pin(read_head(&mut stream, &mut unread, &mut served)).await {
+                Head::Plain(plain, n) => (plain, n),
+                Head::Other => return Ended::Handoff(Rewind::new(unread, stream)),
+                Head::Gone => return Ended::Closed,
+            };
+        let reading = read_body(&mut stream, &mut unread, head_len, plain.length, &served);
+        let Ok(body) = Box::pin(reading).await else {
             return Ended::Closed;
         };
         let Plain {
@@ -92,10 +92,10 @@ pub async fn serve(mut stream: TcpStream, served: Served<'_>) -> Ended {
         }
         let (door, share) = (served.door, served.share);
         // Boxed: the task is as large as its largest state, for every connection, idle or not.
-        let answering = Box::pin(door::answer_plain(
+        let answering = Box::pin(door::answer(
             door,
             served.peer.ip(),
-            share,
+            Some(share),
             method,
             uri,
             headers,
@@ -106,33 +106,46 @@ pub async fn serve(mut stream: TcpStream, served: Served<'_>) -> Ended {
             () = hung_up(&stream), if unread.is_empty() => return Ended::Closed,
         };
         let close = close || *served.stopping.borrow();
-        if write_answer(&mut stream, answer, close).await.is_err() || close {
+        if Box::pin(write_answer(&mut stream, answer, close))
+            .await
+            .is_err()
+            || close
+        {
             let _ = stream.shutdown().await;
             return Ended::Closed;
         }
     }
 }
 
+// Returned once a request and taken apart at once: boxing `Plain` would only add an allocation.
+#[expect(clippy::large_enum_variant)]
 enum Head {
-    /// The head is the first `n` bytes of `unread`.
-    Complete(usize),
-    /// Past the size allowed, and still no end: hyper answers 431.
-    TooLong,
+    /// A request served here, its head the first `n` bytes of `unread`.
+    Plain(Plain, usize),
+    /// Any other request, or a head past the size allowed (hyper answers 431): hyper's.
+    Other,
     /// Closed, timed out, or the server is stopping while the connection is idle.
     Gone,
 }
 
-async fn read_head(stream: &mut TcpStream, unread: &mut Vec<u8>, served: &Served<'_>) -> Head {
+/// Reads until the parser finds the head's end (the parser alone frames the request, so no
+/// two readings of the bytes can differ).
+async fn read_head(stream: &mut TcpStream, unread: &mut Vec<u8>, served: &mut Served<'_>) -> Head {
     let deadline = Instant::now() + served.timeout;
-    let mut stopping = served.stopping.clone();
-    let mut searched = 0;
+    // Bytes the parser has seen: a head arriving a byte at a time is parsed again only when a
+    // line ends, not for every byte.
+    let mut parsed = 0;
     loop {
-        if let Some(end) = head_end(unread, searched) {
-            return Head::Complete(end);
+        if unread[parsed..].contains(&b'\n') {
+            match parse_head(unread) {
+                Parsed::Partial => {}
+                Parsed::Plain(plain, n) => return Head::Plain(plain, n),
+                Parsed::Other => return Head::Other,
+            }
         }
-        searched = unread.len();
+        parsed = unread.len();
         if unread.len() > crate::http::MAX_HEAD_BYTES {
-            return Head::TooLong;
+            return Head::Other;
         }
         if unread.capacity() - unread.len() < FIRST_READ / 2 {
             unread.reserve(FIRST_READ.max(unread.len()));
@@ -140,7 +153,7 @@ async fn read_head(stream: &mut TcpStream, unread: &mut Vec<u8>, served: &Served
         let idle = unread.is_empty();
         let read = tokio::select! {
             read = tokio::time::timeout_at(deadline, stream.read_buf(unread)) => read,
-            _ = stopping.wait_for(|s| *s), if idle => return Head::Gone,
+            _ = served.stopping.wait_for(|s| *s), if idle => return Head::Gone,
         };
         match read {
             Ok(Ok(n)) if n > 0 => {}
@@ -149,16 +162,26 @@ async fn read_head(stream: &mut TcpStream, unread: &mut Vec<u8>, served: &Served
     }
 }
 
-/// Where the head ends (after its blank line, `\r\n\r\n` or, as HTTP parsers also accept,
-/// a bare `\n`), if it has; `searched`: bytes already looked through (a head arriving a byte at
-/// a time is not searched again from its start).
-fn head_end(bytes: &[u8], searched: usize) -> Option<usize> {
-    let from = searched.saturating_sub(2);
-    (from..bytes.len()).find_map(|i| match &bytes[i..] {
-        [b'\n', b'\n', ..] => Some(i + 2),
-        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
-        _ => None,
-    })
+#[expect(clippy::large_enum_variant)]
+enum Parsed {
+    /// The head has not ended yet.
+    Partial,
+    /// A request served here, and its head's length.
+    Plain(Plain, usize),
+    /// Not one served here (or not HTTP at all: hyper answers it).
+    Other,
+}
+
+fn parse_head(bytes: &[u8]) -> Parsed {
+    let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut lines);
+    match request.parse(bytes) {
+        Ok(httparse::Status::Partial) => Parsed::Partial,
+        Ok(httparse::Status::Complete(n)) => {
+            plain_request(&request).map_or(Parsed::Other, |plain| Parsed::Plain(plain, n))
+        }
+        Err(_) => Parsed::Other,
+    }
 }
 
 /// A request this module serves, parsed from its head.
@@ -172,14 +195,9 @@ struct Plain {
     close: bool,
 }
 
-/// The request in `head`, if it is one served here.
-fn plain_request(head: &[u8]) -> Option<Plain> {
-    let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut lines);
-    // The parser must agree on where the head ends, or the two would frame the bytes apart.
-    if parsed.parse(head).ok()? != httparse::Status::Complete(head.len())
-        || parsed.version != Some(1)
-    {
+/// The parsed request, if it is one served here.
+fn plain_request(parsed: &httparse::Request<'_, '_>) -> Option<Plain> {
+    if parsed.version != Some(1) {
         return None;
     }
     let method = match parsed.method? {
@@ -423,10 +441,22 @@ mod tests {
         )
     }
 
+    /// The request, if `head` is exactly the head of one served here.
+    fn served_here(head: &[u8]) -> Option<Plain> {
+        match parse_head(head) {
+            Parsed::Plain(plain, n) => {
+                assert_eq!(n, head.len(), "the head's end");
+                Some(plain)
+            }
+            Parsed::Partial => panic!("not a whole head: {head:?}"),
+            Parsed::Other => None,
+        }
+    }
+
     #[test]
     fn a_phone_s_plain_request_is_served_here() {
         let head = ping_head("Content-Length: 14\r\n");
-        let plain = plain_request(head.as_bytes()).expect("plain");
+        let plain = served_here(head.as_bytes()).expect("plain");
         assert_eq!(plain.method, Method::POST);
         assert_eq!(plain.length, 14);
         assert!(!plain.close);
@@ -437,9 +467,9 @@ mod tests {
         );
         assert_eq!(plain.headers["ms-asprotocolversion"], "16.1");
         let options = format!("OPTIONS {} HTTP/1.1\r\nHost: x\r\n\r\n", door::PATH);
-        assert_eq!(plain_request(options.as_bytes()).unwrap().length, 0);
+        assert_eq!(served_here(options.as_bytes()).unwrap().length, 0);
         let closing = ping_head("Content-Length: 0\r\nConnection: keep-alive, Close\r\n");
-        assert!(plain_request(closing.as_bytes()).unwrap().close);
+        assert!(served_here(closing.as_bytes()).unwrap().close);
     }
 
     #[test]
@@ -465,39 +495,39 @@ mod tests {
             ping_head("X-Bad: a\u{1}b\r\n"),
         ];
         for head in others {
-            assert!(plain_request(head.as_bytes()).is_none(), "{head:?}");
+            assert!(served_here(head.as_bytes()).is_none(), "{head:?}");
         }
         let too_many: String = (0..MAX_HEADERS + 1)
             .map(|i| format!("X-{i}: y\r\n"))
             .collect();
-        assert!(plain_request(ping_head(&too_many).as_bytes()).is_none());
+        assert!(served_here(ping_head(&too_many).as_bytes()).is_none());
     }
 
     #[test]
-    fn the_head_ends_at_the_blank_line() {
-        let whole = b"POST / HTTP/1.1\r\nA: b\r\n\r\nbody";
-        assert_eq!(head_end(whole, 0), Some(25));
-        assert_eq!(head_end(b"POST / HTTP/1.1\r\nA: b\r\n", 0), None);
-        // The blank line split across two reads: found from where the last search stopped.
-        assert_eq!(head_end(whole, 23), Some(25));
-        assert_eq!(head_end(whole, whole.len()), None);
-        // Bare line feeds end a head as parsers read it (else the two would frame apart).
-        assert_eq!(head_end(b"GET / HTTP/1.1\nA: b\n\nrest", 0), Some(21));
-        assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n\nrest", 0), Some(23));
-    }
-
-    #[test]
-    fn the_parser_and_the_search_agree_on_where_a_head_ends() {
-        // A line ending in a bare LF then CRLF: the parser's end, not a later blank line.
+    fn the_parser_alone_says_where_a_head_ends() {
+        let head = ping_head("Content-Length: 4\r\n");
+        let whole = format!("{head}bodyPOST");
+        match parse_head(whole.as_bytes()) {
+            Parsed::Plain(plain, n) => assert_eq!((plain.length, n), (4, head.len())),
+            _ => panic!("a whole head"),
+        }
+        // Cut anywhere before its blank line, a head is not yet one.
+        for cut in [1, 20, head.len() - 2, head.len() - 1] {
+            assert!(
+                matches!(parse_head(&whole.as_bytes()[..cut]), Parsed::Partial),
+                "{cut}"
+            );
+        }
+        // Bare line feeds end lines and the head as the parser reads them, and a later blank
+        // line does not: what follows is the next request.
         let sneaky = format!(
             "POST {} HTTP/1.1\r\nContent-Length: 0\r\n\nGET /x HTTP/1.1\r\nHost: y\r\n\r\n",
             door::PATH
         );
-        let end = head_end(sneaky.as_bytes(), 0).unwrap();
-        assert_eq!(&sneaky[end..end + 6], "GET /x");
-        assert!(plain_request(&sneaky.as_bytes()[..end]).is_some());
-        // Given more than one head, it is not taken as one request.
-        assert!(plain_request(sneaky.as_bytes()).is_none());
+        match parse_head(sneaky.as_bytes()) {
+            Parsed::Plain(_, n) => assert!(sneaky[n..].starts_with("GET /x"), "{n}"),
+            _ => panic!("a whole head"),
+        }
     }
 
     #[test]

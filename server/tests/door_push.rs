@@ -459,3 +459,61 @@ async fn a_draining_instance_answers_its_waiting_ping_at_once() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Issue 26: the door works on only so many requests at once (a burst of phones after a
+/// restart holds that many requests' working memory, not one each), and a waiting Ping or
+/// long-poll Sync gives its place back: with two places, three Pings and a long-poll Sync
+/// wait, and a new phone is still answered; the change then wakes all four.
+#[tokio::test]
+async fn waiting_phones_give_their_place_to_the_next_request() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let mut phones = Vec::new();
+    let mut keys = Vec::new();
+    for n in 1..=4 {
+        let phone = Phone::new(&server, "anna", LOGIN, &format!("PHONE{n}")).await;
+        keys.push(primed(&phone).await);
+        phones.push(phone);
+    }
+    // Two places left of the door's.
+    server.places.forget_permits(server::eas::door::PLACES - 2);
+    assert_eq!(server.places.available_permits(), 2);
+    let mut long_poll = sync_body("contacts", &keys[3], None, vec![]);
+    long_poll
+        .children
+        .push(wbxml::Node::Element(Element::leaf("AirSync", "Wait", "5")));
+    let body = || Some(ping_body(Some("600"), &["contacts"]));
+    let (first, second, third, synced, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&phones[0], body()),
+            ping(&phones[1], body()),
+            ping(&phones[2], body()),
+            phones[3].command("Sync", &long_poll),
+            async {
+                until_waiting().await;
+                assert_eq!(server.waiting.count(), 4, "all four wait");
+                assert_eq!(server.places.available_permits(), 2, "none holds a place");
+                // A new phone is answered meanwhile: provisioned, its folders listed.
+                let new = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    Phone::new(&server, "anna", LOGIN, "PHONE5"),
+                )
+                .await;
+                assert!(new.is_ok(), "the new phone was answered while four wait");
+                contacts::create(&server.state, id, carla()).await.unwrap();
+            }
+        )
+    })
+    .await
+    .expect("all four woken by the change");
+    for a in [first, second, third] {
+        assert_eq!(
+            a.get_text("Ping", "Status"),
+            Some("2"),
+            "{}",
+            wbxml::to_xml(&a)
+        );
+    }
+    let synced = synced.expect("the change, not an empty answer");
+    assert_eq!(common::phone::commands(collection(&synced)).0.len(), 1);
+}

@@ -3,7 +3,7 @@
 //! requests get a clear status and text, never a 500 and never a secret.
 
 use super::auth::{authenticate, client_ip};
-use super::commands;
+use super::commands::{self, Place, Reply};
 use super::exchange::{Exchange, Unsupported};
 use super::request;
 use super::wbxml;
@@ -29,12 +29,20 @@ MeetingResponse";
 /// Largest request body read (a phone's commands are small; attachments come later).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// How many requests the door works on at once; more wait their turn, holding only what was
+/// read of them. A burst of phones (all of an instance's, reconnecting after a restart) then
+/// costs this many requests' working memory at a time, not one each for all of them at once.
+/// A waiting Ping or long-poll Sync gives its place back.
+pub const PLACES: usize = 64;
+
 #[derive(Clone)]
 pub struct Door {
     pub app: AppState,
     pub gate: Arc<Gate>,
     /// Each device's waiting Ping.
     pub waiting: Arc<commands::ping::Waiting>,
+    /// The places of the requests being worked on (`PLACES`).
+    pub places: Arc<tokio::sync::Semaphore>,
 }
 
 fn text(status: StatusCode, message: &str) -> Response {
@@ -85,9 +93,8 @@ pub async fn handle(
 ) -> Response {
     match method {
         Method::POST => {
-            let address = client_ip(&door.app, peer.ip(), &headers);
             let share = share.map(|axum::Extension(s)| s);
-            post(&door, address, share.as_ref(), uri, headers, body).await
+            answer(&door, peer.ip(), share.as_ref(), method, uri, headers, body).await
         }
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -120,6 +127,7 @@ async fn options(
     share: Option<&Share>,
     headers: &HeaderMap,
 ) -> Response {
+    let _place = Place::take(&door.places).await;
     let address = client_ip(&door.app, peer, headers);
     // Boxed, as in `post`: a phone's connection task is not sized for the sign-in's state.
     let outcome = Box::pin(authenticate(&door.gate, &door.app, headers, None, address)).await;
@@ -152,22 +160,23 @@ async fn options(
         .into_response()
 }
 
-/// A phone's plain request read by the connection layer (`phone_connections`): answered as
-/// the routes answer it, without the router's layers and boxes around a Ping's wait.
-pub async fn answer_plain(
+/// A request to the door (POST or OPTIONS): from the routes, or read by the connection layer
+/// (`phone_connections`), which calls it without the router's layers and boxes around a
+/// Ping's wait.
+pub async fn answer(
     door: &Door,
     peer: std::net::IpAddr,
-    share: &Share,
+    share: Option<&Share>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if method == Method::OPTIONS {
-        return options(door, peer, Some(share), &headers).await;
+        return options(door, peer, share, &headers).await;
     }
     let address = client_ip(&door.app, peer, &headers);
-    post(door, address, Some(share), uri, headers, body).await
+    post(door, address, share, uri, headers, body).await
 }
 
 /// A command: read once, authenticated once (also a malformed request: an anonymous caller
@@ -180,6 +189,7 @@ async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let place = Place::take(&door.places).await;
     let parsed = request::parse(uri.query());
     let device_id = parsed.as_ref().ok().map(|r| r.device_id.as_str());
     // Boxed, as the commands are (`commands::dispatch`): a Ping waiting for an hour holds
@@ -259,8 +269,18 @@ async fn post(
         device: &device,
         exchange: &exchange,
         waiting: &door.waiting,
+        place: &place,
     };
-    match commands::dispatch(&cx, command, document.as_ref()).await {
+    let answer = match commands::dispatch(&cx, command, document.as_ref()).await {
+        Ok(Reply::Now(doc)) => Ok(doc),
+        Ok(Reply::Wait(pending)) => {
+            // Nothing of the request is kept while a Ping waits (up to an hour).
+            drop((document, exchange, device, user, place));
+            Box::pin(pending.answer()).await.map(Some)
+        }
+        Err(e) => Err(e),
+    };
+    match answer {
         Ok(Some(doc)) => wbxml_response(&doc),
         Ok(None) => StatusCode::OK.into_response(),
         Err(e) => internal(e),

@@ -26,7 +26,13 @@ pub fn door(app: app::backend::state::AppState, waiting: Arc<Waiting>) -> door::
         std::time::Duration::from_secs(2),
     );
     let gate = Arc::new(app::backend::activesync::gate::Gate::new(&app));
-    door::Door { app, gate, waiting }
+    let places = Arc::new(tokio::sync::Semaphore::new(door::PLACES));
+    door::Door {
+        app,
+        gate,
+        waiting,
+        places,
+    }
 }
 
 /// The door's routes (a phone's plain requests skip them: `phone_connections`).

@@ -72,6 +72,8 @@ pub struct TestServer {
     pub token_endpoint: Option<oauth::TokenEndpoint>,
     /// The door's waiting Pings (and Syncs), by device.
     pub waiting: Arc<server::eas::Waiting>,
+    /// The places of the door's requests being worked on (`door::PLACES`).
+    pub places: Arc<tokio::sync::Semaphore>,
     /// Ends serving as SIGTERM does (`drain`).
     stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     _dir: tempfile::TempDir,
@@ -177,6 +179,7 @@ impl TestServer {
         let leptos = server::router::leptos_options(dir.path(), addr);
         let (app, door) = server::router::build_with_door(state.clone(), leptos, sessions, false);
         let waiting = door.waiting.clone();
+        let places = door.places.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The connection layer the binary uses; the per-address share is the binary tests'
         // business (these tests open hundreds of connections from 127.0.0.1 at once).
@@ -203,6 +206,7 @@ impl TestServer {
             token_endpoint,
             database_url: url,
             waiting,
+            places,
             stop: std::sync::Mutex::new(Some(stop)),
             _dir: dir,
         }

@@ -23,13 +23,15 @@ pub struct Resealed {
     pub unreadable: Vec<Holder>,
 }
 
-/// Where a sealed secret is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A stored sealed secret: which one, and where it is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Holder {
-    /// A user's sync password or authenticator-app secret.
-    User(UserId),
-    /// The organisation's mail settings (the mail server's password or client secret).
-    MailSettings,
+    /// A user's sync (ActiveSync) password.
+    SyncPassword(UserId),
+    /// A user's authenticator-app secret.
+    AppSecret(UserId),
+    /// One of the organisation's mail settings' secrets.
+    MailSettings(Secret),
     /// A message waiting in the mail queue, by id.
     QueuedMail(i64),
 }
@@ -38,72 +40,68 @@ impl Holder {
     /// Whose the secret is: bound into its seal.
     fn owner(self) -> UserId {
         match self {
-            Holder::User(user) => user,
-            Holder::MailSettings => ORGANISATION,
+            Holder::SyncPassword(user) | Holder::AppSecret(user) => user,
+            Holder::MailSettings(_) => ORGANISATION,
             Holder::QueuedMail(_) => mail_queue::OWNER,
+        }
+    }
+
+    /// The user whose secret it is, if a user's.
+    pub fn user(self) -> Option<UserId> {
+        match self {
+            Holder::SyncPassword(user) | Holder::AppSecret(user) => Some(user),
+            Holder::MailSettings(_) | Holder::QueuedMail(_) => None,
         }
     }
 }
 
-/// The kinds of sealed secret: a user's two, the organisation's mail secrets, queued mail.
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    SyncPassword,
-    AppSecret,
-    Mail(Secret),
-    QueuedMail,
-}
-
-const KINDS: [Kind; 5] = [
-    Kind::SyncPassword,
-    Kind::AppSecret,
-    Kind::Mail(Secret::Password),
-    Kind::Mail(Secret::ClientSecret),
-    Kind::QueuedMail,
-];
-
-fn by_user(all: Vec<(UserId, Sealed)>) -> Vec<(Holder, Sealed)> {
-    all.into_iter().map(|(u, s)| (Holder::User(u), s)).collect()
-}
-
-async fn sealed(state: &AppState, kind: Kind) -> Result<Vec<(Holder, Sealed)>, Error> {
+/// Every stored sealed secret.
+async fn sealed_all(state: &AppState) -> Result<Vec<(Holder, Sealed)>, Error> {
     let pool = &state.pool;
-    match kind {
-        Kind::SyncPassword => users::sealed_sync_passwords(pool).await.map(by_user),
-        Kind::AppSecret => second_factor::sealed_app_secrets(pool).await.map(by_user),
-        Kind::Mail(which) => mail_settings::sealed_secrets(pool).await.map(|all| {
-            all.into_iter()
-                .filter(|(w, _)| *w == which)
-                .map(|(_, s)| (Holder::MailSettings, s))
-                .collect()
-        }),
-        Kind::QueuedMail => mail_queue::sealed_all(pool).await.map(|all| {
-            all.into_iter()
-                .map(|(id, s)| (Holder::QueuedMail(id), s))
-                .collect()
-        }),
-    }
-    .map_err(Error::internal)
+    let mut all = Vec::new();
+    all.extend(held(
+        Holder::SyncPassword,
+        users::sealed_sync_passwords(pool).await,
+    )?);
+    all.extend(held(
+        Holder::AppSecret,
+        second_factor::sealed_app_secrets(pool).await,
+    )?);
+    all.extend(held(
+        Holder::MailSettings,
+        mail_settings::sealed_secrets(pool).await,
+    )?);
+    all.extend(held(
+        Holder::QueuedMail,
+        mail_queue::sealed_all(pool).await,
+    )?);
+    Ok(all)
 }
 
+/// Rows of one kind of secret, named by their holder.
+fn held<K>(
+    holder: fn(K) -> Holder,
+    rows: Result<Vec<(K, Sealed)>, sqlx::Error>,
+) -> Result<impl Iterator<Item = (Holder, Sealed)>, Error> {
+    let rows = rows.map_err(Error::internal)?;
+    Ok(rows
+        .into_iter()
+        .map(move |(key, sealed)| (holder(key), sealed)))
+}
+
+/// Replaces `old` by `new` where it is kept, unless it changed since it was read: `false` then.
 async fn replace(
     state: &AppState,
-    kind: Kind,
     holder: Holder,
     old: &Sealed,
     new: &Sealed,
 ) -> Result<bool, Error> {
     let pool = &state.pool;
-    match (kind, holder) {
-        (Kind::SyncPassword, Holder::User(u)) => {
-            users::reseal_sync_password(pool, u, old, new).await
-        }
-        (Kind::AppSecret, Holder::User(u)) => {
-            second_factor::reseal_app_secret(pool, u, old, new).await
-        }
-        (Kind::Mail(which), _) => mail_settings::reseal(pool, which, old, new).await,
-        (Kind::QueuedMail, Holder::QueuedMail(id)) => mail_queue::reseal(pool, id, old, new).await,
-        _ => unreachable!("`sealed` pairs each kind with its holder"),
+    match holder {
+        Holder::SyncPassword(u) => users::reseal_sync_password(pool, u, old, new).await,
+        Holder::AppSecret(u) => second_factor::reseal_app_secret(pool, u, old, new).await,
+        Holder::MailSettings(which) => mail_settings::reseal(pool, which, old, new).await,
+        Holder::QueuedMail(id) => mail_queue::reseal(pool, id, old, new).await,
     }
     .map_err(Error::internal)
 }
@@ -113,21 +111,19 @@ async fn replace(
 /// has just loaded), and records it in the organisation's audit trail.
 pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, Error> {
     let mut report = Resealed::default();
-    for kind in KINDS {
-        for (holder, old) in sealed(state, kind).await? {
-            match state.secrets.reseal(holder.owner(), &old) {
-                Ok(None) => report.current += 1,
-                Ok(Some(new)) => {
-                    if replace(state, kind, holder, &old, &new).await? {
-                        report.moved += 1;
-                    } else {
-                        report.changed += 1;
-                    }
+    for (holder, old) in sealed_all(state).await? {
+        match state.secrets.reseal(holder.owner(), &old) {
+            Ok(None) => report.current += 1,
+            Ok(Some(new)) => {
+                if replace(state, holder, &old, &new).await? {
+                    report.moved += 1;
+                } else {
+                    report.changed += 1;
                 }
-                Err(e) => {
-                    tracing::warn!(?holder, ?kind, "cannot re-encrypt a secret: {e}");
-                    report.unreadable.push(holder);
-                }
+            }
+            Err(e) => {
+                tracing::warn!(?holder, "cannot re-encrypt a secret: {e}");
+                report.unreadable.push(holder);
             }
         }
     }
@@ -141,19 +137,12 @@ pub async fn reseal_all(state: &AppState, origin: &Origin) -> Result<Resealed, E
 /// would make them unreadable).
 pub async fn sealed_under_retired_keys(state: &AppState) -> Result<Vec<Holder>, Error> {
     let current = state.secrets.key_id();
-    let mut holders = Vec::new();
-    for kind in KINDS {
-        holders.extend(
-            sealed(state, kind)
-                .await?
-                .into_iter()
-                .filter(|(_, sealed)| sealed.key_id != current)
-                .map(|(holder, _)| holder),
-        );
-    }
-    holders.sort_unstable();
-    holders.dedup();
-    Ok(holders)
+    Ok(sealed_all(state)
+        .await?
+        .into_iter()
+        .filter(|(_, sealed)| sealed.key_id != current)
+        .map(|(holder, _)| holder)
+        .collect())
 }
 
 /// The owners of unused recovery codes made under a retired key: dropping it would void them

@@ -34,19 +34,23 @@ pub struct Sealed {
     pub key_id: String,
 }
 
-/// A sealed secret read with its owner: (owner, ciphertext, nonce, key id).
-pub type OwnedSealedRow = (crate::domain::ids::UserId, Vec<u8>, Vec<u8>, String);
+/// A sealed secret read with what it belongs to (an owner, a row id): (key, ciphertext,
+/// nonce, key id).
+pub type KeyedSealedRow<K> = (K, Vec<u8>, Vec<u8>, String);
 
-/// Rows of sealed secrets as (owner, `Sealed`) (for re-encryption under a new key).
-pub fn owned_sealed(rows: Vec<OwnedSealedRow>) -> Vec<(crate::domain::ids::UserId, Sealed)> {
+/// A sealed secret read with its owner.
+pub type OwnedSealedRow = KeyedSealedRow<crate::domain::ids::UserId>;
+
+/// Rows of sealed secrets as (key, `Sealed`) (for re-encryption under a new key).
+pub fn keyed_sealed<K>(rows: Vec<KeyedSealedRow<K>>) -> Vec<(K, Sealed)> {
     rows.into_iter()
-        .map(|(owner, ciphertext, nonce, key_id)| {
+        .map(|(key, ciphertext, nonce, key_id)| {
             let sealed = Sealed {
                 ciphertext,
                 nonce,
                 key_id,
             };
-            (owner, sealed)
+            (key, sealed)
         })
         .collect()
 }

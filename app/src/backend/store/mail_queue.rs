@@ -1,6 +1,6 @@
 //! The `mail_queue` table: mail until the mail server accepted it.
 
-use super::columns::Sealed;
+use super::columns::{keyed_sealed, KeyedSealedRow, Sealed};
 use super::Pool;
 use crate::domain::ids::UserId;
 use sqlx::FromRow;
@@ -127,23 +127,11 @@ pub async fn release_all(pool: &Pool) -> Result<u64, sqlx::Error> {
 
 /// Every waiting message's sealed content, by id (`rotate-key`).
 pub async fn sealed_all(pool: &Pool) -> Result<Vec<(i64, Sealed)>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>, Vec<u8>, String)> =
+    let rows: Vec<KeyedSealedRow<i64>> =
         sqlx::query_as("SELECT id, ciphertext, nonce, key_id FROM mail_queue ORDER BY id")
             .fetch_all(pool)
             .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, ciphertext, nonce, key_id)| {
-            (
-                id,
-                Sealed {
-                    ciphertext,
-                    nonce,
-                    key_id,
-                },
-            )
-        })
-        .collect())
+    Ok(keyed_sealed(rows))
 }
 
 /// Replaces a message's sealed content by the same under another key, unless it was

@@ -1,7 +1,7 @@
 //! The authenticator app's sealed secret (`authenticator_apps`), recovery codes
 //! (`recovery_codes`), and the count of wrong app and recovery codes (`users.factor_tries`).
 
-use super::columns::{owned_sealed, OwnedSealedRow, Sealed};
+use super::columns::{keyed_sealed, OwnedSealedRow, Sealed};
 use super::{Executes, Pool};
 use crate::domain::ids::UserId;
 
@@ -242,7 +242,7 @@ pub async fn sealed_app_secrets(pool: &Pool) -> Result<Vec<(UserId, Sealed)>, sq
     )
     .fetch_all(pool)
     .await?;
-    Ok(owned_sealed(rows))
+    Ok(keyed_sealed(rows))
 }
 
 /// Replaces `old` with `new` unless the owner changed it meanwhile (`false` then).

@@ -24,7 +24,7 @@ fn response(status: &str, id: &str, estimate: Option<usize>) -> Element {
         .child(collection)
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let mut answer = Element::new("GetItemEstimate", "GetItemEstimate");
     let Some(collections) = request.get("GetItemEstimate", "Collections") else {
         return Ok(answer.child(Element::leaf("GetItemEstimate", "Status", "2")));

@@ -16,7 +16,7 @@ fn leaf(tag: &str, text: impl Into<String>) -> Element {
     Element::leaf("FolderHierarchy", tag, text)
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let device = cx.device;
     let key = request
         .get_text("FolderHierarchy", "SyncKey")

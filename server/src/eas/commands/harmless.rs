@@ -20,7 +20,7 @@ fn range(text: Option<&str>) -> Option<(usize, usize)> {
     (a <= b).then_some((a, b))
 }
 
-pub async fn search(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn search(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let store = request.get("Search", "Store");
     let name = store
         .and_then(|s| s.get_text("Search", "Name"))
@@ -79,7 +79,7 @@ pub async fn search(cx: &Context<'_>, request: &Element) -> Result<Element, Erro
     Ok(answer(out))
 }
 
-pub async fn resolve_recipients(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn resolve_recipients(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let leaf = |tag: &str, text: String| Element::leaf("ResolveRecipients", tag, text);
     let mut answer =
         Element::new("ResolveRecipients", "ResolveRecipients").child(leaf("Status", "1".into()));
@@ -119,7 +119,7 @@ pub async fn resolve_recipients(cx: &Context<'_>, request: &Element) -> Result<E
     Ok(answer)
 }
 
-pub fn move_items(cx: &Context<'_>, request: &Element) -> Element {
+pub fn move_items(cx: &Context<'_, '_>, request: &Element) -> Element {
     let leaf = |tag: &str, text: &str| Element::leaf("Move", tag, text);
     let mut answer = Element::new("Move", "MoveItems");
     for m in request.elements().filter(|e| e.is("Move", "Move")) {

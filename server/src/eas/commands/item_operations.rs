@@ -13,7 +13,7 @@ fn leaf(tag: &str, text: impl Into<String>) -> Element {
     Element::leaf("ItemOperations", tag, text)
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let mut response = Element::new("ItemOperations", "Response");
     for op in request.elements() {
         if !op.is("ItemOperations", "Fetch") {

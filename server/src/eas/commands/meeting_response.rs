@@ -26,7 +26,7 @@ fn response_of(code: &str) -> Option<Response> {
     }
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let mut answer = Element::new("MeetingResponse", "MeetingResponse");
     for r in request
         .elements()

@@ -21,37 +21,69 @@ use app::backend::Error;
 /// FolderSync / Provision status: the device must provision first (MS-ASCMD, 14.0 and later).
 pub const NEEDS_PROVISION: &str = "142";
 
-/// What a command is answered with: who asks, from which device, in which request.
-pub struct Context<'a> {
-    pub state: &'a AppState,
-    pub user: &'a UserRecord,
-    pub device: &'a DeviceState,
-    pub exchange: &'a Exchange,
+/// What a command is answered with: the server's (`'s`), and who asks, from which device, in
+/// which request (`'r`: gone before a Ping waits).
+pub struct Context<'s, 'r> {
+    pub state: &'s AppState,
+    pub user: &'r UserRecord,
+    pub device: &'r DeviceState,
+    pub exchange: &'r Exchange,
     /// The device's waiting Pings (a newer one ends the older).
-    pub waiting: &'a ping::Waiting,
+    pub waiting: &'s ping::Waiting,
+    /// The request's place among those worked on at once (a long-poll Sync gives it back).
+    pub place: &'r Place,
 }
 
-/// Answers one command (`None`: an empty 200). `document` is `None` only for the commands
-/// that may come without a body. A device that must provision first is told so (status 142).
-pub async fn dispatch(
-    cx: &Context<'_>,
+/// A request's place among those the door works on at once (`door::PLACES`); a request that
+/// waits (a Ping, a long-poll Sync) gives it back before it waits.
+pub struct Place(std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>);
+
+impl Place {
+    /// Waits for a place.
+    pub async fn take(places: &std::sync::Arc<tokio::sync::Semaphore>) -> Place {
+        // `None` only if the semaphore were closed, which the door never does: the request
+        // goes on without a place then rather than fail.
+        Place(std::sync::Mutex::new(
+            places.clone().acquire_owned().await.ok(),
+        ))
+    }
+
+    /// Gives the place back to the requests waiting for one.
+    pub fn give_back(&self) {
+        // The permit is dropped either way, also if a holder panicked.
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
+
+/// A command's answer.
+pub enum Reply<'s> {
+    /// Answered now (`None`: an empty 200).
+    Now(Option<Element>),
+    /// A Ping that waits: answered by `Pending::answer`, once the request's state is let go.
+    Wait(ping::Pending<'s>),
+}
+
+/// Answers one command. `document` is `None` only for the commands that may come without a
+/// body. A device that must provision first is told so (status 142).
+pub async fn dispatch<'s>(
+    cx: &Context<'s, '_>,
     command: Command,
     document: Option<&Element>,
-) -> Result<Option<Element>, Error> {
+) -> Result<Reply<'s>, Error> {
     let provisioned = provision::is_provisioned(cx.device, cx.exchange.policy_key.as_deref());
     if !provisioned && !matches!(command, Command::Provision | Command::Settings) {
-        return Ok(Some(needs_provision(command)));
+        return Ok(Reply::Now(Some(needs_provision(command))));
     }
     let empty = Element::new("AirSync", "Sync");
     let body = document.unwrap_or(&empty);
     // Each command's future is boxed: inline, every request (a Ping waiting for an hour among
     // them) would hold room for the largest command's state, Sync's.
-    Ok(Some(match command {
+    Ok(Reply::Now(Some(match command {
         Command::Provision => Box::pin(provision::handle(cx, body)).await?,
         Command::FolderSync => Box::pin(folder_sync::handle(cx, body)).await?,
         Command::Settings => Box::pin(settings::handle(cx, body)).await?,
-        Command::Sync => return Box::pin(sync::handle(cx, document)).await,
-        Command::Ping => Box::pin(ping::handle(cx, document)).await?,
+        Command::Sync => return Box::pin(sync::handle(cx, document)).await.map(Reply::Now),
+        Command::Ping => return Box::pin(ping::handle(cx, document)).await,
         Command::GetItemEstimate => Box::pin(estimate::handle(cx, body)).await?,
         Command::ItemOperations => Box::pin(item_operations::handle(cx, body)).await?,
         Command::Search => Box::pin(harmless::search(cx, body)).await?,
@@ -59,9 +91,9 @@ pub async fn dispatch(
         Command::MoveItems => harmless::move_items(cx, body),
         Command::ValidateCert => harmless::validate_cert(),
         Command::MeetingResponse => Box::pin(meeting_response::handle(cx, body)).await?,
-        Command::SendMail => return Box::pin(send_mail::handle(cx, body)).await,
+        Command::SendMail => return Box::pin(send_mail::handle(cx, body)).await.map(Reply::Now),
         Command::SmartReply | Command::SmartForward => harmless::compose(command.name()),
-    }))
+    })))
 }
 
 pub(super) fn status(page: &str, command: &str, value: &str) -> Element {

@@ -5,12 +5,15 @@
 //! channel (woken by the notifier, from this or another instance): no thread, no database
 //! connection, no polling.
 
-use super::Context;
+use super::{Context, Reply};
 use crate::eas::folders;
 use crate::eas::wbxml::Element;
+use app::backend::pim::watch::FolderTick;
+use app::backend::state::AppState;
 use app::backend::sync::{self, Contacts, Empty, Events, Target};
 use app::backend::Error;
 use app::domain::folder_hierarchy;
+use app::domain::ids::UserId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -102,7 +105,7 @@ pub(super) enum Woken {
 
 /// Waits for a change of the user's folders, the deadline, or a newer wait of the device.
 pub(super) async fn wait(
-    changes: &mut tokio::sync::watch::Receiver<app::backend::pim::watch::FolderTick>,
+    changes: &mut tokio::sync::watch::Receiver<FolderTick>,
     guard: &WaitGuard<'_>,
     deadline: tokio::time::Instant,
 ) -> Woken {
@@ -118,7 +121,13 @@ fn status(s: &str) -> Element {
     Element::new("Ping", "Ping").child(Element::leaf("Ping", "Status", s))
 }
 
-pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Element, Error> {
+/// Checks the Ping and starts its wait: a wrong Ping is answered now, a right one is
+/// `Reply::Wait` (its first look for changes is the wait's).
+pub async fn handle<'s>(
+    cx: &Context<'s, '_>,
+    request: Option<&Element>,
+) -> Result<Reply<'s>, Error> {
+    let now = |answer| Ok(Reply::Now(Some(answer)));
     let heartbeat = request
         .and_then(|r| r.get_text("Ping", "HeartbeatInterval"))
         .map(|h| h.trim().parse::<i64>());
@@ -129,16 +138,16 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Eleme
             .collect()
     });
     let heartbeat = match heartbeat {
-        Some(Err(_)) => return Ok(status("4")),
+        Some(Err(_)) => return now(status("4")),
         Some(Ok(h)) if h < MIN_HEARTBEAT => {
-            return Ok(status("5").child(Element::leaf(
+            return now(status("5").child(Element::leaf(
                 "Ping",
                 "HeartbeatInterval",
                 MIN_HEARTBEAT.to_string(),
             )))
         }
         Some(Ok(h)) if h > MAX_HEARTBEAT => {
-            return Ok(status("5").child(Element::leaf(
+            return now(status("5").child(Element::leaf(
                 "Ping",
                 "HeartbeatInterval",
                 MAX_HEARTBEAT.to_string(),
@@ -148,12 +157,16 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Eleme
         None => None,
     };
     if named.as_ref().is_some_and(|n| n.len() > MAX_FOLDERS) {
-        return Ok(status("6").child(Element::leaf("Ping", "MaxFolders", MAX_FOLDERS.to_string())));
+        return now(status("6").child(Element::leaf(
+            "Ping",
+            "MaxFolders",
+            MAX_FOLDERS.to_string(),
+        )));
     }
     // What the device asked for before fills in what it left out.
     let (cached_heartbeat, cached_folders) = (cx.device.ping_heartbeat, &cx.device.ping_folders);
     let Some(heartbeat) = heartbeat.or(cached_heartbeat) else {
-        return Ok(status("3"));
+        return now(status("3"));
     };
     let folders_list = match named {
         Some(n) if !n.is_empty() => n,
@@ -164,7 +177,7 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Eleme
             .collect(),
     };
     if folders_list.is_empty() {
-        return Ok(status("3"));
+        return now(status("3"));
     }
     let joined = folders_list.join(",");
     if Some(heartbeat) != cached_heartbeat || joined != *cached_folders {
@@ -173,59 +186,94 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Eleme
 
     let guard = cx.waiting.start(cx.device.id);
     // Subscribed before the first look: a change between the look and the wait still wakes it.
-    let mut changes = cx.state.folders.subscribe(cx.user.id);
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(heartbeat as u64);
-    loop {
-        // Boxed: its database reads' state is not kept in the wait's for the hour it may last.
-        if let Some(answer) = Box::pin(look(cx, &folders_list)).await? {
-            return Ok(answer);
-        }
-        if let Woken::Over = wait(&mut changes, &guard, deadline).await {
-            return Ok(status("1"));
-        }
-    }
+    let changes = cx.state.folders.subscribe(cx.user.id);
+    Ok(Reply::Wait(Pending {
+        state: cx.state,
+        user: cx.user.id,
+        device: cx.device.id,
+        given: cx.device.folders_offered.clone(),
+        named: folders_list,
+        guard,
+        changes,
+        deadline: tokio::time::Instant::now() + std::time::Duration::from_secs(heartbeat as u64),
+    }))
 }
 
-/// Status 7 if the folder list is outdated, 2 with the changed folders, `None` to wait on.
-async fn look(cx: &Context<'_>, named: &[String]) -> Result<Option<Element>, Error> {
-    // The user as stored now: "Sync with my devices" may have changed while waiting.
-    let user = app::backend::activesync::door::account(cx.state, cx.user.id)
-        .await?
-        .unwrap_or_else(|| cx.user.clone());
-    let offered = folders::offered(&user);
-    let given = folder_hierarchy::parse(&cx.device.folders_offered);
-    let now: Vec<&str> = offered.iter().map(|f| f.id).collect();
-    if given != now || named.iter().any(|n| !now.contains(&n.as_str())) {
-        return Ok(Some(status("7")));
-    }
-    let mut changed = Vec::new();
-    for name in named {
-        let target = Target {
-            user: user.id,
-            device: cx.device.id,
-            collection: name,
-        };
-        let has = match offered.iter().find(|f| f.id == name).and_then(|f| f.kind) {
-            Some(app::domain::model::folders::FolderKind::Contacts) => {
-                sync::has_changes::<Contacts>(cx.state, target).await?
+/// A Ping that waits, with what the wait needs and nothing of its request: a phone holds it
+/// for up to an hour, and the request's user record, device row, parameters and WBXML are let
+/// go before it waits.
+pub struct Pending<'s> {
+    state: &'s AppState,
+    user: UserId,
+    device: i64,
+    /// The folders the device was last given (an outdated list ends the wait with status 7).
+    given: String,
+    /// The folders it watches.
+    named: Vec<String>,
+    guard: WaitGuard<'s>,
+    changes: tokio::sync::watch::Receiver<FolderTick>,
+    deadline: tokio::time::Instant,
+}
+
+impl Pending<'_> {
+    /// Looks for changes, then waits for one (or the end) and looks again.
+    pub async fn answer(mut self) -> Result<Element, Error> {
+        loop {
+            // Boxed: its database reads' state is not kept in the wait's for the hour it may
+            // last.
+            if let Some(answer) = Box::pin(self.look()).await? {
+                return Ok(answer);
             }
-            Some(app::domain::model::folders::FolderKind::Calendar) => {
-                sync::has_changes::<Events>(cx.state, target).await?
+            if let Woken::Over = wait(&mut self.changes, &self.guard, self.deadline).await {
+                return Ok(status("1"));
             }
-            None => sync::has_changes::<Empty>(cx.state, target).await?,
-        };
-        // Never synced: the device must Sync it (its first answer primes it).
-        if has != Some(false) {
-            changed.push(name.clone());
         }
     }
-    if changed.is_empty() {
-        return Ok(None);
+
+    /// Status 7 if the folder list is outdated, 2 with the changed folders, `None` to wait
+    /// on. A user deleted meanwhile has nothing left to watch: status 1, and the phone's next
+    /// request is refused.
+    async fn look(&self) -> Result<Option<Element>, Error> {
+        // The user as stored now: "Sync with my devices" may have changed while waiting.
+        let Some(user) = app::backend::activesync::door::account(self.state, self.user).await?
+        else {
+            return Ok(Some(status("1")));
+        };
+        let offered = folders::offered(&user);
+        let given = folder_hierarchy::parse(&self.given);
+        let now: Vec<&str> = offered.iter().map(|f| f.id).collect();
+        if given != now || self.named.iter().any(|n| !now.contains(&n.as_str())) {
+            return Ok(Some(status("7")));
+        }
+        let mut changed = Vec::new();
+        for name in &self.named {
+            let target = Target {
+                user: user.id,
+                device: self.device,
+                collection: name,
+            };
+            let has = match offered.iter().find(|f| f.id == name).and_then(|f| f.kind) {
+                Some(app::domain::model::folders::FolderKind::Contacts) => {
+                    sync::has_changes::<Contacts>(self.state, target).await?
+                }
+                Some(app::domain::model::folders::FolderKind::Calendar) => {
+                    sync::has_changes::<Events>(self.state, target).await?
+                }
+                None => sync::has_changes::<Empty>(self.state, target).await?,
+            };
+            // Never synced: the device must Sync it (its first answer primes it).
+            if has != Some(false) {
+                changed.push(name.clone());
+            }
+        }
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        let list = changed
+            .into_iter()
+            .fold(Element::new("Ping", "Folders"), |l, f| {
+                l.child(Element::leaf("Ping", "Folder", f))
+            });
+        Ok(Some(status("2").child(list)))
     }
-    let list = changed
-        .into_iter()
-        .fold(Element::new("Ping", "Folders"), |l, f| {
-            l.child(Element::leaf("Ping", "Folder", f))
-        });
-    Ok(Some(status("2").child(list)))
 }

@@ -46,7 +46,7 @@ fn permissive_policy() -> Element {
     doc
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let device = cx.device;
     let mut response = Element::new("Provision", "Provision");
     if let Some(info) = request.get("Settings", "DeviceInformation") {

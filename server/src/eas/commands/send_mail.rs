@@ -66,7 +66,7 @@ fn status(value: &str) -> Element {
 }
 
 /// `None`: sent (an empty 200).
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Option<Element>, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Option<Element>, Error> {
     let Some(message) = mime_of(request).and_then(|b| String::from_utf8(b).ok()) else {
         return Ok(Some(status(INVALID_MIME)));
     };

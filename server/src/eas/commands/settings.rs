@@ -8,7 +8,7 @@ use app::backend::Error;
 
 /// Stores what a `Settings:DeviceInformation` block says about the device.
 pub(super) async fn store_device_information(
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     info: &Element,
 ) -> Result<(), Error> {
     let Some(set) = info.get("Settings", "Set") else {
@@ -30,7 +30,7 @@ pub(super) async fn store_device_information(
     door::set_information(cx.state, cx.device, &info).await
 }
 
-pub async fn handle(cx: &Context<'_>, request: &Element) -> Result<Element, Error> {
+pub async fn handle(cx: &Context<'_, '_>, request: &Element) -> Result<Element, Error> {
     let user = cx.user;
     let mut response =
         Element::new("Settings", "Settings").child(Element::leaf("Settings", "Status", "1"));

@@ -43,7 +43,10 @@ fn top_status(status: &str) -> Element {
 }
 
 /// The answer: `None` for an empty 200 (nothing changed anywhere).
-pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Option<Element>, Error> {
+pub async fn handle(
+    cx: &Context<'_, '_>,
+    request: Option<&Element>,
+) -> Result<Option<Element>, Error> {
     let repeated;
     let request = match request {
         Some(r) => r,
@@ -96,6 +99,8 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Optio
     // A long-poll Sync (Wait or HeartbeatInterval) with nothing to say waits like a Ping. (With
     // nothing to say, the request held no commands: answering it again applies nothing twice.)
     if let (Some(seconds), Some(changes)) = (wait, changes.as_mut()) {
+        // Waiting is not work: the place goes to another request meanwhile.
+        cx.place.give_back();
         let guard = cx.waiting.start(cx.device.id);
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
         while answers.is_empty() {
@@ -116,7 +121,7 @@ pub async fn handle(cx: &Context<'_>, request: Option<&Element>) -> Result<Optio
 
 /// Each collection's answer, those with nothing to say left out.
 async fn answer_all(
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     collections: &Element,
     cached: &Cached,
 ) -> Result<Vec<Element>, Error> {
@@ -152,7 +157,7 @@ fn long_poll(request: &Element) -> Result<Option<u64>, u64> {
 }
 
 /// The device's last request again, at the keys it holds now.
-async fn repeat(cx: &Context<'_>) -> Result<Option<Element>, Error> {
+async fn repeat(cx: &Context<'_, '_>) -> Result<Option<Element>, Error> {
     let Ok(cached) = serde_json::from_str::<Cached>(&cx.device.last_sync_request) else {
         return Ok(None);
     };
@@ -184,7 +189,7 @@ fn collection_status(key: &str, id: &str, status: &str) -> Element {
 
 /// One collection's answer; `None` to leave it out.
 async fn one(
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     collection: &Element,
     id: &str,
     window: Option<usize>,
@@ -249,7 +254,7 @@ async fn one(
 }
 
 /// How events are written for this phone's protocol version and user.
-pub fn dialect(cx: &Context<'_>) -> event::Dialect {
+pub fn dialect(cx: &Context<'_, '_>) -> event::Dialect {
     let lang = cx.user.language.unwrap_or_default();
     event::Dialect {
         v16: event::Dialect::for_version(&cx.exchange.version),
@@ -300,7 +305,7 @@ fn occurrence_patch(
 
 /// From 16.0 the answer to a phone's add carries the UID the server gave the event
 /// (MS-ASCAL 2.2.2.46).
-async fn add_uids(cx: &Context<'_>, collection: &mut Element) -> Result<(), Error> {
+async fn add_uids(cx: &Context<'_, '_>, collection: &mut Element) -> Result<(), Error> {
     let Some(responses) = collection
         .elements_mut()
         .find(|c| c.is("AirSync", "Responses"))
@@ -348,7 +353,7 @@ fn supported(collection: &Element) -> Option<Vec<String>> {
 }
 
 async fn run<C: Class, R, W, O>(
-    cx: &Context<'_>,
+    cx: &Context<'_, '_>,
     folder: DoorFolder,
     collection: &Element,
     window: Option<usize>,

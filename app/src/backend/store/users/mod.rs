@@ -1,7 +1,7 @@
 //! The `users` table.
 
 use super::columns::PasswordHash;
-use super::columns::{owned_sealed, OwnedSealedRow, Sealed};
+use super::columns::{keyed_sealed, OwnedSealedRow, Sealed};
 use super::{Executes, Pool};
 use crate::domain::ids::UserId;
 use crate::i18n::Lang;
@@ -385,7 +385,7 @@ pub async fn sealed_sync_passwords(pool: &Pool) -> Result<Vec<(UserId, Sealed)>,
     )
     .fetch_all(pool)
     .await?;
-    Ok(owned_sealed(rows))
+    Ok(keyed_sealed(rows))
 }
 
 /// Replaces a sealed sync password by the same secret under another key, unless it changed
