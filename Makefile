@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(NODE_BIN):$(PATH)
 
-.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-sync bench-push bench-db bench-contacts bench-users bench-calendar attack lint fmt clean
+.PHONY: help run build release size smoke test test-rust test-e2e tools tools-rust tools-node tools-browser tools-test bench bench-sync bench-push bench-fleet bench-db bench-contacts bench-users bench-calendar attack lint fmt clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite under data/)"
@@ -93,13 +93,15 @@ tools-test:
 	  $(EAS_VENV)/bin/pip install -q --disable-pip-version-check pyactivesync==$(PYACTIVESYNC_VERSION); fi
 
 ## The door next to a bare axum handler (release, wrk): authenticated OPTIONS, then syncing
-## contacts (first syncs of 1,000 and 5,000, the empty incremental Sync, a two-way round) and
-## 10,000 phones waiting in Ping (memory, console change → answers).
+## contacts (first syncs of 1,000 and 5,000, the empty incremental Sync, a two-way round),
+## 10,000 phones waiting in Ping on one instance, then 100,000 on six instances on one
+## PostgreSQL (memory, console change → answers, a new phone meanwhile; about 45 minutes).
 bench: tools-test
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	server/bench/door-options.sh
 	server/bench/door-sync.sh sync
 	server/bench/door-sync.sh push 10000 50
+	server/bench/push-fleet.sh 100000 6
 
 ## Only the sync figures, or only push with N phones: make bench-sync / make bench-push N=1000
 bench-sync: tools-test
@@ -107,6 +109,9 @@ bench-sync: tools-test
 	server/bench/door-sync.sh sync
 bench-push: tools-test
 	server/bench/door-sync.sh push $(or $(N),10000) 50
+## N phones (default 100,000) on INSTANCES instances (default 6) on one throwaway PostgreSQL.
+bench-fleet: tools-test
+	server/bench/push-fleet.sh $(or $(N),100000) $(or $(INSTANCES),6)
 
 ## The contacts pages with 10,000 contacts (release, loopback): adding, first page, search, paging.
 bench-contacts:
