@@ -79,13 +79,8 @@ pub async fn serve(mut stream: TcpStream, mut served: Served<'_>) -> Ended {
             close,
             ..
         } = plain;
-        // Blank lines between requests are allowed (RFC 9112 2.2); gone, they do not keep the
-        // hang-up from being watched.
-        let blank = unread
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count();
-        unread.drain(..blank);
+        // Gone, blank lines after a request do not keep the hang-up from being watched.
+        drop_blank_lines(&mut unread);
         // Nothing of the request's bytes is kept while it is answered (a Ping waits long).
         if unread.is_empty() {
             unread = Vec::new();
@@ -134,8 +129,10 @@ async fn read_head(stream: &mut TcpStream, unread: &mut Vec<u8>, served: &mut Se
     let deadline = Instant::now() + served.timeout;
     // Bytes the parser has seen: a head arriving a byte at a time is parsed again only when a
     // line ends, not for every byte.
-    let mut parsed = 0;
+    let mut parsed: usize = 0;
     loop {
+        // Dropped as they come, blank lines are not parsed again with every line that follows.
+        parsed = parsed.saturating_sub(drop_blank_lines(unread));
         if unread[parsed..].contains(&b'\n') {
             match parse_head(unread) {
                 Parsed::Partial => {}
@@ -172,11 +169,24 @@ enum Parsed {
     Other,
 }
 
+/// Blank lines before a request are allowed and ignored (RFC 9112 2.2): drops those at the
+/// start of `unread`; how many bytes.
+fn drop_blank_lines(unread: &mut Vec<u8>) -> usize {
+    let blank = unread
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    unread.drain(..blank);
+    blank
+}
+
 fn parse_head(bytes: &[u8]) -> Parsed {
     let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut lines);
     match request.parse(bytes) {
         Ok(httparse::Status::Partial) => Parsed::Partial,
+        // Past the size allowed: hyper answers 431, as it would had the head come in pieces.
+        Ok(httparse::Status::Complete(n)) if n > crate::http::MAX_HEAD_BYTES => Parsed::Other,
         Ok(httparse::Status::Complete(n)) => {
             plain_request(&request).map_or(Parsed::Other, |plain| Parsed::Plain(plain, n))
         }
@@ -528,6 +538,23 @@ mod tests {
             Parsed::Plain(_, n) => assert!(sneaky[n..].starts_with("GET /x"), "{n}"),
             _ => panic!("a whole head"),
         }
+    }
+
+    #[test]
+    fn blank_lines_before_a_request_go_and_a_head_past_the_cap_is_hyper_s() {
+        let mut unread = b"\r\n\n\r\nPOST / HTTP/1.1\r\n".to_vec();
+        assert_eq!(drop_blank_lines(&mut unread), 5);
+        assert_eq!(unread, b"POST / HTTP/1.1\r\n");
+        assert_eq!(drop_blank_lines(&mut unread), 0);
+        let mut only_blank = b"\r\n\r\n\r".to_vec();
+        assert_eq!(drop_blank_lines(&mut only_blank), 5);
+        assert!(only_blank.is_empty());
+        // A whole head just past 64 KB, read in one go.
+        let long = ping_head(&format!(
+            "Content-Length: 0\r\nX-Pad: {}\r\n",
+            "a".repeat(crate::http::MAX_HEAD_BYTES)
+        ));
+        assert!(served_here(long.as_bytes()).is_none());
     }
 
     #[test]

@@ -516,4 +516,34 @@ async fn waiting_phones_give_their_place_to_the_next_request() {
     }
     let synced = synced.expect("the change, not an empty answer");
     assert_eq!(common::phone::commands(collection(&synced)).0.len(), 1);
+    assert_eq!(
+        server.places.available_permits(),
+        2,
+        "the places taken to look again are back"
+    );
+}
+
+/// Issue 26: past the door's places, a signed-in request waits for one, and goes on when
+/// one is free.
+#[tokio::test]
+async fn a_request_waits_for_a_place_when_all_are_taken() {
+    let server = TestServer::start().await;
+    anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    server.places.forget_permits(server::eas::door::PLACES);
+    assert_eq!(server.places.available_permits(), 0);
+    let asked = phone.folder_sync();
+    tokio::pin!(asked);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut asked)
+            .await
+            .is_err(),
+        "no place: the request waits"
+    );
+    server.places.add_permits(1);
+    let folders = tokio::time::timeout(Duration::from_secs(10), asked)
+        .await
+        .expect("answered once a place is free");
+    assert!(wbxml::to_xml(&folders).contains("contacts"));
+    assert_eq!(server.places.available_permits(), 1, "its place is back");
 }

@@ -127,7 +127,6 @@ async fn options(
     share: Option<&Share>,
     headers: &HeaderMap,
 ) -> Response {
-    let _place = Place::take(&door.places).await;
     let address = client_ip(&door.app, peer, headers);
     // Boxed, as in `post`: a phone's connection task is not sized for the sign-in's state.
     let outcome = Box::pin(authenticate(&door.gate, &door.app, headers, None, address)).await;
@@ -189,7 +188,6 @@ async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let place = Place::take(&door.places).await;
     let parsed = request::parse(uri.query());
     let device_id = parsed.as_ref().ok().map(|r| r.device_id.as_str());
     // Boxed, as the commands are (`commands::dispatch`): a Ping waiting for an hour holds
@@ -207,6 +205,9 @@ async fn post(
     if let Some(share) = share {
         share.release();
     }
+    // Work starts here; signing in is not counted (the hasher has its own queue, and a flood
+    // of slow checks must not keep cached ones waiting).
+    let place = Place::take(&door.places).await;
     let exchange = match parsed {
         Ok(r) => Exchange::new(r, &headers),
         Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -275,8 +276,8 @@ async fn post(
         Ok(Reply::Now(doc)) => Ok(doc),
         Ok(Reply::Wait(pending)) => {
             // Nothing of the request is kept while a Ping waits (up to an hour).
-            drop((document, exchange, device, user, place));
-            Box::pin(pending.answer()).await.map(Some)
+            drop((document, exchange, device, user));
+            Box::pin(pending.answer(place)).await.map(Some)
         }
         Err(e) => Err(e),
     };

@@ -17,6 +17,8 @@ use app::backend::activesync::door::DeviceState;
 use app::backend::identity::UserRecord;
 use app::backend::state::AppState;
 use app::backend::Error;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// FolderSync / Provision status: the device must provision first (MS-ASCMD, 14.0 and later).
 pub const NEEDS_PROVISION: &str = "142";
@@ -34,24 +36,44 @@ pub struct Context<'s, 'r> {
     pub place: &'r Place,
 }
 
-/// A request's place among those the door works on at once (`door::PLACES`); a request that
-/// waits (a Ping, a long-poll Sync) gives it back before it waits.
-pub struct Place(std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>);
+/// A request's place among those the door works on at once (`door::PLACES`): taken once it
+/// has signed in; a request that waits (a Ping, a long-poll Sync) gives it back while it waits
+/// and takes one again to look for changes.
+pub struct Place {
+    places: Arc<Semaphore>,
+    held: std::sync::Mutex<Option<OwnedSemaphorePermit>>,
+}
 
 impl Place {
     /// Waits for a place.
-    pub async fn take(places: &std::sync::Arc<tokio::sync::Semaphore>) -> Place {
-        // `None` only if the semaphore were closed, which the door never does: the request
+    pub async fn take(places: &Arc<Semaphore>) -> Place {
+        let place = Place {
+            places: places.clone(),
+            held: std::sync::Mutex::new(None),
+        };
+        place.take_again().await;
+        place
+    }
+
+    /// Waits for a place again, unless one is held.
+    pub async fn take_again(&self) {
+        if self.held().is_some() {
+            return;
+        }
+        // `Err` only if the semaphore were closed, which the door never does: the request
         // goes on without a place then rather than fail.
-        Place(std::sync::Mutex::new(
-            places.clone().acquire_owned().await.ok(),
-        ))
+        let permit = self.places.clone().acquire_owned().await.ok();
+        *self.held() = permit;
     }
 
     /// Gives the place back to the requests waiting for one.
     pub fn give_back(&self) {
-        // The permit is dropped either way, also if a holder panicked.
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.held().take();
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<OwnedSemaphorePermit>> {
+        // The permit stays right if a holder panicked: keep using it.
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

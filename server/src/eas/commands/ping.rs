@@ -5,7 +5,7 @@
 //! channel (woken by the notifier, from this or another instance): no thread, no database
 //! connection, no polling.
 
-use super::{Context, Reply};
+use super::{Context, Place, Reply};
 use crate::eas::folders;
 use crate::eas::wbxml::Element;
 use app::backend::pim::watch::FolderTick;
@@ -216,17 +216,20 @@ pub struct Pending<'s> {
 }
 
 impl Pending<'_> {
-    /// Looks for changes, then waits for one (or the end) and looks again.
-    pub async fn answer(mut self) -> Result<Element, Error> {
+    /// Looks for changes (in the request's `place`), then waits for one (or the end) without
+    /// a place, and looks again in a new one.
+    pub async fn answer(mut self, place: Place) -> Result<Element, Error> {
         loop {
             // Boxed: its database reads' state is not kept in the wait's for the hour it may
             // last.
             if let Some(answer) = Box::pin(self.look()).await? {
                 return Ok(answer);
             }
+            place.give_back();
             if let Woken::Over = wait(&mut self.changes, &self.guard, self.deadline).await {
                 return Ok(status("1"));
             }
+            place.take_again().await;
         }
     }
 

@@ -99,14 +99,15 @@ pub async fn handle(
     // A long-poll Sync (Wait or HeartbeatInterval) with nothing to say waits like a Ping. (With
     // nothing to say, the request held no commands: answering it again applies nothing twice.)
     if let (Some(seconds), Some(changes)) = (wait, changes.as_mut()) {
-        // Waiting is not work: the place goes to another request meanwhile.
-        cx.place.give_back();
         let guard = cx.waiting.start(cx.device.id);
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
         while answers.is_empty() {
+            // Waiting is not work: the place goes to another request meanwhile.
+            cx.place.give_back();
             if let ping::Woken::Over = ping::wait(changes, &guard, deadline).await {
                 break;
             }
+            cx.place.take_again().await;
             answers = answer_all(cx, collections, &cached).await?;
         }
     }
