@@ -24,8 +24,8 @@ import sys
 import time
 
 import push
-from push import (DEVICES_PER_USER, PASSWORD, Console, Device, Odd, create_users, ms, pct,
-                  rss_mb, set_up_devices, source_address)
+from push import (DEVICES_PER_USER, PASSWORD, Console, Device, create_users, ms, pct, rss_mb,
+                  set_up_devices, source_address)
 
 PART_DEVICES = 15_000
 # How long any one step of a part may take before the run gives up (seconds).
@@ -170,20 +170,9 @@ class Part:
                     answered += 1
                     after_commit.append(d.http.answered_at - committed)
 
-            async def rearm(d):
-                # The device fetches the change and waits again, as a phone does.
-                if d.ping_task not in done or d.ping_task.exception():
-                    return
-                try:
-                    a = await d.sync(100)
-                except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
-                    problems.append(f"{u}/{d.device_id}: the Sync after the Ping: {e}")
-                    return
-                if (len(a.adds) if kind == "add" else len(a.changes)) != 1:
-                    problems.append(f"{u}/{d.device_id}: the Sync brought {len(a.adds)} adds, "
-                                    f"{len(a.changes)} changes")
-                d.arm()
-            await asyncio.gather(*(rearm(d) for d in mine))
+            # Each device fetches the change and waits again, as a phone does.
+            await asyncio.gather(*(push.fetch_and_rearm(d, u, kind, problems)
+                                   for d in mine if d.ping_task in done))
             await settle(self.pids, limit=5)
         return len(sampled), answered, expected, after_commit, problems[:5], len(problems)
 

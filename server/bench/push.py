@@ -464,6 +464,27 @@ async def new_phones(port, users, waiting, count=20):
         print(f"  ODD: {len(problems)} new phones failed; the first: {problems[:3]}")
 
 
+async def fetch_and_rearm(d, user, kind, problems):
+    """After its Ping's answer (status 2), a device Syncs the change (once more if that fails,
+    as a phone would) and Pings again; what went wrong goes to `problems`."""
+    if d.ping_task.exception():
+        return
+    try:
+        a = await d.sync(100)
+    except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
+        problems.append(f"{user}/{d.device_id}: the Sync after the Ping: {e}")
+        try:
+            a = await d.sync(100)
+        except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
+            problems.append(f"{user}/{d.device_id}: the Sync again: {e}")
+            return
+    got = len(a.adds) if kind == "add" else len(a.changes)
+    if got != 1:
+        problems.append(f"{user}/{d.device_id}: the Sync after the Ping brought "
+                        f"{len(a.adds)} adds, {len(a.changes)} changes")
+    d.arm()
+
+
 async def push(port, pid, n, sample, budget):
     start = time.monotonic()
     deadline = start + budget
@@ -581,25 +602,8 @@ async def push(port, pid, n, sample, budget):
                 after_commit.append(lat)
                 after_send.append(d.http.answered_at - sent)
             # Each device fetches the change and waits again.
-
-            async def rearm(d):
-                if d.ping_task not in done or d.ping_task.exception():
-                    return
-                try:
-                    a = await d.sync(100)
-                except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
-                    problems.append(f"{u}/{d.device_id}: the Sync after the Ping: {e}")
-                    try:  # once more, as a phone would
-                        a = await d.sync(100)
-                    except (Odd, ConnectionError, OSError, asyncio.IncompleteReadError) as e:
-                        problems.append(f"{u}/{d.device_id}: the Sync again: {e}")
-                        return
-                got = len(a.adds) if kind == "add" else len(a.changes)
-                if got != 1:
-                    problems.append(f"{u}/{d.device_id}: the Sync after the Ping brought "
-                                    f"{len(a.adds)} adds, {len(a.changes)} changes")
-                d.arm()
-            await asyncio.gather(*(rearm(d) for d in mine))
+            await asyncio.gather(*(fetch_and_rearm(d, u, kind, problems)
+                                   for d in mine if d.ping_task in done))
             unanswered_total += len(pending)
             await settle(pid, limit=5)
         print(f"{title}: {len(sampled)} users, {answered} of {expected} waiting devices "
