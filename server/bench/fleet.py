@@ -152,20 +152,15 @@ class Part:
         answered = expected = 0
         for u in sampled:
             mine = [d for d in devices[u] if d.ping_task and not d.ping_task.done()]
-            contact = {"first_name": "Push", "last_name": f"{u} {kind}", "company": "Bench",
-                       "emails": [f"{u}.{kind}@example.it"],
-                       "phones": [{"kind": "mobile", "number": "+39 333 0000000"}]}
-            contact_ids[u] = await consoles[u].save_contact(contact_ids.get(u), contact)
+            contact_ids[u] = await consoles[u].save_contact(contact_ids.get(u),
+                                                            push.console_contact(u, kind))
             committed = consoles[u].http.answered_at
             expected += len(mine)
             done, _ = await asyncio.wait([d.ping_task for d in mine], timeout=15)
             for d in mine:
-                if d.ping_task not in done:
-                    problems.append(f"{u}/{d.device_id}: no Ping answer within 15 s")
-                elif d.ping_task.exception():
-                    problems.append(f"{u}/{d.device_id}: {d.ping_task.exception()!r}")
-                elif d.ping_task.result() != ("2", ["contacts"]):
-                    problems.append(f"{u}/{d.device_id}: Ping {d.ping_task.result()}")
+                problem = push.ping_problem(d, u, done)
+                if problem:
+                    problems.append(problem)
                 else:
                     answered += 1
                     after_commit.append(d.http.answered_at - committed)

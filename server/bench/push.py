@@ -464,6 +464,27 @@ async def new_phones(port, users, waiting, count=20):
         print(f"  ODD: {len(problems)} new phones failed; the first: {problems[:3]}")
 
 
+def console_contact(user, kind):
+    """The contact a round's console change adds ("add") or makes it into ("edit")."""
+    return {"first_name": "Push", "last_name": f"{user} {kind}", "company": "Bench",
+            "emails": [f"{user}.{kind}@example.it"],
+            "phones": [{"kind": "mobile", "number": "+39 333 0000000"}]}
+
+
+def ping_problem(d, user, done):
+    """What was wrong with the device's Ping answer after a console change (`done`: the Ping
+    tasks that ended in time); None for status 2 naming Contacts."""
+    if d.ping_task not in done:
+        return f"{user}/{d.device_id}: no Ping answer within 15 s"
+    exc = d.ping_task.exception()
+    if exc:
+        return f"{user}/{d.device_id}: {type(exc).__name__}: {exc}"
+    status, folders = d.ping_task.result()
+    if status != "2" or folders != ["contacts"]:
+        return f"{user}/{d.device_id}: Ping status {status}, folders {folders}"
+    return None
+
+
 async def fetch_and_rearm(d, user, kind, problems):
     """After its Ping's answer (status 2), a device Syncs the change (once more if that fails,
     as a phone would) and Pings again; what went wrong goes to `problems`."""
@@ -576,25 +597,16 @@ async def push(port, pid, n, sample, budget):
                 problems.append("time is up: the round stopped early")
                 break
             mine = [d for d in devices[u] if d.ping_task and not d.ping_task.done()]
-            contact = {"first_name": "Push", "last_name": f"{u} {kind}", "company": "Bench",
-                       "emails": [f"{u}.{kind}@example.it"],
-                       "phones": [{"kind": "mobile", "number": "+39 333 0000000"}]}
+            contact = console_contact(u, kind)
             sent = time.perf_counter()
             contact_ids[u] = await consoles[u].save_contact(contact_ids.get(u), contact)
             committed = consoles[u].http.answered_at
             expected += len(mine)
             done, pending = await asyncio.wait([d.ping_task for d in mine], timeout=15)
             for d in mine:
-                if d.ping_task not in done:
-                    problems.append(f"{u}/{d.device_id}: no Ping answer within 15 s")
-                    continue
-                exc = d.ping_task.exception()
-                if exc:
-                    problems.append(f"{u}/{d.device_id}: {type(exc).__name__}: {exc}")
-                    continue
-                status, folders = d.ping_task.result()
-                if status != "2" or folders != ["contacts"]:
-                    problems.append(f"{u}/{d.device_id}: Ping status {status}, folders {folders}")
+                problem = ping_problem(d, u, done)
+                if problem:
+                    problems.append(problem)
                     continue
                 answered += 1
                 lat = d.http.answered_at - committed

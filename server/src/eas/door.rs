@@ -29,10 +29,10 @@ MeetingResponse";
 /// Largest request body read (a phone's commands are small; attachments come later).
 pub const MAX_BODY: usize = 1 << 20;
 
-/// How many requests the door works on at once; more wait their turn, holding only what was
-/// read of them. A burst of phones (all of an instance's, reconnecting after a restart) then
-/// costs this many requests' working memory at a time, not one each for all of them at once.
-/// A waiting Ping or long-poll Sync gives its place back.
+/// How many signed-in requests the door works on at once (signing in is not counted: the
+/// hasher has its own queue); more wait their turn. A burst of phones (all of an instance's,
+/// reconnecting after a restart) then costs this many requests' working memory at a time, not
+/// one each for all of them at once. A waiting Ping or long-poll Sync gives its place back.
 pub const PLACES: usize = 64;
 
 #[derive(Clone)]

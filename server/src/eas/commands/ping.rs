@@ -200,8 +200,8 @@ pub async fn handle<'s>(
 }
 
 /// A Ping that waits, with what the wait needs and nothing of its request: a phone holds it
-/// for up to an hour, and the request's user record, device row, parameters and WBXML are let
-/// go before it waits.
+/// for up to an hour, and the request's device row, parameters and WBXML are let go before it
+/// waits (the user's record is shared with the sign-in cache).
 pub struct Pending<'s> {
     state: &'s AppState,
     user: UserId,
