@@ -95,7 +95,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await waitForHydration(page);
   const method = page.getByRole('combobox', { name: 'Two-factor authentication' });
   await method.selectOption({ label: 'With email' });
-  const notice = page.getByRole('alertdialog', { name: 'Two-factor authentication' });
+  const notice = page.getByRole('dialog', { name: 'Two-factor authentication' });
   await expect(notice).toHaveText(/Turning on two-factor verification requires a dedicated ActiveSync password\./);
   await expect(notice.getByRole('button', { name: 'OK' })).toBeFocused();
   await notice.getByRole('button', { name: 'Cancel' }).click();
@@ -104,7 +104,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await expect(page.getByRole('dialog')).toHaveCount(0);
 
   await method.selectOption({ label: 'With email' });
-  await page.getByRole('alertdialog').getByRole('button', { name: 'OK' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
   const dialog = page.getByRole('dialog', { name: 'Change ActiveSync password' });
   await dialog.getByLabel('New password').fill('e2f-password-1');
   await dialog.getByLabel('Confirm password').fill('e2f-password-1');
@@ -215,7 +215,7 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   await expect(help.getByRole('row', { name: /Password/ })).toContainText('La password di accesso al CRM');
 
   await page.getByRole('combobox', { name: 'Autenticazione a 2 fattori' }).selectOption({ label: 'Con email' });
-  const notice = page.getByRole('alertdialog', { name: 'Autenticazione a 2 fattori' });
+  const notice = page.getByRole('dialog', { name: 'Autenticazione a 2 fattori' });
   await expect(notice).toContainText("Attivando la verifica a due fattori è necessario impostare una password dedicata per l'active sync.");
   await expect(notice.getByRole('button', { name: 'ANNULLA' })).toBeVisible();
   await notice.getByRole('button', { name: 'OK' }).click();

@@ -193,7 +193,7 @@ test('turning the app on with ActiveSync enabled asks for the dedicated password
   await logIn(page, username, 'aas-password-1');
   await waitForHydration(page);
   await page.getByRole('combobox', { name: 'Two-factor authentication' }).selectOption({ label: 'With an app' });
-  const notice = page.getByRole('alertdialog', { name: 'Two-factor authentication' });
+  const notice = page.getByRole('dialog', { name: 'Two-factor authentication' });
   await expect(notice).toHaveText(/Turning on two-factor verification requires a dedicated ActiveSync password\./);
   await notice.getByRole('button', { name: 'OK' }).click();
   const dialog = page.getByRole('dialog', { name: 'Change ActiveSync password' });

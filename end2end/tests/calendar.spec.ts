@@ -83,7 +83,7 @@ test('a weekly meeting, one occurrence moved and one deleted', async ({ page, re
   await day(page, 'Tuesday 21 January 2025').getByRole('link', { name: /Riunione/ }).click();
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Delete this occurrence' }).click();
-  const dialog = page.getByRole('alertdialog', { name: 'Delete event' });
+  const dialog = page.getByRole('dialog', { name: 'Delete event' });
   await expect(dialog.getByText('Delete only this occurrence? The rest of the series stays.')).toBeVisible();
   await dialog.getByRole('button', { name: 'Delete' }).click();
   await expect(page).toHaveURL(/\/calendar$/);

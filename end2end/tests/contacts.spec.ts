@@ -51,7 +51,7 @@ test('a user creates, finds, edits and deletes a contact', async ({ page, reques
   await page.getByRole('link', { name: 'Carla Rossi' }).click();
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Delete' }).click();
-  const dialog = page.getByRole('alertdialog', { name: 'Delete the contact' });
+  const dialog = page.getByRole('dialog', { name: 'Delete the contact' });
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByRole('heading', { name: 'Carla Rossi' })).toBeVisible();
   await page.getByRole('button', { name: 'Delete' }).click();

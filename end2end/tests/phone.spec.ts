@@ -56,6 +56,17 @@ test('every page fits a 390 px wide phone', async ({ page, request }) => {
     '/admin/users', `/admin/users/${id}`, '/admin/settings', '/no/such/page']) {
     await expectNoSidewaysScroll(page, path);
   }
+  // The header's links fold behind "Menu" (SPEC 2), which opens them.
+  await page.goto('/preferences');
+  await waitForHydration(page);
+  await expect(page.locator('#main-menu')).toBeHidden();
+  const contacts = page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Contacts' });
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await contacts.click();
+  await expect(page).toHaveURL(/\/contacts$/);
   // The sign-out button stays on the screen.
   const logout = page.getByRole('button', { name: 'Log out' });
   const box = await logout.boundingBox();

@@ -5,7 +5,10 @@
 
 mod common;
 
+use app::backend::activesync::devices;
 use app::backend::audit::Origin;
+use app::backend::identity::accounts;
+use app::backend::identity::proofs::Admin;
 use app::backend::pim::{contacts, sync_choice};
 use app::domain::model::contacts::Contact;
 use app::domain::model::folders::FolderKind;
@@ -70,6 +73,17 @@ fn carla() -> Contact {
 /// assertions on its status say so).
 async fn until_waiting() {
     tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Until `n` requests wait (each subscribed to its user's changes by then).
+async fn until_waits(server: &TestServer, n: usize) {
+    for _ in 0..200 {
+        if server.waiting.count() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{n} waits expected, {} now", server.waiting.count());
 }
 
 #[tokio::test]
@@ -386,6 +400,98 @@ async fn a_long_poll_sync_waits_for_the_change_and_brings_it() {
     let a = a.expect("the change, not an empty answer");
     let added = common::phone::commands(collection(&a)).0;
     assert_eq!(added.len(), 1, "{}", wbxml::to_xml(&a));
+}
+
+/// An admin blocks one of the user's phones while both wait in Ping: both waits end at once
+/// ("ask again"), the blocked phone is then refused and the other goes on; a long-poll Sync
+/// waiting when the user's password changes ends too, empty, and the old password is refused.
+#[tokio::test]
+async fn a_credential_change_ends_the_users_waits_and_the_door_checks_again() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let blocked = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    let other = Phone::new(&server, "anna", LOGIN, "PHONE2").await;
+    let key = primed(&other).await;
+    primed(&blocked).await;
+    let device = device_row(&blocked).await;
+    let admin = Admin::at_the_command_line();
+    let started = std::time::Instant::now();
+    let (a, b, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&blocked, Some(ping_body(Some("600"), &["contacts"]))),
+            ping(&other, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waits(&server, 2).await;
+                let cli = Origin::command_line();
+                devices::set_blocked(&server.state, &admin, &cli, id, device, true)
+                    .await
+                    .unwrap();
+            }
+        )
+    })
+    .await
+    .expect("ended by the block, long before the heartbeat of 600 s");
+    for answer in [&a, &b] {
+        let xml = wbxml::to_xml(answer);
+        assert_eq!(answer.get_text("Ping", "Status"), Some("1"), "{xml}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let refused = blocked.raw("FolderSync", Vec::new()).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(other
+        .command("Sync", &sync_body("contacts", &key, None, vec![]))
+        .await
+        .is_none());
+
+    // A long-poll Sync ends, empty, when the password it signed in with is changed.
+    let mut body = sync_body("contacts", &key, None, vec![]);
+    body.children
+        .push(wbxml::Node::Element(Element::leaf("AirSync", "Wait", "5")));
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(other.command("Sync", &body), async {
+            until_waits(&server, 1).await;
+            let new = zeroize::Zeroizing::new("a brand new login password".to_string());
+            let cli = Origin::command_line();
+            accounts::reset_password(&server.state, &cli, "anna", new)
+                .await
+                .unwrap();
+        })
+    })
+    .await
+    .expect("ended by the password change, long before its five minutes");
+    assert!(
+        a.is_none(),
+        "an empty answer: nothing changed in the folder"
+    );
+    let refused = other.raw("FolderSync", Vec::new()).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+/// Another process (the command line) switches the account off: nothing is announced, the
+/// door's look at the database finds it, and the waiting Ping ends; the phone is then refused.
+#[tokio::test]
+async fn a_change_by_another_process_ends_the_wait_too() {
+    let server = TestServer::start().await;
+    let id = anna(&server, true, false, false).await;
+    let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
+    primed(&phone).await;
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waits(&server, 1).await;
+                let pool = &server.state.pool;
+                app::backend::store::users::set_active(pool, id, false, 0)
+                    .await
+                    .unwrap();
+            }
+        )
+    })
+    .await
+    .expect("ended within the door's look at the database, not at the heartbeat");
+    assert_eq!(a.get_text("Ping", "Status"), Some("1"));
+    let refused = phone.raw("FolderSync", Vec::new()).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
 }
 
 /// A phone that hangs up while its Ping waits leaves no wait behind: the connection layer

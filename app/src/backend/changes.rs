@@ -17,7 +17,7 @@ pub const CHANNEL: &str = "syncgate_changes";
 /// What changed (see `CredentialEpochs` for what each outdates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// One user's passwords, flags, 2FA, email or devices.
+    /// One user's passwords, flags, 2FA, email or devices (also wakes their waiting `Ping`s).
     User(UserId),
     /// Which name reaches which user (a new user, a new email address).
     Names,
@@ -60,7 +60,11 @@ impl Change {
 
     fn apply(self, state: &AppState) {
         match self {
-            Change::User(id) => state.credentials.bump_user(id),
+            Change::User(id) => {
+                state.credentials.bump_user(id);
+                // The user's waiting phones look whether they may go on (folder 0: none).
+                state.folders.changed(id, 0);
+            }
             Change::Names => state.credentials.bump_names(),
             Change::Policy => state.credentials.bump_policy(),
             Change::Folder { user, folder } => state.folders.changed(user, folder),

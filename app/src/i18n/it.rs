@@ -464,6 +464,7 @@ pub static TEXTS: Texts = Texts {
     err_file_not_text: "Questo file non è un file di testo UTF-8: esportalo di nuovo come vCard o iCalendar.",
     err_file_empty: "Scegli prima un file da importare.",
     err_file_no_entries: "In questo file non c'è nulla da importare (nessun BEGIN:VCARD o BEGIN:VEVENT).",
+    menu: "Menu",
     err_mail_set_by_environment: "La consegna della posta è impostata da variabili d'ambiente sul server; modifica SYNCGATE_SMTP_URL lì.",
     err_mail_host_invalid: "Inserisci un nome host come smtp.office365.com, oppure un indirizzo IP.",
     err_mail_port_invalid: "Inserisci una porta da 1 a 65535 (587 per STARTTLS, 465 per TLS).",

@@ -491,6 +491,7 @@ pub struct Texts {
     pub err_file_not_text: &'static str,
     pub err_file_empty: &'static str,
     pub err_file_no_entries: &'static str,
+    pub menu: &'static str,
     pub err_mail_set_by_environment: &'static str,
     pub err_mail_host_invalid: &'static str,
     pub err_mail_port_invalid: &'static str,

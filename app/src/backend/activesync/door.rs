@@ -161,9 +161,12 @@ pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
                     if let Some((before, old_settings)) = &last {
                         let epochs = &state.credentials;
                         for (id, version) in &versions {
-                            // A new user has nothing cached yet: the names bump below covers it.
-                            if before.get(id).is_some_and(|v| v != version) {
+                            // A user new since the last look may have signed in and changed
+                            // in between: outdated too (new users are few).
+                            if before.get(id) != Some(version) {
                                 epochs.bump_user(*id);
+                                // Its phones' waits look whether they may go on.
+                                state.folders.changed(*id, 0);
                             }
                         }
                         if before.len() != versions.len()

@@ -34,7 +34,7 @@ pub fn ConfirmDialog(
     focus_on_open("confirm-ok");
     view! {
         <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { on_cancel.run(()) }>
-            <div class="dialog card" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-message">
+            <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-message">
                 <h2 id="confirm-title">{move || title.get()}</h2>
                 <p id="confirm-message">{move || message.get()}</p>
                 <div class="buttons end">

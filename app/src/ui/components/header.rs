@@ -13,6 +13,8 @@ pub fn Header(here: String) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let logout = ServerAction::<Logout>::new();
+    // On a phone the links fold behind "Menu" (SPEC 2); on a wide screen the button is hidden.
+    let (open, set_open) = signal(false);
     Effect::new(move |_| {
         if let Some(Ok(_)) = logout.value().get() {
             go("/login");
@@ -51,9 +53,24 @@ pub fn Header(here: String) -> impl IntoView {
                     .get()
                     .user
                     .map(|user| {
+                        let links = !user.must_enrol && !user.must_change_password;
                         view! {
-                            <nav aria-label="main">
-                                {(!user.must_enrol && !user.must_change_password)
+                            {links
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="menu-toggle secondary"
+                                            aria-controls="main-menu"
+                                            aria-expanded=move || if open.get() { "true" } else { "false" }
+                                            on:click=move |_| set_open.update(|o| *o = !*o)
+                                        >
+                                            {text(t, |t| t.menu)}
+                                        </button>
+                                    }
+                                })}
+                            <nav id="main-menu" aria-label="main" class:open=move || open.get()>
+                                {links
                                     .then(|| {
                                         (
                                             link("/preferences", |t| t.nav_preferences),
@@ -61,7 +78,7 @@ pub fn Header(here: String) -> impl IntoView {
                                             link("/calendar", |t| t.nav_calendar),
                                         )
                                     })}
-                                {(user.is_admin && !user.must_enrol && !user.must_change_password)
+                                {(user.is_admin && links)
                                     .then(|| {
                                         (link("/admin/users", |t| t.nav_users), link("/admin/settings", |t| t.nav_settings))
                                     })}

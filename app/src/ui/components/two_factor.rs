@@ -165,8 +165,8 @@ pub fn TwoFactorBlock(
     };
 
     view! {
-        <section class="card" id="two-factor">
-            <h2>{text(t, |t| t.two_factor)}</h2>
+        <section class="card" id="two-factor" aria-labelledby="two-factor-title">
+            <h2 id="two-factor-title">{text(t, |t| t.two_factor)}</h2>
             <p class="muted">{text(t, |t| t.two_factor_intro)}</p>
             <div class="field inline">
                 <label for="two_factor_method">{text(t, |t| t.two_factor)}</label>

@@ -8,6 +8,7 @@
 use super::{Context, Place, Reply};
 use crate::eas::folders;
 use crate::eas::wbxml::Element;
+use app::backend::identity::UserRecord;
 use app::backend::pim::watch::FolderTick;
 use app::backend::state::AppState;
 use app::backend::sync::{self, Contacts, Empty, Events, Target};
@@ -117,6 +118,23 @@ pub(super) async fn wait(
     }
 }
 
+/// Whether `user` still exists with the credentials a waiting request signed in under.
+pub(super) async fn still_signed_in(state: &AppState, user: &UserRecord) -> Result<bool, Error> {
+    let now = app::backend::activesync::door::account(state, user.id).await?;
+    let same = now.is_some_and(|u| u.credential_version == user.credential_version);
+    if !same {
+        signed_in_under_old_credentials(state, user.id);
+    }
+    Ok(same)
+}
+
+/// A request signed in with a record older than the stored one (the door's cached check,
+/// before this instance heard of the change): the phone's next request is checked afresh,
+/// so it is told "ask again" once, not in a loop.
+fn signed_in_under_old_credentials(state: &AppState, user: UserId) {
+    state.credentials.bump_user(user);
+}
+
 fn status(s: &str) -> Element {
     Element::new("Ping", "Ping").child(Element::leaf("Ping", "Status", s))
 }
@@ -193,6 +211,7 @@ pub async fn handle<'s>(
         device: cx.device.id,
         given: cx.device.folders_offered.clone(),
         named: folders_list,
+        signed_in_as: cx.user.credential_version,
         guard,
         changes,
         deadline: tokio::time::Instant::now() + std::time::Duration::from_secs(heartbeat as u64),
@@ -210,6 +229,9 @@ pub struct Pending<'s> {
     given: String,
     /// The folders it watches.
     named: Vec<String>,
+    /// The user's credential version the request signed in under: once it moves (a password,
+    /// 2FA, the account or ActiveSync switched off, the device blocked), the wait ends.
+    signed_in_as: i64,
     guard: WaitGuard<'s>,
     changes: tokio::sync::watch::Receiver<FolderTick>,
     deadline: tokio::time::Instant,
@@ -234,8 +256,9 @@ impl Pending<'_> {
     }
 
     /// Status 7 if the folder list is outdated, 2 with the changed folders, `None` to wait
-    /// on. A user deleted meanwhile has nothing left to watch: status 1, and the phone's next
-    /// request is refused.
+    /// on. A user gone, or whose credentials changed since the Ping signed in, gets status 1:
+    /// the phone asks again and the door checks it afresh (refused if it must be). Checked on
+    /// the first look too, for a change committed between the sign-in and the subscription.
     async fn look(&self) -> Result<Option<Element>, Error> {
         // The user as stored now: "Sync with my devices" may have changed while waiting.
         let Some(user) = app::backend::activesync::door::account(self.state, self.user).await?
@@ -247,6 +270,10 @@ impl Pending<'_> {
         let now: Vec<&str> = offered.iter().map(|f| f.id).collect();
         if given != now || self.named.iter().any(|n| !now.contains(&n.as_str())) {
             return Ok(Some(status("7")));
+        }
+        if user.credential_version != self.signed_in_as {
+            signed_in_under_old_credentials(self.state, self.user);
+            return Ok(Some(status("1")));
         }
         let mut changed = Vec::new();
         for name in &self.named {

@@ -101,14 +101,20 @@ pub async fn handle(
     if let (Some(seconds), Some(changes)) = (wait, changes.as_mut()) {
         let guard = cx.waiting.start(cx.device.id);
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
-        while answers.is_empty() {
+        // Checked once subscribed, so a change committed since the sign-in is not missed; and
+        // again after each wake: with new credentials the phone asks again and is checked.
+        let mut signed_in = ping::still_signed_in(cx.state, cx.user).await?;
+        while answers.is_empty() && signed_in {
             // Waiting is not work: the place goes to another request meanwhile.
             cx.place.give_back();
             if let ping::Woken::Over = ping::wait(changes, &guard, deadline).await {
                 break;
             }
             cx.place.take_again().await;
-            answers = answer_all(cx, collections, &cached).await?;
+            signed_in = ping::still_signed_in(cx.state, cx.user).await?;
+            if signed_in {
+                answers = answer_all(cx, collections, &cached).await?;
+            }
         }
     }
     if answers.is_empty() {
