@@ -19,8 +19,8 @@ test('admin enables ActiveSync; the user sets, views and copies their ActiveSync
   await expect(block).toContainText('ActiveSync password');
   await expect(block).toContainText('Your devices sign in with the login password.');
 
-  await block.getByRole('button', { name: 'View and change' }).click();
-  const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await block.getByRole('link', { name: 'View and change' }).click();
+  const reauth = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await reauth.getByLabel('Enter your password').fill('eas-password-1');
   await reauth.getByRole('button', { name: 'Verify' }).click();
 
@@ -37,7 +37,7 @@ test('admin enables ActiveSync; the user sets, views and copies their ActiveSync
   await expect(page.locator('#sync-status')).toContainText('Devices must use the ActiveSync password (set on');
 
   // Within the re-authentication window it opens at once, hidden until "Show".
-  await page.getByRole('region', { name: 'ActiveSync' }).getByRole('button', { name: 'View and change' }).click();
+  await page.getByRole('region', { name: 'ActiveSync' }).getByRole('link', { name: 'View and change' }).click();
   const again = page.getByRole('dialog', { name: 'Change ActiveSync password' });
   const current = again.getByLabel('Current password');
   await expect(current).toHaveAttribute('type', 'password');
@@ -67,9 +67,10 @@ test('an admin cannot see the ActiveSync password, only clear it', async ({ page
   await logIn(page, 'admin', ADMIN_PASSWORD);
   await page.goto(`/admin/users/${id}`);
   await waitForHydration(page);
-  await expect(page.getByRole('checkbox', { name: 'Enable ActiveSync' })).toBeChecked();
-  await expect(page.locator('#sync-status')).toContainText('Devices must use the ActiveSync password');
-  await expect(page.getByRole('button', { name: 'View and change' })).toHaveCount(0);
+  const block = page.getByRole('region', { name: 'ActiveSync' });
+  await expect(block.getByRole('checkbox', { name: 'Enable ActiveSync' })).toBeChecked();
+  await expect(block.locator('#sync-status')).toContainText('Devices must use the ActiveSync password');
+  await expect(page.getByRole('link', { name: 'View and change' })).toHaveCount(0);
   expect(await page.content()).not.toContain('tablet-secret-7');
   await page.getByRole('button', { name: 'Clear ActiveSync password' }).click();
   await confirmItIsYou(page, ADMIN_PASSWORD);
@@ -110,7 +111,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await dialog.getByLabel('Confirm password').fill('e2f-password-1');
   await dialog.getByRole('button', { name: 'Save' }).click();
   // Turning 2FA on needs a fresh re-authentication; the dialog's form is sent again after it.
-  const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const reauth = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await reauth.getByLabel('Enter your password').fill('e2f-password-1');
   await reauth.getByRole('button', { name: 'Verify' }).click();
   await expect(reauth).toBeHidden();
@@ -143,7 +144,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await expect(page).toHaveURL(/\/preferences$/);
   await waitForHydration(page);
   const viewSince = Date.now();
-  await page.getByRole('button', { name: 'View and change' }).click();
+  await page.getByRole('link', { name: 'View and change' }).click();
   const twoFactorReauth = page.getByRole('dialog', { name: 'Two-factor authentication' });
   await twoFactorReauth.getByLabel('Enter your password').fill('e2f-password-1');
   await twoFactorReauth.getByLabel('Enter the security code you received by email')
@@ -156,7 +157,7 @@ test('turning on 2FA with ActiveSync enabled asks for a dedicated password: Canc
   await change.getByLabel('Confirm password').fill('phone-secret-new');
   await change.getByRole('button', { name: 'Save' }).click();
   await expect(change).toBeHidden();
-  await page.getByRole('button', { name: 'View and change' }).click();
+  await page.getByRole('link', { name: 'View and change' }).click();
   await expect(page.getByRole('dialog', { name: 'Change ActiveSync password' }).getByLabel('Current password'))
     .toHaveValue('phone-secret-new');
 });
@@ -193,9 +194,20 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   await page.getByLabel('Password').fill('adm-password-1');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/preferences$/);
+  // An admin sees and changes her own "Enable ActiveSync" in her ActiveSync block (SPEC 1.2);
+  // her password appears once it is on.
+  await waitForHydration(page);
+  const mine = page.getByRole('region', { name: 'ActiveSync' });
+  const own = mine.getByRole('checkbox', { name: 'Abilita ActiveSync' });
+  await expect(own).not.toBeChecked();
+  await expect(mine.getByRole('link', { name: 'Vedi e modifica' })).toHaveCount(0);
+  await own.check();
+  await expect(mine.getByRole('link', { name: 'Vedi e modifica' })).toBeVisible();
+  await expect(mine.getByRole('checkbox', { name: 'Abilita ActiveSync' })).toBeChecked();
   await page.goto(`/admin/users/${id}`);
   await waitForHydration(page);
-  await page.getByRole('checkbox', { name: 'Abilita ActiveSync' }).check();
+  // On a user's page the switch is in the user's one ActiveSync block.
+  await page.getByRole('region', { name: 'ActiveSync' }).getByRole('checkbox', { name: 'Abilita ActiveSync' }).check();
   await expect(page.getByRole('region', { name: 'ActiveSync', exact: true })).toContainText('Password ActiveSync');
   await page.getByRole('button', { name: 'Esci' }).click();
 
@@ -234,7 +246,7 @@ test('the ActiveSync block in Italian, as in the source documents, with the devi
   await page.locator('#two-factor').getByRole('button', { name: 'Verifica' }).click();
   await expect(page.locator('#sync-status')).toContainText('I dispositivi devono usare la password ActiveSync');
 
-  await block.getByRole('button', { name: 'Vedi e modifica' }).click();
+  await block.getByRole('link', { name: 'Vedi e modifica' }).click();
   const change = page.getByRole('dialog', { name: 'Cambia Password ActiveSync' });
   await expect(change.getByLabel('Password attuale')).toHaveValue('telefono-segreto-1');
   await change.getByRole('button', { name: 'Mostra' }).click();

@@ -43,7 +43,7 @@ async function passwordStep(page: Page, username: string, password: string) {
 async function setUpApp(page: Page, reauth: (dialog: ReturnType<Page['getByRole']>) => Promise<void>) {
   const method = page.getByRole('combobox', { name: 'Two-factor authentication' });
   await method.selectOption({ label: 'With an app' });
-  const dialog = page.getByRole('dialog', { name: /Confirm it is you|Two-factor authentication/ });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await reauth(dialog);
   await expect(dialog).toBeHidden();
 

@@ -120,7 +120,7 @@ export async function docShot(page: Page, name: string) {
 
 /** Answers the re-authentication dialog with `password` (no second factor). */
 export async function confirmItIsYou(page: Page, password: string) {
-  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await expect(dialog).toContainText('You need to authenticate to continue');
   await dialog.getByLabel('Enter your password').fill(password);
   await dialog.getByRole('button', { name: 'Verify' }).click();

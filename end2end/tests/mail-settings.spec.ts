@@ -37,7 +37,7 @@ async function field(mail: Locator, label: string, id: string): Promise<Locator>
  * the dialog opens unless the admin gave their password a short while ago in this session.
  */
 async function saveMailSettings(page: Page, mail: Locator, password: string) {
-  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   const saved = mail.getByText('Saved.', { exact: true });
   await mail.getByRole('button', { name: 'Save mail settings' }).click();
   await expect(dialog.or(saved)).toBeVisible();

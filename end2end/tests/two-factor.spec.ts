@@ -23,7 +23,7 @@ test('a user turns on 2FA by email, logs out, and logs in with the emailed code'
   await method.selectOption({ label: 'With email' });
 
   // Turning 2FA on asks for a fresh re-authentication first (password only: 2FA is off).
-  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await expect(dialog.getByLabel('Enter your password')).toBeFocused();
   await dialog.getByLabel('Enter your password').fill('tfa-password-1');
   await dialog.getByRole('button', { name: 'Verify' }).click();
@@ -169,7 +169,7 @@ test('turning 2FA off keeps the session that did it signed in', async ({ page, r
   const method = page.getByRole('combobox', { name: 'Two-factor authentication' });
   let since = Date.now();
   await method.selectOption({ label: 'With email' });
-  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await dialog.getByLabel('Enter your password').fill('off-password-1');
   await dialog.getByRole('button', { name: 'Verify' }).click();
   await expect(dialog).toBeHidden();

@@ -62,7 +62,7 @@ test('the user changes their password and logs out; the old password no longer w
   await form.getByRole('button', { name: 'Save' }).click();
 
   // Saving first asks to re-authenticate (a login is not one)...
-  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const dialog = page.getByRole('dialog', { name: 'You need to authenticate to continue' });
   await expect(dialog).toContainText('You need to authenticate to continue');
   await dialog.getByLabel('Enter your password').fill('wrong-password-9');
   await dialog.getByRole('button', { name: 'Verify' }).click();

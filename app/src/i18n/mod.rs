@@ -328,7 +328,6 @@ pub struct Texts {
     pub mail_password_subject: &'static str,
     pub mail_password_body: &'static str,
     pub mail_notice_not_you: &'static str,
-    pub reauth_title_two_factor: &'static str,
     pub reauth_title: &'static str,
     pub reauth_intro: &'static str,
     pub reauth_password: &'static str,

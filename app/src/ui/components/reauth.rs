@@ -253,13 +253,6 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
     });
     focus_on_open("reauth_password");
     let value = confirm.value();
-    let title = move || {
-        if needs_code.get() {
-            t.get().reauth_title_two_factor
-        } else {
-            t.get().reauth_title
-        }
-    };
 
     view! {
         <div
@@ -274,10 +267,10 @@ fn ReauthForm(gate: ReauthGate) -> impl IntoView {
                 class="dialog card"
                 role="dialog"
                 aria-modal="true"
-                aria-labelledby="reauth-title"
-                aria-describedby="reauth-intro"
+                aria-labelledby="reauth-title reauth-intro"
             >
-                <h2 id="reauth-title">{title}</h2>
+                // SPEC 1.4's title, with or without a second factor, as in the source documents.
+                <h2 id="reauth-title">{text(t, |t| t.reauth_title)}</h2>
                 <p id="reauth-intro">{text(t, |t| t.reauth_intro)}</p>
                 <ErrorAlert message=form_error(start.value(), t)/>
                 <ErrorAlert message=form_error(value, t)/>

@@ -7,7 +7,7 @@ use crate::api::users::{
     SetUserActive, SetUserActivesync, SetUserEmail, SetUserTwoFactorRequired,
 };
 use crate::domain::ids::UserId;
-use crate::ui::components::activesync::ActiveSyncBlock;
+use crate::ui::components::activesync::{ActiveSyncBlock, EnableActiveSync};
 use crate::ui::components::audit_trail::AuditSection;
 use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{
@@ -144,19 +144,8 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
         matches!(actions.clear.value().get(), Some(Ok(_))).then(|| t.get().sync_cleared)
     });
     view! {
-        <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())/>
-        <section class="card" aria-labelledby="activesync-admin-title">
-            <h2 id="activesync-admin-title">{text(t, |t| t.enable_activesync)}</h2>
-            <Switch
-                id="activesync_enabled"
-                label=Signal::derive(text(t, |t| t.enable_activesync))
-                checked=enabled
-                busy=actions.enable.pending()
-                on_change=Callback::new(move |on| {
-                    actions.enable.dispatch(SetUserActivesync { id: uid, enabled: on });
-                })
-            />
-            <ErrorAlert message=form_error(actions.enable.value(), t)/>
+        <ActiveSyncBlock profile=profile owner=false changed=Callback::new(|()| ())>
+            <EnableActiveSync user=uid checked=enabled action=actions.enable/>
             <button
                 type="button"
                 class="danger"
@@ -169,7 +158,7 @@ fn ActiveSyncControls(profile: Profile, actions: SyncActions) -> impl IntoView {
             </button>
             <ErrorAlert message=form_error(actions.clear.value(), t)/>
             <StatusNote message=cleared/>
-        </section>
+        </ActiveSyncBlock>
     }
 }
 

@@ -3,8 +3,9 @@
 use crate::api::calendar::SetTimeZone;
 use crate::api::dto::Profile;
 use crate::api::me::{my_profile, ChangePassword, SetFolderSync, SetLanguage};
+use crate::api::users::SetUserActivesync;
 use crate::i18n::Lang;
-use crate::ui::components::activesync::ActiveSyncBlock;
+use crate::ui::components::activesync::{ActiveSyncBlock, EnableActiveSync};
 use crate::ui::components::devices::DevicesSection;
 use crate::ui::components::field::{
     field_error, form_error, new_password_fields, ErrorAlert, StatusNote, Switch,
@@ -56,6 +57,14 @@ pub(super) fn Preferences() -> impl IntoView {
     });
     let must_change =
         move || session.with(|s| s.user.as_ref().is_some_and(|u| u.must_change_password));
+    let is_admin = move || session.with(|s| s.user.as_ref().is_some_and(|u| u.is_admin));
+    // An admin's own "Enable ActiveSync": the page reloads the profile after it.
+    let enable = ServerAction::<SetUserActivesync>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = enable.value().get() {
+            changed.run(());
+        }
+    });
 
     view! {
         <h1>{text(t, |t| t.preferences_title)}</h1>
@@ -67,7 +76,15 @@ pub(super) fn Preferences() -> impl IntoView {
                 match profile.await {
                     Ok(p) => view! {
                         <RoleAndLogin profile=p.clone()/>
-                        {p.activesync_enabled.then(|| view! { <ActiveSyncBlock profile=p.clone() owner=true changed=changed/> })}
+                        {(p.activesync_enabled || is_admin())
+                            .then(|| {
+                                let (me, on) = (p.id, p.activesync_enabled);
+                                view! {
+                                    <ActiveSyncBlock profile=p.clone() owner=true changed=changed>
+                                        {is_admin().then(|| view! { <EnableActiveSync user=me checked=on action=enable/> })}
+                                    </ActiveSyncBlock>
+                                }
+                            })}
                         <SyncWithDevices profile=p.clone()/>
                         <TwoFactorBlock profile=p.clone() changed=changed codes=codes/>
                         <EmailForm profile=p.clone() actions=email/>

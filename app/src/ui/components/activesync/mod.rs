@@ -2,8 +2,11 @@
 //! owner "View and change", which opens "Change ActiveSync password" after re-authentication.
 
 use crate::api::dto::{DeviceCredential, Profile, TwoFactorMethod};
+use crate::api::users::SetUserActivesync;
 use crate::domain::activesync::Refusal;
+use crate::domain::ids::UserId;
 use crate::i18n::{fill, Texts};
+use crate::ui::components::field::{form_error, ErrorAlert, Switch};
 use crate::ui::format::utc_minute;
 use crate::ui::session::text;
 use crate::ui::session::use_texts;
@@ -40,6 +43,9 @@ pub fn ActiveSyncBlock(
     /// The owner's own page: "View and change" is offered (admins only see the state).
     owner: bool,
     #[prop(into)] changed: Callback<()>,
+    /// An admin's controls, first in the block ("Enable ActiveSync" above the password).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let t = use_texts();
     let open = RwSignal::new(false);
@@ -50,31 +56,47 @@ pub fn ActiveSyncBlock(
     );
     let set_at = profile.sync_password_set_at;
     let two_factor = profile.two_factor != TwoFactorMethod::Off;
+    // The user sees the password and the setup help once ActiveSync is on for them (SPEC 1.2);
+    // an admin looking at a user sees the state either way.
+    let shown = profile.activesync_enabled || !owner;
     let for_status = profile.clone();
     view! {
         <section class="card" aria-labelledby="activesync-title">
             <h2 id="activesync-title">{text(t, |t| t.activesync_title)}</h2>
-            <dl class="kv-grid">
-                <div class="kv">
-                    <dt>{text(t, |t| t.sync_password)}</dt>
-                    <dd>
-                        {if owner {
-                            view! {
-                                <button type="button" class="link" on:click=move |_| open.set(true)>
-                                    {text(t, |t| t.view_and_change)}
-                                </button>
-                            }
-                                .into_any()
-                        } else {
-                            view! {
-                                {move || set_at.map(utc_minute)
-                                    .unwrap_or_else(|| t.get().sync_none_set.to_string())}
-                            }
-                                .into_any()
-                        }}
-                    </dd>
-                </div>
-            </dl>
+            {children.map(|c| c())}
+            {shown
+                .then(|| {
+                    view! {
+                        <dl class="kv-grid">
+                            <div class="kv">
+                                <dt>{text(t, |t| t.sync_password)}</dt>
+                                <dd>
+                                    {if owner {
+                                        view! {
+                                            // A link, as SPEC 1.2 and the source documents call it.
+                                            <a
+                                                href="#activesync-title"
+                                                on:click=move |ev: leptos::ev::MouseEvent| {
+                                                    ev.prevent_default();
+                                                    open.set(true);
+                                                }
+                                            >
+                                                {text(t, |t| t.view_and_change)}
+                                            </a>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! {
+                                            {move || set_at.map(utc_minute)
+                                                .unwrap_or_else(|| t.get().sync_none_set.to_string())}
+                                        }
+                                            .into_any()
+                                    }}
+                                </dd>
+                            </div>
+                        </dl>
+                    }
+                })}
             <p id="sync-status" class:alert=warn class:warning=warn>
                 {move || status_text(&for_status, t.get())}
             </p>
@@ -88,7 +110,7 @@ pub fn ActiveSyncBlock(
                         </p>
                     }
                 })}
-            <DeviceSetupHelp profile=profile/>
+            {shown.then(|| view! { <DeviceSetupHelp profile=profile/> })}
             <Show when=move || open.get()>
                 <SyncPasswordDialog
                     two_factor=two_factor
@@ -102,6 +124,29 @@ pub fn ActiveSyncBlock(
                 />
             </Show>
         </section>
+    }
+}
+
+/// "Enable ActiveSync" for one user (admins only, SPEC 1.2): on a user's page and on an admin's
+/// own.
+#[component]
+pub fn EnableActiveSync(
+    user: UserId,
+    checked: bool,
+    action: ServerAction<SetUserActivesync>,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <Switch
+            id="activesync_enabled"
+            label=Signal::derive(text(t, |t| t.enable_activesync))
+            checked=checked
+            busy=action.pending()
+            on_change=Callback::new(move |on| {
+                action.dispatch(SetUserActivesync { id: user, enabled: on });
+            })
+        />
+        <ErrorAlert message=form_error(action.value(), t)/>
     }
 }
 
