@@ -86,23 +86,38 @@ async fn until_waits(server: &TestServer, n: usize) {
     panic!("{n} waits expected, {} now", server.waiting.count());
 }
 
+/// A Ping of 600 s for Contacts, and `meanwhile` once it waits: its answer, which must come
+/// long before its heartbeat (`why` says what should bring it).
+async fn ping_while(
+    server: &TestServer,
+    phone: &Phone<'_>,
+    meanwhile: impl std::future::Future<Output = ()>,
+    why: &str,
+) -> Element {
+    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            ping(phone, Some(ping_body(Some("600"), &["contacts"]))),
+            async {
+                until_waits(server, 1).await;
+                meanwhile.await;
+            }
+        )
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{why}, long before its heartbeat of 600 s"));
+    a
+}
+
 #[tokio::test]
 async fn a_waiting_ping_wakes_on_a_console_change_and_an_empty_ping_reuses_its_folders() {
     let server = TestServer::start().await;
     let id = anna(&server, true, false, false).await;
     let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
     primed(&phone).await;
-    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
-        tokio::join!(
-            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
-            async {
-                until_waiting().await;
-                contacts::create(&server.state, id, carla()).await.unwrap();
-            }
-        )
-    })
-    .await
-    .expect("woken by the change, long before its heartbeat of 600 s");
+    let create = async {
+        contacts::create(&server.state, id, carla()).await.unwrap();
+    };
+    let a = ping_while(&server, &phone, create, "woken by the change").await;
     assert_eq!(
         a.get_text("Ping", "Status"),
         Some("2"),
@@ -475,20 +490,13 @@ async fn a_change_by_another_process_ends_the_wait_too() {
     let id = anna(&server, true, false, false).await;
     let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
     primed(&phone).await;
-    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
-        tokio::join!(
-            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
-            async {
-                until_waits(&server, 1).await;
-                let pool = &server.state.pool;
-                app::backend::store::users::set_active(pool, id, false, 0)
-                    .await
-                    .unwrap();
-            }
-        )
-    })
-    .await
-    .expect("ended within the door's look at the database, not at the heartbeat");
+    let switched_off = async {
+        let pool = &server.state.pool;
+        let done = app::backend::store::users::set_active(pool, id, false, 0).await;
+        done.unwrap();
+    };
+    let why = "ended within the door's look at the database";
+    let a = ping_while(&server, &phone, switched_off, why).await;
     assert_eq!(a.get_text("Ping", "Status"), Some("1"));
     let refused = phone.raw("FolderSync", Vec::new()).await;
     assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
@@ -546,17 +554,8 @@ async fn a_draining_instance_answers_its_waiting_ping_at_once() {
     let phone = Phone::new(&server, "anna", LOGIN, "PHONE1").await;
     primed(&phone).await;
     let started = std::time::Instant::now();
-    let (a, ()) = tokio::time::timeout(Duration::from_secs(30), async {
-        tokio::join!(
-            ping(&phone, Some(ping_body(Some("600"), &["contacts"]))),
-            async {
-                until_waiting().await;
-                server.drain();
-            }
-        )
-    })
-    .await
-    .expect("answered when the drain began, not at its heartbeat of 600 s");
+    let drain = async { server.drain() };
+    let a = ping_while(&server, &phone, drain, "answered when the drain began").await;
     assert_eq!(
         a.get_text("Ping", "Status"),
         Some("1"),
