@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-user`, `reset-password`,
+//! The command line: `serve` (the default), `migrate`, `create-user` (`create-admin`), `reset-password`,
 //! `reset-2fa`, `activesync`, `rotate-key`.
 
 use crate::config::Config;
@@ -34,6 +34,8 @@ pub enum Command {
     Migrate,
     /// Create a user. The password is read from standard input, or asked for on a terminal.
     CreateUser(CreateUserArgs),
+    /// Create an administrator: `create-user --admin`.
+    CreateAdmin(CreateUserArgs),
     /// Set a new login password for a user; they must change it at next login.
     ResetPassword {
         username: String,
@@ -106,31 +108,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::CreateUser(args) => {
-            let state = startup::open_state(&config).await?;
-            let password = obtain_password(args.generate)?;
-            let new = NewUser {
-                username: args.username.clone(),
-                email: args.email,
-                first_name: args.first_name,
-                last_name: args.last_name,
-                password: password.clone(),
-                is_admin: args.admin,
-                must_change_password: args.generate,
+        Command::CreateAdmin(args) => {
+            let args = CreateUserArgs {
+                admin: true,
+                ..args
             };
-            let (admin, reauth) = operator();
-            let id = accounts::create(&state, &admin, Some(&reauth), &Origin::command_line(), new)
-                .await
-                .map_err(describe)?;
-            println!(
-                "Created user '{}' (id {id}).",
-                args.username.trim().to_lowercase()
-            );
-            if args.generate {
-                println!("Password: {}", password.as_str());
-            }
-            Ok(())
+            create_user(&config, args).await
         }
+        Command::CreateUser(args) => create_user(&config, args).await,
         Command::ResetPassword { username, generate } => {
             let state = startup::open_state(&config).await?;
             let password = obtain_password(generate)?;
@@ -177,6 +162,34 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `create-user` and `create-admin`: the password from standard input, a terminal, or
+/// generated and printed.
+async fn create_user(config: &Config, args: CreateUserArgs) -> anyhow::Result<()> {
+    let state = startup::open_state(config).await?;
+    let password = obtain_password(args.generate)?;
+    let new = NewUser {
+        username: args.username.clone(),
+        email: args.email,
+        first_name: args.first_name,
+        last_name: args.last_name,
+        password: password.clone(),
+        is_admin: args.admin,
+        must_change_password: args.generate,
+    };
+    let (admin, reauth) = operator();
+    let id = accounts::create(&state, &admin, Some(&reauth), &Origin::command_line(), new)
+        .await
+        .map_err(describe)?;
+    println!(
+        "Created user '{}' (id {id}).",
+        args.username.trim().to_lowercase()
+    );
+    if args.generate {
+        println!("Password: {}", password.as_str());
+    }
+    Ok(())
 }
 
 async fn user_id(

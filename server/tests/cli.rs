@@ -72,6 +72,32 @@ async fn create_user_reset_password_and_migrate() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created user 'mario'"));
 
+    // SPEC 4's `create-admin`: an administrator, with a generated one-time password.
+    let out = server(dir.path())
+        .args([
+            "create-admin",
+            "Luigi",
+            "--email",
+            "luigi@example.it",
+            "--generate",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Created user 'luigi'"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("Password: ")),
+        "{stdout}"
+    );
+    let pool = open_db(dir.path()).await;
+    let luigi = app::backend::store::users::by_username(&pool, "luigi").await;
+    assert!(luigi.unwrap().expect("luigi exists").is_admin);
+
     // A bad username is refused with the reason, and nothing is created.
     let out = server(dir.path())
         .args([
