@@ -7,6 +7,15 @@ use binary::*;
 use std::io::Write;
 use std::process::Stdio;
 
+/// Runs the binary on `data` with `args`, which must succeed (else its stderr is shown): its
+/// standard output.
+fn succeeds(data: &std::path::Path, args: &[&str]) -> String {
+    let out = server(data).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn first_start_prints_the_admin_password_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,22 +82,16 @@ async fn create_user_reset_password_and_migrate() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created user 'mario'"));
 
     // SPEC 4's `create-admin`: an administrator, with a generated one-time password.
-    let out = server(dir.path())
-        .args([
+    let stdout = succeeds(
+        dir.path(),
+        &[
             "create-admin",
             "Luigi",
             "--email",
             "luigi@example.it",
             "--generate",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Created user 'luigi'"), "{stdout}");
     assert!(
         stdout.lines().any(|l| l.starts_with("Password: ")),
@@ -148,20 +151,15 @@ async fn create_user_reset_password_and_migrate() {
 #[tokio::test]
 async fn reset_2fa_turns_it_off_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = server(dir.path())
-        .args([
+    succeeds(
+        dir.path(),
+        &[
             "create-user",
             "carla",
             "--email",
             "carla@example.it",
             "--generate",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     // Turn 2FA on directly in the database file, as an enrolment would have.
     let url = format!("sqlite://{}", dir.path().join("syncgate.db").display());
@@ -174,16 +172,8 @@ async fn reset_2fa_turns_it_off_from_the_command_line() {
         .await
         .unwrap();
 
-    let out = server(dir.path())
-        .args(["reset-2fa", "carla"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("turned off for 'carla'"));
+    let stdout = succeeds(dir.path(), &["reset-2fa", "carla"]);
+    assert!(stdout.contains("turned off for 'carla'"));
     let carla = app::backend::store::users::by_username(&pool, "carla")
         .await
         .unwrap()

@@ -58,7 +58,9 @@ impl Change {
         }
     }
 
-    fn apply(self, state: &AppState) {
+    /// What this instance does on hearing of the change (from itself, another instance, or
+    /// the door's look at the database).
+    pub(crate) fn apply(self, state: &AppState) {
         match self {
             Change::User(id) => {
                 state.credentials.bump_user(id);

@@ -2,6 +2,7 @@
 //! accounts and devices goes through here, so the door owns the protocol and nothing of the
 //! storage.
 
+use crate::backend::changes::Change;
 use crate::backend::error::Error;
 use crate::backend::identity::UserRecord;
 use crate::backend::state::AppState;
@@ -164,9 +165,7 @@ pub fn watch_other_processes(state: AppState, every: std::time::Duration) {
                             // A user new since the last look may have signed in and changed
                             // in between: outdated too (new users are few).
                             if before.get(id) != Some(version) {
-                                epochs.bump_user(*id);
-                                // Its phones' waits look whether they may go on.
-                                state.folders.changed(*id, 0);
+                                Change::User(*id).apply(&state);
                             }
                         }
                         if before.len() != versions.len()

@@ -3,9 +3,9 @@
 //!
 //! Hashes run on a few threads of their own rather than tokio's blocking pool, so the memory
 //! hashing can hold is bounded: one thread per core, 19 MiB each while a burst lasts. A thread
-//! keeps its working memory from one hash to the next only while more are waiting, and hands it
-//! back to the system when none is: an idle instance holds none (several instances sharing a
-//! machine would otherwise each keep cores × 19 MiB for nothing).
+//! keeps its working memory from one hash to the next only while hashes keep coming, and hands
+//! it back to the system once none comes for a moment: an idle instance holds none (several
+//! instances sharing a machine would otherwise each keep cores × 19 MiB for nothing).
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash as Phc, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -35,11 +35,7 @@ pub fn random_password(len: usize) -> String {
 type Job = Box<dyn FnOnce() + Send>;
 
 pub struct PasswordHasher {
-    threads: usize,
     permits: Arc<Semaphore>,
-    /// Hashes and verifications asked for and not yet answered, waiting for a thread or not:
-    /// a thread that finishes keeps its working memory only when this exceeds the threads.
-    demand: Arc<AtomicUsize>,
     /// Working memory the threads hold, and how many times they took it afresh.
     scratch: Arc<ScratchCount>,
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
@@ -78,9 +74,7 @@ impl PasswordHasher {
             }
         }
         Self {
-            threads,
             permits: Arc::new(Semaphore::new(threads)),
-            demand: Arc::new(AtomicUsize::new(0)),
             scratch,
             jobs: std::sync::Mutex::new(jobs),
             verifications: AtomicU64::new(0),
@@ -89,7 +83,6 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: Zeroizing<String>) -> Result<PasswordHash, HashError> {
-        let _asked = Asked::new(&self.demand);
         let _permit = self
             .permits
             .acquire()
@@ -124,7 +117,6 @@ impl PasswordHasher {
             Some(h) => h,
             None => self.dummy_hash().await?,
         };
-        let _asked = Asked::new(&self.demand);
         let _permit = self
             .permits
             .acquire()
@@ -141,7 +133,7 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        let (demand, threads, count) = (self.demand.clone(), self.threads, self.scratch.clone());
+        let count = self.scratch.clone();
         let job: Job = Box::new(move || {
             let before = scratch_bytes();
             let out = work();
@@ -149,11 +141,6 @@ impl PasswordHasher {
             if after > before {
                 count.taken.fetch_add(1, Ordering::Relaxed);
                 count.held.fetch_add(after - before, Ordering::Relaxed);
-            }
-            // This job's own call is still counted: more than one per thread means some wait.
-            // (Calls answered but not yet dropped may count too: `next_job` catches those.)
-            if demand.load(Ordering::Acquire) <= threads {
-                release_held(&count);
             }
             let _ = done.send(out);
         });
@@ -182,22 +169,6 @@ impl PasswordHasher {
 struct ScratchCount {
     held: AtomicUsize,
     taken: AtomicU64,
-}
-
-/// Counts a call in `demand` until it is answered or dropped.
-struct Asked<'a>(&'a AtomicUsize);
-
-impl<'a> Asked<'a> {
-    fn new(demand: &'a AtomicUsize) -> Self {
-        demand.fetch_add(1, Ordering::AcqRel);
-        Self(demand)
-    }
-}
-
-impl Drop for Asked<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 thread_local! {
@@ -426,6 +397,7 @@ mod tests {
         // are already asked for when it finishes), the last hands it back.
         let (a, b, c) = tokio::join!(verify(), verify(), verify());
         assert!(a.unwrap() && b.unwrap() && c.unwrap());
+        until_idle(&hasher).await;
         assert_eq!(hasher.working_memory(), 0, "released once idle");
         assert!(
             hasher.working_memory_taken() < 3,
@@ -434,7 +406,18 @@ mod tests {
         );
         // Alone, each takes and releases it.
         assert!(verify().await.unwrap());
+        until_idle(&hasher).await;
         assert_eq!(hasher.working_memory(), 0);
+    }
+
+    /// Gives the hashing threads KEPT_WHILE_IDLE to let go, up to a bound far beyond it.
+    async fn until_idle(hasher: &PasswordHasher) {
+        for _ in 0..100 {
+            if hasher.working_memory() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     #[tokio::test]
@@ -446,14 +429,7 @@ mod tests {
         assert!([all.0, all.1, all.2, all.3, all.4, all.5]
             .into_iter()
             .all(|ok| ok.unwrap()));
-        // A thread that kept its memory for a call that went to the other one lets it go
-        // after KEPT_WHILE_IDLE: waited for here up to a bound far beyond it.
-        for _ in 0..100 {
-            if hasher.working_memory() == 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        until_idle(&hasher).await;
         assert_eq!(hasher.working_memory(), 0, "an idle hasher holds none");
     }
 
